@@ -1,0 +1,34 @@
+"""kerasish: Keras's API on PyTorch. `import kerasish as keras` and run Keras code unchanged."""
+
+from __future__ import annotations
+
+from kerasish import (
+    activations,
+    callbacks,
+    config,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
+from kerasish.initializers import Initializer
+from kerasish.layers import Input, InputSpec, Layer
+from kerasish.losses import Loss
+from kerasish.metrics import Metric
+from kerasish.models import Model, Sequential
+from kerasish.optimizers import Optimizer
+from kerasish.regularizers import Regularizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Initializer", "Input", "InputSpec", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
+    "Sequential", "activations", "callbacks", "config", "constraints", "initializers", "layers", "losses", "metrics",
+    "models", "optimizers", "regularizers", "saving", "utils",
+]

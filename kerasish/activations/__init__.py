@@ -1,0 +1,120 @@
+"""Activation functions, and `get`/`serialize`/`deserialize` by name as in `keras.activations`."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Callable
+
+from kerasish.activations.activations import (
+    celu,
+    elu,
+    exponential,
+    gelu,
+    glu,
+    hard_shrink,
+    hard_sigmoid,
+    hard_silu,
+    hard_tanh,
+    leaky_relu,
+    linear,
+    log_sigmoid,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    soft_shrink,
+    softmax,
+    softplus,
+    softsign,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    tanh,
+    tanh_shrink,
+    threshold,
+)
+from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+
+swish = silu
+hard_swish = hard_silu
+
+ALL_OBJECTS = (
+    relu,
+    leaky_relu,
+    relu6,
+    softmax,
+    celu,
+    elu,
+    selu,
+    softplus,
+    softsign,
+    squareplus,
+    soft_shrink,
+    sparse_plus,
+    silu,
+    gelu,
+    glu,
+    tanh,
+    tanh_shrink,
+    threshold,
+    sigmoid,
+    sparse_sigmoid,
+    exponential,
+    hard_sigmoid,
+    hard_silu,
+    hard_tanh,
+    hard_shrink,
+    linear,
+    mish,
+    log_softmax,
+    log_sigmoid,
+    sparsemax,
+)
+ALL_OBJECTS_DICT = {fn.__name__: fn for fn in ALL_OBJECTS}
+ALL_OBJECTS_DICT["swish"] = silu
+ALL_OBJECTS_DICT["hard_swish"] = hard_silu
+_BUILTINS = frozenset(ALL_OBJECTS)
+
+
+def serialize(activation: Callable) -> str | dict:
+    """Serializes an activation: a built-in becomes its name, anything else a Keras 3 config dict.
+
+    Example:
+        >>> serialize(relu)
+        'relu'
+    """
+    if isinstance(activation, types.FunctionType) and activation in _BUILTINS:
+        return activation.__name__
+    return serialize_keras_object(activation)
+
+
+def deserialize(config: str | dict, custom_objects: dict | None = None) -> Callable:
+    """Returns the activation named by `config` (a name or a serialized dict)."""
+    return deserialize_keras_object(
+        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="activation"
+    )
+
+
+def get(identifier: Any) -> Callable:
+    """Returns an activation function from a name, a serialized dict, a callable, or None (linear).
+
+    Example:
+        >>> get("relu") is relu
+        True
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, (str, dict)):
+        obj = deserialize(identifier)
+    else:
+        obj = identifier
+    if callable(obj):
+        return obj
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+__all__ = [*ALL_OBJECTS_DICT, "serialize", "deserialize", "get"]

@@ -1,0 +1,66 @@
+"""Weight constraints, and `get`/`serialize`/`deserialize` by name as in `keras.constraints`."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from kerasish.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+
+max_norm = MaxNorm
+non_neg = NonNeg
+unit_norm = UnitNorm
+min_max_norm = MinMaxNorm
+
+ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
+ALL_OBJECTS_DICT.update(
+    {
+        "constraint": Constraint,
+        "max_norm": MaxNorm,
+        "min_max_norm": MinMaxNorm,
+        "non_neg": NonNeg,
+        "unit_norm": UnitNorm,
+    }
+)
+
+
+def serialize(constraint: Constraint) -> dict:
+    """The Keras 3 config dict of a constraint.
+
+    Example:
+        >>> serialize(NonNeg())
+        {'module': 'keras.constraints', 'class_name': 'NonNeg', 'config': {}, 'registered_name': None}
+    """
+    return serialize_keras_object(constraint)
+
+
+def deserialize(config: str | dict, custom_objects: dict | None = None) -> Constraint:
+    """Builds a constraint from a name or a serialized dict."""
+    return deserialize_keras_object(
+        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="constraint"
+    )
+
+
+def get(identifier: Any) -> Callable | None:
+    """Returns a constraint from a name (default arguments), a serialized dict, a class or a callable.
+
+    Example:
+        >>> get("max_norm").max_value
+        2
+    """
+    if identifier is None:
+        return None
+    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if callable(obj):
+        return obj
+    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+
+
+__all__ = [
+    "Constraint", "MaxNorm", "max_norm", "MinMaxNorm", "min_max_norm", "NonNeg", "non_neg", "UnitNorm", "unit_norm",
+    "serialize", "deserialize", "get",
+]  # fmt: skip

@@ -1,0 +1,61 @@
+"""Input() and InputLayer: where a functional graph starts."""
+
+from __future__ import annotations
+
+from kerasish import config
+from kerasish.layers.keras_tensor import KerasTensor, Node
+from kerasish.layers.layer import Layer
+
+
+class InputLayer(Layer):
+    """The layer behind `Input()`: it holds the input's batch shape and dtype and passes data through.
+
+    Args:
+        shape: the shape without the batch axis, e.g. `(28, 28, 1)`.
+        batch_size: a fixed batch size, or None.
+        dtype: the input's dtype (floatx by default).
+        batch_shape: the full shape including the batch axis (instead of `shape`/`batch_size`).
+        name: the input's name (used as the key when data is passed as a dict).
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
+                 optional=False, name=None, ragged=None, **kwargs):
+        if "input_shape" in kwargs:  # Keras 2 spelling
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        kwargs.pop("trainable", None)
+        super().__init__(name=name or None, dtype=dtype, **kwargs)
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("An Input needs a `shape` (without the batch axis) or a `batch_shape`.")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.sparse = bool(sparse)
+        self.optional = optional
+        self.built = True
+        self._build_shapes = self.batch_shape
+        self.output_tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
+        Node(self, (), {}, self.output_tensor)
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self) -> dict:
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": self.sparse,
+                "name": self.name, "optional": self.optional}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
+          optional=False) -> KerasTensor:
+    """Starts a functional model: a symbolic tensor of the given shape (batch axis excluded).
+
+    Example:
+        inputs = kerasish.Input(shape=(16,), name="features")
+        outputs = kerasish.layers.Dense(1)(inputs)
+        model = kerasish.Model(inputs, outputs)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype or config.floatx(), sparse=sparse,
+                       batch_shape=batch_shape, name=name, optional=optional)
+    return layer.output_tensor

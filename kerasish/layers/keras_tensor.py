@@ -1,0 +1,143 @@
+"""The symbolic side of the functional API: KerasTensor, Node, and calling a layer on KerasTensors.
+
+A layer called on KerasTensors builds itself, computes its output shapes by running `call` on `meta`-device
+tensors (shapes only, no computation), and records a `Node` linking its inputs to new KerasTensors. A functional
+`Model` later walks those nodes back from its outputs.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from kerasish import config
+from kerasish.utils import tree
+
+# Stand-ins for unknown (None) dimensions; two distinct values tell which output dims follow them.
+_PROBE_SIZES = (83, 89)
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (None for unknown dimensions), a dtype, and the layer call that made it."""
+
+    def __init__(self, shape, dtype=None, name: str | None = None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = config.dtype_name(config.standardize_dtype(dtype))
+        self.name = name
+        self._keras_history = None  # (layer, node_index, tensor_index)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self):
+        raise TypeError("KerasTensors have no length: they stand for tensors whose batch size is not known yet.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool (e.g. in `if`).")
+
+    def __iter__(self):
+        raise TypeError("A symbolic KerasTensor cannot be iterated over.")
+
+
+class Node:
+    """One call of `layer` on KerasTensors: the call's arguments and the KerasTensors it returned."""
+
+    def __init__(self, layer, call_args: tuple, call_kwargs: dict, outputs):
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in tree.flatten((call_args, call_kwargs)) if isinstance(t, KerasTensor)]
+        self.output_tensors = tree.flatten(outputs)
+        index = len(layer._inbound_nodes)
+        layer._inbound_nodes.append(self)
+        for i, tensor in enumerate(self.output_tensors):
+            tensor._keras_history = (layer, index, i)
+
+    @property
+    def input_structure(self):
+        return self.call_args[0] if self.call_args else next(iter(self.call_kwargs.values()))
+
+    @property
+    def parent_nodes(self) -> list[Node]:
+        return [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in self.input_tensors]
+
+
+def shapes_to_specs(shapes):
+    """A shape, or a list/dict of shapes, as KerasTensors."""
+    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
+        return KerasTensor(shapes)
+    if isinstance(shapes, dict):
+        return {k: shapes_to_specs(v) for k, v in shapes.items()}
+    return [shapes_to_specs(s) for s in shapes]
+
+
+def symbolic_call(layer, args: tuple, kwargs: dict):
+    """Calls `layer` on KerasTensors: builds it, infers output shapes, records a Node."""
+    inputs = args[0] if args else next(iter(kwargs.values()))
+    if not layer.built:
+        layer._maybe_build(tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs))
+    else:
+        from kerasish.layers.input_spec import assert_input_compatibility
+
+        assert_input_compatibility(layer.input_spec, tree.map_structure(lambda t: t.shape, inputs), layer.name)
+    outputs = compute_output_spec(layer, args, kwargs)
+    Node(layer, args, kwargs, outputs)
+    return outputs
+
+
+def compute_output_spec(layer, args: tuple, kwargs: dict):
+    """Output KerasTensors of `layer(*args, **kwargs)`, from `compute_output_shape` if the layer defines it,
+    else by running `call` twice on meta tensors whose unknown dims take two probe sizes."""
+    from kerasish.layers.layer import Layer
+
+    if type(layer).compute_output_shape is not Layer.compute_output_shape:
+        shapes = tree.map_structure(lambda t: t.shape, args[0])
+        dtype = tree.flatten(args[0])[0].dtype
+        return _shapes_to_outputs(layer.compute_output_shape(shapes), dtype)
+    runs = [_run_on_probe(layer, args, kwargs, size) for size in _PROBE_SIZES]
+    first, second = (tree.flatten(r) for r in runs)
+    outputs = [
+        KerasTensor([a if a == b else None for a, b in zip(t1.shape, t2.shape)], dtype=t1.dtype)
+        for t1, t2 in zip(first, second)
+    ]
+    return tree.pack_sequence_as(runs[0], outputs)
+
+
+def _shapes_to_outputs(shapes, dtype):
+    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
+        return KerasTensor(shapes, dtype=dtype)
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_outputs(v, dtype) for k, v in shapes.items()}
+    return [_shapes_to_outputs(s, dtype) for s in shapes]
+
+
+def _run_on_probe(layer, args, kwargs, size):
+    call_kwargs = dict(kwargs)
+    if layer._call_has_training:
+        call_kwargs["training"] = False
+    weight_device = next((w.device for w in layer.parameters()), torch.device("cpu"))
+    for device in ("meta", weight_device):
+        def concrete(x):
+            if not isinstance(x, KerasTensor):
+                return x
+            shape = [size if d is None else d for d in x.shape]
+            return torch.zeros(shape, dtype=config.standardize_dtype(x.dtype), device=device)
+
+        probe_args = tree.map_structure(concrete, args)
+        probe_kwargs = tree.map_structure(concrete, call_kwargs)
+        try:
+            with torch.no_grad():
+                return _as_tensors(layer.call(*probe_args, **probe_kwargs))
+        except Exception:
+            if device != "meta":
+                raise
+            # Some ops have no meta kernel or read values (e.g. `.item()`): fall back to real zeros.
+            continue
+
+
+def _as_tensors(outputs):
+    return tree.map_structure(lambda t: t if isinstance(t, torch.Tensor) else torch.as_tensor(t), outputs)

@@ -1,0 +1,550 @@
+"""Layer: Keras's layer contract (`build`/`call`/`get_config`, `add_weight`) on a `torch.nn.Module`.
+
+Weights are `nn.Parameter`s (trainable) or buffers (non-trainable), registered on the module, so any torch code
+(optimizers, `state_dict`, DDP, `.to(device)`) sees them. What Keras users see through `get_weights`,
+`set_weights` and weight files is Keras's layout; a layer whose torch kernel wants another layout overrides
+`_to_keras_layout`/`_from_keras_layout`, the one place that conversion lives.
+
+The learning phase is torch's mode flag: a layer called with `training=None` inherits the value of the call it
+is nested in, or else its own `self.training` (False when constructed, set by `fit`, `model.train()` and
+`model.eval()`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from kerasish import config
+from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.utils import tree
+from kerasish.utils.naming import auto_name, to_snake_case
+
+_ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length"}
+
+
+class _CallContext(threading.local):
+    training: bool | None = None  # learning phase of the enclosing call, None outside any call
+    depth: int = 0
+
+
+_CONTEXT = _CallContext()
+# Layers holding `add_loss` losses from the current top-level call; cleared when the next one starts.
+_LOSS_HOLDERS: dict = {}
+
+
+@dataclass
+class _WeightSpec:
+    name: str  # Keras name ("kernel")
+    attr: str  # attribute the tensor is registered under on the module
+    trainable: bool
+    regularizer: Any = None
+    constraint: Any = None
+
+
+class Layer(torch.nn.Module):
+    """Base class of every kerasish layer and model.
+
+    Subclasses store their config in `__init__`, create weights in `build(input_shape)` with `add_weight`,
+    compute in `call(inputs, training=None)`, and return their `__init__` arguments from `get_config()`.
+
+    Example:
+        class Scale(kerasish.layers.Layer):
+            def build(self, input_shape):
+                self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+
+            def call(self, inputs):
+                return inputs * self.scale
+
+    Args:
+        trainable: whether the layer's weights are updated in training.
+        name: the layer's name; Keras's automatic name (`dense`, `dense_1`, ...) if None.
+        dtype: the dtype of the layer's weights and computations (floatx by default).
+        activity_regularizer: a penalty on the layer's output, added to the model's losses.
+    """
+
+    _call_has_training = False
+    _call_has_mask = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        parameters = inspect.signature(cls.call).parameters
+        cls._call_has_training = "training" in parameters
+        cls._call_has_mask = "mask" in parameters
+
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        layer._auto_config = _capture_init_args(cls, args, kwargs)
+        return layer
+
+    def __init__(self, *, activity_regularizer=None, trainable: bool = True, dtype=None, autocast: bool = True,
+                 name: str | None = None, **kwargs):
+        unknown = set(kwargs) - _ALLOWED_INIT_KWARGS
+        if unknown:
+            raise ValueError(f"Unrecognized keyword arguments passed to {self.__class__.__name__}: "
+                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        torch.nn.Module.__init__(self)
+        from kerasish import regularizers  # layers sit above regularizers, which import nothing of layers
+
+        self.name = name or auto_name(to_snake_case(self.__class__.__name__))
+        self._trainable = bool(trainable)
+        self._dtype = _dtype_name(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.training = False  # Keras's default learning phase is inference
+        self.input_spec = None
+        self.supports_masking = False
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._weight_specs: list[_WeightSpec] = []
+        self._losses: list = []
+        self._inbound_nodes: list = []
+        self._build_shapes = None
+        self._weight_device = None
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = _batch_input_shape(kwargs)
+
+    # ---- weights -------------------------------------------------------------------------------------------
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, autocast: bool = True,
+                   regularizer=None, constraint=None, aggregation: str = "none",
+                   overwrite_with_gradient: bool = False, name: str | None = None) -> torch.Tensor:
+        """Creates a weight of this layer and returns it (an `nn.Parameter`, or a buffer if not trainable).
+
+        Args:
+            shape: the weight's shape, in Keras's layout.
+            initializer: an initializer, its name, or None (`glorot_uniform` for floats, else `zeros`).
+            dtype: the weight's dtype (the layer's dtype by default).
+            trainable: whether the optimizer updates it.
+            regularizer: a penalty on the weight, added to `layer.losses`.
+            constraint: a projection applied after each optimizer step.
+            name: the weight's Keras name (`kernel`, `bias`, ...).
+        """
+        from kerasish import constraints, initializers, regularizers
+
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = config.standardize_dtype(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
+        value = initializers.get(initializer)(shape, dtype=config.dtype_name(dtype))
+        value = torch.as_tensor(value, dtype=dtype).reshape(shape)
+        if self._weight_device is not None:
+            value = value.to(self._weight_device)
+        name = name or auto_name_in(self, "variable")
+        attr = _free_attribute(self, name)
+        if trainable:
+            self.register_parameter(attr, torch.nn.Parameter(value, requires_grad=self._trainable))
+        else:
+            self.register_buffer(attr, value)
+        self._weight_specs.append(_WeightSpec(name, attr, bool(trainable), regularizers.get(regularizer),
+                                              constraints.get(constraint)))
+        return getattr(self, attr)
+
+    def _own_weights(self, trainable: bool | None = None) -> list[torch.Tensor]:
+        return [getattr(self, s.attr) for s in self._weight_specs if trainable is None or s.trainable == trainable]
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        """All weights: this layer's (trainable, then non-trainable), then its sublayers'."""
+        own = self._own_weights(True) + self._own_weights(False)
+        return own + [w for layer in self._sublayers() for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        if not self.trainable:
+            return []
+        return self._own_weights(True) + [w for layer in self._sublayers() for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        if not self.trainable:
+            return self.weights
+        return self._own_weights(False) + [w for layer in self._sublayers() for w in layer.non_trainable_weights]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _weight_items(self) -> list[tuple[Layer, _WeightSpec]]:
+        """(owner, spec) pairs in `weights` order: the single source of weight order for all I/O."""
+        own = [s for s in self._weight_specs if s.trainable] + [s for s in self._weight_specs if not s.trainable]
+        return [(self, s) for s in own] + [item for layer in self._sublayers() for item in layer._weight_items()]
+
+    def _weight_names(self) -> list[str]:
+        """Keras paths of the weights (`dense/kernel`), aligned with `get_weights()`."""
+        return [f"{owner.name}/{spec.name}" for owner, spec in self._weight_items()]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as numpy arrays, in Keras's layout and order."""
+        return [owner._to_keras_layout(spec.name, getattr(owner, spec.attr).detach()).cpu().numpy()
+                for owner, spec in self._weight_items()]
+
+    def set_weights(self, weights) -> None:
+        """Sets the weights from numpy arrays in Keras's layout and order; checks every shape before assigning."""
+        items = self._weight_items()
+        if len(weights) != len(items):
+            raise ValueError(f'Layer "{self.name}" expects {len(items)} weight(s), but the weight list provided '
+                             f"has {len(weights)}.")
+        values = []
+        for (owner, spec), value in zip(items, weights):
+            value = torch.as_tensor(np.asarray(value))
+            expected = tuple(owner._to_keras_layout(spec.name, getattr(owner, spec.attr)).shape)
+            if tuple(value.shape) != expected:
+                raise ValueError(f'Layer "{owner.name}" weight "{spec.name}": expected shape {expected}, '
+                                 f"received value of shape {tuple(value.shape)}.")
+            values.append(value)
+        with torch.no_grad():
+            for (owner, spec), value in zip(items, values):
+                target = getattr(owner, spec.attr)
+                target.copy_(owner._from_keras_layout(spec.name, value).to(target.dtype))
+
+    def _to_keras_layout(self, name: str, value: torch.Tensor) -> torch.Tensor:
+        """Storage layout -> Keras layout for weight `name` (identity unless the torch kernel wants another)."""
+        return value
+
+    def _from_keras_layout(self, name: str, value: torch.Tensor) -> torch.Tensor:
+        return value
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f'You tried to call `count_params` on layer "{self.name}", but the layer isn\'t '
+                             f"built. Build it first by calling it on data or with `build(input_shape)`.")
+        return int(sum(w.numel() for w in self.weights))
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freezing a layer freezes its sublayers and stops gradients to its weights (so `fit` leaves them)."""
+        value = bool(value)
+        self._trainable = value
+        for spec in self._weight_specs:
+            if spec.trainable:
+                getattr(self, spec.attr).requires_grad_(value)
+        for module in self.children():
+            if isinstance(module, Layer):
+                module.trainable = value
+            else:
+                for p in module.parameters():
+                    p.requires_grad_(value)
+
+    # ---- losses --------------------------------------------------------------------------------------------
+
+    def add_loss(self, loss) -> None:
+        """Adds a loss tensor (e.g. from `call`) to be minimised with the model's loss."""
+        self._losses.append(loss)
+        _LOSS_HOLDERS[self] = None
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """Losses added in the last call, then the weight regularization penalties, this layer's and sublayers'."""
+        return self._added_losses() + self._regularization_losses()
+
+    def _added_losses(self) -> list:
+        return list(self._losses) + [loss for layer in self._sublayers() for loss in layer._added_losses()]
+
+    def _regularization_losses(self) -> list:
+        own = [s.regularizer(getattr(self, s.attr)) for s in self._weight_specs if s.regularizer is not None]
+        return own + [loss for layer in self._sublayers() for loss in layer._regularization_losses()]
+
+    # ---- calling -------------------------------------------------------------------------------------------
+
+    def build(self, input_shape) -> None:
+        """Creates the layer's weights for inputs of `input_shape` (batch axis included, possibly None)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation; subclasses override it."""
+        return inputs
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if not isinstance(first, torch.Tensor):
+            if _is_symbolic(first):
+                from kerasish.layers.keras_tensor import symbolic_call
+
+                return symbolic_call(self, args, kwargs)
+            if first is not None and not isinstance(first, (int, float, bool)):
+                args = (tree.map_structure(_to_tensor, first),) + args[1:] if args else args
+        context = _CONTEXT
+        outer_training = context.training
+        training = kwargs.get("training") if self._call_has_training else kwargs.pop("training", None)
+        if training is None:
+            training = self.training if outer_training is None else outer_training
+            if self._call_has_training:
+                kwargs["training"] = training
+        if context.depth == 0 and _LOSS_HOLDERS:
+            _clear_added_losses()
+        if not self.built:
+            self._build_for(args[0] if args else first)
+        context.depth += 1
+        context.training = training
+        try:
+            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            context.depth -= 1
+            context.training = outer_training
+        if self.activity_regularizer is not None:
+            for output in tree.flatten(outputs):
+                self.add_loss(self.activity_regularizer(output))
+        return outputs
+
+    def _build_for(self, inputs) -> None:
+        """Builds from a first concrete input, creating weights on its device."""
+        shapes = tree.map_structure(lambda t: tuple(t.shape), inputs)
+        leaves = tree.flatten(inputs)
+        device = leaves[0].device if leaves and isinstance(leaves[0], torch.Tensor) else None
+        self._maybe_build(shapes, device)
+
+    def _maybe_build(self, input_shape, device=None) -> None:
+        if self.built:
+            return
+        assert_input_compatibility(self.input_spec, input_shape, self.name)
+        if device is None or device.type == "meta":
+            device = next((w.device for w in self.parameters()), None)
+        self._weight_device = device
+        try:
+            self.build(input_shape)
+        finally:
+            self._weight_device = None
+        self.built = True
+        self._build_shapes = input_shape
+        assert_input_compatibility(self.input_spec, input_shape, self.name)
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            self.set_weights(weights)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`, by running `call` on meta tensors (no computation)."""
+        from kerasish.layers.keras_tensor import compute_output_spec, shapes_to_specs
+
+        if not self.built:
+            self._maybe_build(input_shape)
+        return tree.map_structure(lambda t: t.shape, compute_output_spec(self, (shapes_to_specs(input_shape),), {}))
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    # ---- the functional graph ------------------------------------------------------------------------------
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a functional graph."""
+        return self._first_node("input").input_structure
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a functional graph."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(f'Layer "{self.name}" has never been called and thus has no defined {what}.')
+        return self._inbound_nodes[0]
+
+    # ---- config --------------------------------------------------------------------------------------------
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    compute_dtype = dtype
+    variable_dtype = dtype
+
+    def get_config(self) -> dict:
+        """The arguments that rebuild this layer through `from_config`."""
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            from kerasish import regularizers
+
+            config_["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if self._batch_input_shape is not None:
+            config_["batch_input_shape"] = list(self._batch_input_shape)
+        if type(self).__init__ is not Layer.__init__ and type(self).get_config is Layer.get_config:
+            if self._auto_config is None:
+                raise TypeError(f"Layer {self.__class__.__name__} has arguments in `__init__` that are not plain "
+                                f"values, so it must override `get_config()` to be serialized.")
+            config_.update(self._auto_config)
+        return config_
+
+    @classmethod
+    def from_config(cls, config_: dict):
+        return cls(**config_)
+
+    def get_build_config(self) -> dict | None:
+        if self._build_shapes is None:
+            return None
+        return {"input_shape": _shape_to_list(self._build_shapes)}
+
+    def build_from_config(self, build_config: dict | None) -> None:
+        if build_config and not self.built:
+            self._maybe_build(_list_to_shape(build_config["input_shape"]))
+
+    # ---- structure -----------------------------------------------------------------------------------------
+
+    def _sublayers(self) -> list[Layer]:
+        """Direct sublayers, looking through plain torch containers (ModuleList, ModuleDict)."""
+        found = []
+        for module in self._modules.values():
+            if isinstance(module, Layer):
+                found.append(module)
+            elif isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict, torch.nn.Sequential)):
+                found.extend(m for m in module.modules() if isinstance(m, Layer) and m is not module)
+        return found
+
+    def _flatten_layers(self) -> list[Layer]:
+        """This layer and every sublayer, depth first, each once."""
+        seen, ordered, stack = set(), [], [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            ordered.append(layer)
+            stack.extend(reversed(layer._sublayers()))
+        return ordered
+
+    def __setattr__(self, name: str, value) -> None:
+        # Keras tracks layers held in lists; torch needs them registered to see their weights.
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.nn.Module) for v in value) \
+                and "_modules" in self.__dict__:
+            value = torch.nn.ModuleList(value)
+        super().__setattr__(name, value)
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+
+def auto_name_in(layer: Layer, prefix: str) -> str:
+    """A weight name unique within `layer` (`variable`, `variable_1`, ...)."""
+    taken = {s.name for s in layer._weight_specs}
+    name, i = prefix, 0
+    while name in taken:
+        i += 1
+        name = f"{prefix}_{i}"
+    return name
+
+
+def _free_attribute(layer: Layer, name: str) -> str:
+    attr = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "variable"
+    if attr[0].isdigit():
+        attr = "_" + attr
+    base, i = attr, 0
+    while hasattr(layer, attr):
+        i += 1
+        attr = f"{base}_{i}"
+    return attr
+
+
+def _clear_added_losses() -> None:
+    for layer in _LOSS_HOLDERS:
+        layer._losses.clear()
+    _LOSS_HOLDERS.clear()
+
+
+def _is_symbolic(x) -> bool:
+    from kerasish.layers.keras_tensor import KerasTensor
+
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_is_symbolic(v) for v in x)
+    if isinstance(x, dict):
+        return any(_is_symbolic(v) for v in x.values())
+    return False
+
+
+def _to_tensor(x):
+    if isinstance(x, torch.Tensor) or x is None:
+        return x
+    array = np.asarray(x)
+    if array.dtype.kind == "f":
+        return torch.as_tensor(array, dtype=config.standardize_dtype(None))
+    if array.dtype.kind in "iub":
+        return torch.as_tensor(array)
+    return x
+
+
+def _is_shape(x) -> bool:
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, int) for d in x)
+
+
+def _shape_to_list(shapes):
+    if _is_shape(shapes):
+        return list(shapes)
+    if isinstance(shapes, dict):
+        return {k: _shape_to_list(v) for k, v in shapes.items()}
+    return [_shape_to_list(s) for s in shapes]
+
+
+def _list_to_shape(value):
+    if _is_shape(value):
+        return tuple(value)
+    if isinstance(value, dict):
+        return {k: _list_to_shape(v) for k, v in value.items()}
+    return [_list_to_shape(v) for v in value]
+
+
+def _dtype_name(dtype) -> str:
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, dict):  # Keras 3 DTypePolicy config
+        dtype = dtype.get("config", {}).get("name", config.floatx())
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        return "float32"
+    return config.dtype_name(config.standardize_dtype(dtype))
+
+
+def _batch_input_shape(kwargs: dict):
+    """Keras 2's `input_shape`/`input_dim`/`batch_input_shape` arguments as one batch shape, or None."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return (kwargs.get("batch_size"),) + shape
+    if kwargs.get("input_length") is not None:  # Keras 2 Embedding
+        return (kwargs.get("batch_size"), kwargs["input_length"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), kwargs["input_dim"])
+    return None
+
+
+def _capture_init_args(cls, args, kwargs) -> dict | None:
+    """The `__init__` arguments when all are plain JSON values (Keras's automatic get_config), else None."""
+    if cls.__init__ is Layer.__init__:
+        return {}
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    captured = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        kind = inspect.signature(cls.__init__).parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            captured.update(value)
+        elif kind == inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            captured[name] = value
+    return captured if _is_plain(captured) else None
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False

@@ -1,0 +1,24 @@
+"""Add: element-wise sum of a list of tensors."""
+
+from __future__ import annotations
+
+from kerasish.layers.merging.base_merge import Merge
+
+
+class Add(Merge):
+    """Adds a list of tensors of the same (or broadcastable) shape.
+
+    Example:
+        added = Add()([x1, x2])
+    """
+
+    def call(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = output + x
+        return output
+
+
+def add(inputs, **kwargs):
+    """Functional form of `Add`: `add([x1, x2])`."""
+    return Add(**kwargs)(inputs)

@@ -1,0 +1,268 @@
+"""Functional models: a graph of layer calls from Input tensors to outputs, run as a flat precomputed program.
+
+At construction the graph is ordered once (Keras's depth ordering, so `model.layers` and weight files line up
+with Keras), and each layer call becomes a step reading and writing numbered slots. A forward pass is then one
+Python call per layer and nothing more.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import torch
+
+from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.models.model import Model
+from kerasish.utils import tree
+
+
+class Functional(Model):
+    """A model defined by `Model(inputs, outputs)`; inputs and outputs may be tensors, lists or dicts.
+
+    Example:
+        inputs = kerasish.Input(shape=(16,))
+        x = kerasish.layers.Dense(32, activation="relu")(inputs)
+        outputs = kerasish.layers.Dense(1)(x)
+        model = kerasish.Model(inputs, outputs)
+    """
+
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        for kind, structure in (("inputs", inputs), ("outputs", outputs)):
+            for t in tree.flatten(structure):
+                if not isinstance(t, KerasTensor) or t._keras_history is None:
+                    raise ValueError(f"All `{kind}` of a functional Model must be KerasTensors made by `Input()` "
+                                     f"and layer calls. Received: {t!r}")
+        for t in tree.flatten(inputs):
+            if not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(f"Model inputs must come from `kerasish.Input()`. Received: {t} from layer "
+                                 f'"{t._keras_history[0].name}".')
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._input_struct = inputs
+        self._output_struct = outputs
+        self.inputs = tree.flatten(inputs)
+        self.outputs = tree.flatten(outputs)
+        self._nodes_by_depth, self._graph_layers = _map_graph(self.inputs, self.outputs)
+        for index, layer in enumerate(self._graph_layers):
+            key = layer.name.replace(".", "_")
+            if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
+                key = f"layer_{index}"
+            self.add_module(key, layer)
+        self._program = self._compile_program()
+        self._input_names = [t._keras_history[0].name for t in self.inputs]
+        self.built = True
+        self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
+
+    @property
+    def layers(self) -> list:
+        return list(self._graph_layers)
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self._input_names)
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._keras_history[0].name for t in self.outputs]
+
+    def _compile_program(self) -> list:
+        """One step per non-input node: (layer, gather(values) -> (args, kwargs), output slots, single)."""
+        slots = {id(t): i for i, t in enumerate(self.inputs)}
+        program = []
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                if isinstance(node.layer, InputLayer):
+                    continue
+                for t in node.output_tensors:
+                    slots.setdefault(id(t), len(slots))
+                gather = _make_gather(node, slots)
+                out_slots = [slots[id(t)] for t in node.output_tensors]
+                program.append((node.layer, gather, out_slots, isinstance(node.outputs, KerasTensor)))
+        self._output_slots = [slots[id(t)] for t in self.outputs]
+        self._num_slots = len(slots)
+        return program
+
+    def call(self, inputs, training=None, mask=None):
+        values = [None] * self._num_slots
+        values[: len(self.inputs)] = self._bind_inputs(inputs)
+        for layer, gather, out_slots, single in self._program:
+            args, kwargs = gather(values)
+            outputs = layer(*args, **kwargs)
+            if single:
+                values[out_slots[0]] = outputs
+            else:
+                for slot, value in zip(out_slots, tree.flatten(outputs)):
+                    values[slot] = value
+        return tree.pack_sequence_as(self._output_struct, [values[i] for i in self._output_slots])
+
+    def _bind_inputs(self, inputs) -> list:
+        """The data for each model input, in `self.inputs` order, from a tensor, a list or a dict."""
+        n = len(self.inputs)
+        if isinstance(inputs, dict):
+            if isinstance(self._input_struct, dict):
+                keys = sorted(self._input_struct)  # tree.flatten order
+            else:
+                keys = self._input_names
+            missing = [k for k in keys if k not in inputs]
+            if missing:
+                raise ValueError(f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
+                                 f"{keys}, received keys {sorted(inputs)}.")
+            return [inputs[k] for k in keys]
+        flat = tree.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != n:
+            raise ValueError(f'Model "{self.name}" expects {n} input(s) ({self._input_names}), but it received '
+                             f"{len(flat)} input tensors.")
+        return flat
+
+    def get_config(self) -> dict:
+        from kerasish.layers import serialize as serialize_layer
+
+        member_nodes = {id(node) for nodes in self._nodes_by_depth.values() for node in nodes}
+        node_index = {}  # (layer, original index) -> index among this model's nodes of that layer
+        layer_configs = []
+        for layer in self._graph_layers:
+            kept = [i for i, node in enumerate(layer._inbound_nodes) if id(node) in member_nodes]
+            for new, old in enumerate(kept):
+                node_index[(id(layer), old)] = new
+        for layer in self._graph_layers:
+            config = serialize_layer(layer)
+            config["name"] = layer.name
+            config["inbound_nodes"] = [
+                _serialize_node(node, node_index) for node in layer._inbound_nodes
+                if id(node) in member_nodes and not isinstance(layer, InputLayer)
+            ]
+            layer_configs.append(config)
+
+        def history(t):
+            layer, index, tensor_index = t._keras_history
+            return [layer.name, node_index[(id(layer), index)], tensor_index]
+
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layer_configs,
+            "input_layers": tree.map_structure(history, self._input_struct),
+            "output_layers": tree.map_structure(history, self._output_struct),
+        }
+
+
+def _make_gather(node, slots: dict):
+    """A function mapping the slot values to this node's call arguments, specialised for the common shapes."""
+    args, kwargs = node.call_args, node.call_kwargs
+    if len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor):
+        slot = slots[id(args[0])]
+        return lambda values: ((values[slot],), {})
+    if len(args) == 1 and not kwargs and isinstance(args[0], (list, tuple)) and \
+            all(isinstance(t, KerasTensor) for t in args[0]):
+        ids = [slots[id(t)] for t in args[0]]
+        return lambda values: (([values[i] for i in ids],), {})
+
+    def fill(x):
+        return ("slot", slots[id(x)]) if isinstance(x, KerasTensor) else x
+
+    template = tree.map_structure(fill, (list(args), kwargs))
+
+    def gather(values):
+        def resolve(x):
+            return values[x[1]] if isinstance(x, tuple) and len(x) == 2 and x[0] == "slot" else x
+
+        call_args, call_kwargs = _map_template(resolve, template)
+        return tuple(call_args), call_kwargs
+
+    return gather
+
+
+def _map_template(fn, template):
+    if isinstance(template, tuple) and len(template) == 2 and template[0] == "slot":
+        return fn(template)
+    if isinstance(template, dict):
+        return {k: _map_template(fn, v) for k, v in template.items()}
+    if isinstance(template, (list, tuple)):
+        return type(template)(_map_template(fn, v) for v in template)
+    return template
+
+
+def _serialize_node(node, node_index: dict) -> dict:
+    from kerasish.saving.object_registry import serialize_keras_object
+
+    def encode(x):
+        if isinstance(x, KerasTensor):
+            layer, index, tensor_index = x._keras_history
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": [layer.name, node_index[(id(layer), index)], tensor_index]}}
+        if isinstance(x, torch.Tensor):
+            return x.tolist()
+        return serialize_keras_object(x)
+
+    return {"args": tree.map_structure(encode, list(node.call_args)),
+            "kwargs": tree.map_structure(encode, dict(node.call_kwargs))}
+
+
+def _map_graph(inputs: list, outputs: list):
+    """Orders the graph as Keras does: nodes grouped by depth (distance from the outputs), layers likewise,
+    ties broken by discovery order. Checks for cycles, disconnected inputs and duplicate layer names."""
+    finished, in_progress, ordered_nodes, discovery = set(), set(), [], {}
+    input_ids = {id(t) for t in inputs}
+
+    def visit(tensor):
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        if id(node) in in_progress:
+            raise ValueError(f'Tensor {tensor} from layer "{layer.name}" is part of a cycle.')
+        discovery.setdefault(layer, len(discovery))
+        in_progress.add(id(node))
+        if not isinstance(layer, InputLayer) and id(tensor) not in input_ids:
+            for parent in node.input_tensors:
+                visit(parent)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        ordered_nodes.append(node)
+
+    for output in outputs:
+        visit(output)
+
+    node_depth, layer_depth = {}, {}
+    for node in reversed(ordered_nodes):
+        depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = depth
+        node_depth[node] = depth
+        for parent in node.parent_nodes:
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for t in inputs:
+        layer = t._keras_history[0]
+        if layer not in layer_depth:
+            layer_depth[layer] = 0
+            discovery[layer] = -1
+            node_depth[layer._inbound_nodes[0]] = 0
+
+    nodes_by_depth = collections.defaultdict(list)
+    for node, depth in node_depth.items():
+        nodes_by_depth[depth].append(node)
+    layers_by_depth = collections.defaultdict(list)
+    for layer, depth in layer_depth.items():
+        layers_by_depth[depth].append(layer)
+    layers = []
+    for depth in sorted(layers_by_depth, reverse=True):
+        layers.extend(sorted(layers_by_depth[depth], key=lambda l: discovery[l]))
+
+    computable = set(input_ids)
+    for depth in sorted(nodes_by_depth, reverse=True):
+        for node in nodes_by_depth[depth]:
+            for t in node.input_tensors:
+                if id(t) not in computable and not isinstance(node.layer, InputLayer):
+                    raise ValueError(f'Graph disconnected: cannot find the value of tensor {t} needed by layer '
+                                     f'"{node.layer.name}". Pass its Input to the Model\'s `inputs`.')
+            computable.update(id(t) for t in node.output_tensors)
+    names = [layer.name for layer in layers]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
+                             f"should be unique.")
+    return dict(nodes_by_depth), layers

@@ -1,0 +1,129 @@
+"""Model: a Layer that trains (`compile`/`fit`/...), saves its weights, and summarises itself.
+
+`Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining `call` gives a subclassed
+model; `Sequential` is a Model too. Every one of them is a `torch.nn.Module`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kerasish.layers.layer import Layer
+from kerasish.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable graph of layers.
+
+    Functional:
+        inputs = kerasish.Input(shape=(16,))
+        outputs = kerasish.layers.Dense(1)(kerasish.layers.Dense(32, activation="relu")(inputs))
+        model = kerasish.Model(inputs, outputs)
+
+    Subclassed:
+        class MyModel(kerasish.Model):
+            def __init__(self):
+                super().__init__()
+                self.hidden = kerasish.layers.Dense(32, activation="relu")
+                self.out = kerasish.layers.Dense(1)
+
+            def call(self, inputs, training=None):
+                return self.out(self.hidden(inputs))
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from kerasish.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise ValueError("Model(inputs, outputs) makes a functional model; a Model subclass's __init__ should "
+                             "call `super().__init__()` with keyword arguments only (name=..., trainable=...).")
+        Layer.__init__(self, **kwargs)
+        self._init_trainer()
+
+    def __setattr__(self, name, value):
+        from kerasish.metrics import Metric
+
+        if isinstance(value, Metric) and "_tracked_metrics" in self.__dict__ and \
+                all(value is not m for m in self._tracked_metrics):
+            self._tracked_metrics.append(value)
+        super().__setattr__(name, value)
+
+    def _declared_inputs(self):
+        """The model's symbolic inputs if it declares them (functional, or Sequential with a known input)."""
+        return getattr(self, "inputs", None)
+
+    # ---- structure -----------------------------------------------------------------------------------------
+
+    @property
+    def layers(self) -> list[Layer]:
+        return self._sublayers()
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer called `name`, or at position `index` in `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(layers)} "
+                                 f"layers.")
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(self, line_length: int | None = None, positions=None, print_fn=None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range=None) -> None:
+        """Prints Keras's summary table: each layer, its output shape and parameter count, then the totals."""
+        from kerasish.utils.summary_utils import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+    # ---- config --------------------------------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        return Layer.get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        if "input_layers" in config and "output_layers" in config:  # a functional model's config
+            from kerasish.models.functional import Functional
+            from kerasish.models.functional_config import functional_from_config
+
+            return functional_from_config(cls if issubclass(cls, Functional) else Functional, config,
+                                          custom_objects)
+        return cls(**config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as a JSON string (`{"class_name", "config", ...}`)."""
+        from kerasish.layers import serialize
+
+        return json.dumps(serialize(self), **kwargs)
+
+    # ---- weights on disk -----------------------------------------------------------------------------------
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Saves the weights in Keras's HDF5 layout, atomically (a crash never leaves a half-written file)."""
+        import os
+
+        from kerasish.saving.h5_format import save_weights_to_hdf5
+
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath} exists and overwrite=False.")
+        save_weights_to_hdf5(self, str(filepath))
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
+        """Loads weights saved by `save_weights` (or by Keras in the HDF5 layout); every shape is checked before
+        anything is assigned."""
+        from kerasish.saving.h5_format import load_weights_from_hdf5
+
+        load_weights_from_hdf5(self, str(filepath), by_name=by_name, skip_mismatch=skip_mismatch)

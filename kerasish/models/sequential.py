@@ -1,0 +1,140 @@
+"""Sequential: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+import torch
+
+from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.layers.layer import Layer
+from kerasish.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    The input shape comes from an `Input` (first element or `add`), from `input_shape=`/`input_dim=` on the first
+    layer (Keras 2), or from the first call on data (lazy build). Once it is known, `add` checks each new layer
+    against it and `summary()` shows output shapes.
+
+    Example:
+        model = kerasish.Sequential([
+            kerasish.Input(shape=(16,)),
+            kerasish.layers.Dense(32, activation="relu"),
+            kerasish.layers.Dense(1),
+        ])
+    """
+
+    def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        self.inputs = None
+        self.outputs = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._rebuild()
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._stack)
+
+    def add(self, layer, rebuild: bool = True) -> None:
+        """Appends a layer (or an `Input`) to the stack."""
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._stack:
+                raise ValueError(f'Sequential model "{self.name}": an Input can only be the first element; this '
+                                 f"model already has {'an input' if self._input_layer else 'layers'}.")
+            self._input_layer = layer
+            self._rebuild()
+            return
+        if not isinstance(layer, torch.nn.Module) or not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `kerasish.layers.Layer` can be added to a Sequential model. "
+                             f"Received: {layer!r} (of type {type(layer).__name__})")
+        if any(existing.name == layer.name for existing in self._stack):
+            raise ValueError(f'All layers added to a Sequential model should have unique names. Name "{layer.name}" '
+                             f"is already the name of a layer in this model. Update the `name` argument to pass a "
+                             f"unique name.")
+        if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
+            self._input_layer = InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype)
+        self._stack.append(layer)
+        self._register(layer)
+        if rebuild:
+            self._rebuild()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Removes and returns the last layer."""
+        if not self._stack:
+            raise IndexError("There are no layers in the model.")
+        layer = self._stack.pop()
+        for key, module in list(self._modules.items()):
+            if module is layer:
+                del self._modules[key]
+        if rebuild:
+            self._rebuild()
+        return layer
+
+    def _register(self, layer: Layer) -> None:
+        key = layer.name.replace(".", "_")
+        if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
+            key = f"layer_{len(self._stack) - 1}"
+        self.add_module(key, layer)
+
+    def _rebuild(self) -> None:
+        """With a known input, runs the stack symbolically: builds the layers, checks shapes, records outputs."""
+        if self._input_layer is None:
+            return
+        x = self._input_layer.output_tensor
+        for layer in self._stack:
+            x = layer(x)
+        self.inputs = [self._input_layer.output_tensor]
+        self.outputs = [x]
+        self.built = bool(self._stack)
+        self._build_shapes = self._input_layer.batch_shape
+
+    def build(self, input_shape=None) -> None:
+        """Builds the stack for inputs of `input_shape` (the batch axis included)."""
+        if self._input_layer is None:
+            if input_shape is None:
+                raise ValueError(f'Sequential model "{self.name}" cannot be built: no input shape is known. Add an '
+                                 f"`Input(shape=...)` or pass `input_shape`.")
+            self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]))
+        self._rebuild()
+
+    def call(self, inputs, training=None, mask=None):
+        for layer in self._stack:
+            inputs = layer(inputs)
+        return inputs
+
+    @property
+    def input_shape(self):
+        return self._input_layer.batch_shape if self._input_layer is not None else None
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self._stack[-1].name] if self._stack else []
+
+    def get_config(self) -> dict:
+        from kerasish.layers import serialize
+
+        layers = [serialize(self._input_layer)] if self._input_layer is not None else []
+        layers += [serialize(layer) for layer in self._stack]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
+        if self._build_shapes is not None:
+            config["build_input_shape"] = list(self._build_shapes)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        from kerasish.layers import deserialize
+
+        layer_configs = config["layers"] if isinstance(config, dict) else config
+        model = cls(name=config.get("name") if isinstance(config, dict) else None,
+                    trainable=config.get("trainable", True) if isinstance(config, dict) else True)
+        for layer_config in layer_configs:
+            model.add(deserialize(layer_config, custom_objects=custom_objects))
+        if isinstance(config, dict) and config.get("build_input_shape") and model._input_layer is None:
+            model.build(tuple(config["build_input_shape"]))
+        return model

@@ -1,0 +1,82 @@
+"""Adam: adaptive moment estimation."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from kerasish.optimizers.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """The Adam optimizer, with Keras's arithmetic (Kingma and Ba's "epsilon hat" form).
+
+    At step `t` (1-based), with `alpha = learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)`:
+
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (g**2 - v) * (1 - beta_2)
+        w = w - alpha * m / (sqrt(v) + epsilon)
+
+    `torch.optim.Adam` adds epsilon after bias-correcting `sqrt(v)` instead, so the two differ slightly.
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule` or a callable returning the learning rate.
+        beta_1: decay rate of the first-moment estimate.
+        beta_2: decay rate of the second-moment estimate.
+        epsilon: small constant added to `sqrt(v)` for numerical stability.
+        amsgrad: whether to use the AMSGrad variant (divide by the running maximum of `v`).
+        **kwargs: the arguments common to all optimizers (see `Optimizer`).
+
+    Example:
+        optimizer = keras.optimizers.Adam(learning_rate=1e-3)
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs,
+    ):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def build(self, variables) -> None:
+        if self.built:
+            return
+        super().build(variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(variables, ["momentum", "velocity"])
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
+
+    def _foreach_update_step(self, grads, variables, slots, learning_rate: float) -> None:
+        # Keras computes the step size in the variables' dtype; in float32, `1 - beta_2**t` loses digits to
+        # cancellation and moves alpha by up to ~1e-5 relative, so compute it the same way to match Keras.
+        real = np.float64 if variables[0].dtype == torch.float64 else np.float32
+        step = real(self._step_count + 1)
+        one = real(1)
+        alpha = float(
+            real(learning_rate) * np.sqrt(one - real(self.beta_2) ** step) / (one - real(self.beta_1) ** step)
+        )
+        momentums, velocities = slots["momentum"], slots["velocity"]
+        torch._foreach_lerp_(momentums, grads, 1 - self.beta_1)
+        torch._foreach_mul_(velocities, self.beta_2)
+        torch._foreach_addcmul_(velocities, grads, grads, value=1 - self.beta_2)
+        if self.amsgrad:
+            torch._foreach_maximum_(slots["velocity_hat"], velocities)
+            velocities = slots["velocity_hat"]
+        denominators = torch._foreach_sqrt(velocities)
+        torch._foreach_add_(denominators, self.epsilon)
+        torch._foreach_addcdiv_(variables, momentums, denominators, value=-alpha)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        )
+        return config

@@ -1,0 +1,611 @@
+"""The optimizer base class: Keras 3's optimizer API over in-place torch foreach updates.
+
+Every step runs the same pipeline as Keras 3 (`keras/src/optimizers/base_optimizer.py`): drop variables whose
+gradient is None, unscale by `loss_scale_factor`, accumulate gradients, clip, apply weight decay, run the
+optimizer's update, update the EMA of the weights, apply variable constraints, count the step.
+
+The hot path never syncs a device: the step count and the learning rate live as Python numbers (mirrored into
+the tensors of `variables` for saving), so bias corrections and step sizes are Python floats, and the tensors
+are updated in place with `torch._foreach_*` ops over the whole parameter list at once.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+import re
+import warnings
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from kerasish import config as kconfig
+from kerasish.optimizers.schedules import learning_rate_schedule
+from kerasish.saving.object_registry import serialize_keras_object
+
+Tensor = torch.Tensor
+
+# Keys tf.keras 2 wrote into optimizer configs that carry no meaning here.
+_KERAS2_ONLY_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
+
+
+def _snake_case(name: str) -> str:
+    # Keras's auto name: `Adam` -> `adam`, `RMSprop` -> `rm_sprop`.
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _as_float(value, argument: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, Tensor)):
+        raise ValueError(
+            f"Argument `{argument}` should be a float, a LearningRateSchedule or a callable. "
+            f"Received: {argument}={value!r}"
+        )
+    return float(value)
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    A subclass creates its per-variable state in `build(variables)` with `add_optimizer_variables` and
+    implements its update either for all variables at once with torch foreach ops, in
+    `_foreach_update_step(grads, variables, slots, learning_rate)`, or one variable at a time, Keras style,
+    in `update_step(gradient, variable, learning_rate)`.
+
+    Args:
+        learning_rate: a float, a `keras.optimizers.schedules.LearningRateSchedule`, or a callable taking no
+            arguments that returns the learning rate.
+        weight_decay: if set, each step first multiplies every variable by `1 - weight_decay * learning_rate`.
+        clipnorm: if set, each gradient is rescaled so that its L2 norm is at most this value.
+        clipvalue: if set, each gradient is clipped elementwise to `[-clipvalue, clipvalue]`.
+        global_clipnorm: if set, all gradients are rescaled together so that their global norm is at most this.
+        use_ema: whether to keep an exponential moving average of the variables (see `finalize_variable_values`).
+        ema_momentum: the EMA's momentum: `average = ema_momentum * average + (1 - ema_momentum) * variable`.
+        ema_overwrite_frequency: if set, the variables are overwritten by their average every this many steps.
+        loss_scale_factor: if set, `scale_loss` multiplies the loss by it and gradients are divided by it.
+        gradient_accumulation_steps: if set (>= 2), variables are updated every this many steps, with the mean
+            of the gradients accumulated since the last update.
+        name: the optimizer's name; defaults to the snake-cased class name.
+        **kwargs: Keras 2 spellings: `lr` (the learning rate) and `decay` (time-based decay: the learning rate
+            at step `t` is `learning_rate / (1 + decay * t)`).
+    """
+
+    def __init__(
+        self,
+        learning_rate: float | learning_rate_schedule.LearningRateSchedule | Callable[[], float],
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        if "lr" in kwargs:
+            learning_rate = kwargs.pop("lr")
+        decay = kwargs.pop("decay", None) or 0.0
+        if kwargs:
+            raise ValueError(
+                f"Argument(s) not recognized by {type(self).__name__}: {sorted(kwargs)}. Expected the optimizer's "
+                "own arguments, the common ones (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, "
+                "ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name) "
+                "or the Keras 2 spellings `lr` and `decay`."
+            )
+        decay = _as_float(decay, "decay")
+        if decay < 0:
+            raise ValueError(f"Argument `decay` must be >= 0. Received: decay={decay}")
+        clip_args = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(value is not None for value in clip_args.values()) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: "
+                + ", ".join(f"{key}={value}" for key, value in clip_args.items())
+            )
+        if gradient_accumulation_steps is not None and (
+            not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2
+        ):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
+                f"Received: gradient_accumulation_steps={gradient_accumulation_steps}"
+            )
+        if use_ema:
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency is not None and (
+                not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1
+            ):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                    f"Received: ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
+
+        self.name = name or _snake_case(type(self).__name__)
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.decay = decay
+        self.built = False
+
+        # Python numbers are the truth in the hot path; these tensors mirror them for `variables` and saving.
+        self._iterations = 0
+        self._iterations_variable = torch.zeros((), dtype=torch.int64)
+        self._learning_rate = None
+        self._learning_rate_variable = None
+        self._variables: list[Tensor] = [self._iterations_variable]
+        self._slots: dict[str, list[Tensor]] = {}
+        self._trainable_variables: list[Tensor] = []
+        self._variable_index: dict[int, int] = {}
+        self._exclude_ids: set[int] = set()
+        self._exclude_pattern = None
+        self.learning_rate = learning_rate
+
+    # ----------------------------------------------------------------------------------------------- state
+
+    @property
+    def iterations(self) -> Tensor:
+        """The number of optimizer steps taken, a 0-d int64 tensor.
+
+        With gradient accumulation this counts updates: steps divided by `gradient_accumulation_steps`.
+        """
+        if self.gradient_accumulation_steps:
+            return torch.tensor(self._step_count, dtype=torch.int64)
+        return self._iterations_variable
+
+    @property
+    def _step_count(self) -> int:
+        # Keras's `iterations` as a Python int: the step number the update rules (bias corrections, EMA) see.
+        if self.gradient_accumulation_steps:
+            return self._iterations // self.gradient_accumulation_steps
+        return self._iterations
+
+    @property
+    def learning_rate(self) -> Tensor:
+        """The learning rate, a 0-d float tensor: `float(optimizer.learning_rate)` reads it.
+
+        Settable to a float (as callbacks like ReduceLROnPlateau do), a schedule or a callable. With a schedule,
+        it reads the schedule's value at the current step.
+        """
+        if self._learning_rate_variable is not None:
+            return self._learning_rate_variable
+        return torch.tensor(self._scheduled_learning_rate(), dtype=kconfig.standardize_dtype(None))
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if isinstance(value, learning_rate_schedule.LearningRateSchedule) or callable(value):
+            self._learning_rate = value
+            if self._learning_rate_variable is not None:
+                self._variables.remove(self._learning_rate_variable)
+                self._learning_rate_variable = None
+            return
+        if isinstance(self._learning_rate, learning_rate_schedule.LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` as its `learning_rate`, so its learning "
+                "rate is not settable. Create the optimizer with a float `learning_rate` to set it."
+            )
+        value = _as_float(value, "learning_rate")
+        if self._learning_rate_variable is None:
+            self._learning_rate_variable = torch.tensor(value, dtype=kconfig.standardize_dtype(None))
+            self._variables.insert(1, self._learning_rate_variable)
+        else:
+            self._learning_rate_variable.fill_(value)
+        # Keep the value the variable holds (float32 rounding included), as Keras does: a restored optimizer
+        # then steps with exactly the same learning rate.
+        self._learning_rate = float(self._learning_rate_variable)
+
+    @property
+    def lr(self) -> Tensor:
+        """Keras 2 name of `learning_rate`."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self.learning_rate = value
+
+    def _scheduled_learning_rate(self) -> float:
+        learning_rate = self._learning_rate
+        if isinstance(learning_rate, learning_rate_schedule.LearningRateSchedule):
+            learning_rate = learning_rate(self._iterations)
+        elif callable(learning_rate):
+            learning_rate = learning_rate()
+        return float(learning_rate)
+
+    def _current_learning_rate(self) -> float:
+        learning_rate = self._scheduled_learning_rate()
+        if self.decay:
+            return learning_rate / (1.0 + self.decay * self._iterations)
+        return learning_rate
+
+    @property
+    def variables(self) -> list[Tensor]:
+        """The optimizer's state in Keras 3's order: iterations, learning_rate (unless scheduled), then slots."""
+        return list(self._variables)
+
+    # ------------------------------------------------------------------------------------------- building
+
+    def build(self, variables: Sequence[Tensor]) -> None:
+        """Creates the optimizer's per-variable state for `variables` (the trainable parameters).
+
+        Subclasses call `super().build(variables)` first, then create their slots with
+        `add_optimizer_variables`.
+        """
+        if (
+            type(self)._foreach_update_step is Optimizer._foreach_update_step
+            and getattr(self, "update_step", None) is None
+        ):
+            raise TypeError(
+                f"{type(self).__name__} defines no update: implement `update_step(gradient, variable, "
+                "learning_rate)` or `_foreach_update_step(grads, variables, slots, learning_rate)`."
+            )
+        variables = list(variables)
+        self._trainable_variables = variables
+        self._variable_index = {id(v): i for i, v in enumerate(variables)}
+        if self.use_ema:
+            self._model_variables_moving_average = self.add_optimizer_variables(variables, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulated_gradients = self.add_optimizer_variables(variables, "gradient_accumulator")
+        self._decay_mask = [self._use_weight_decay(v) for v in variables]
+        self._decayed_variables = [v for v, use in zip(variables, self._decay_mask) if use]
+        self._constrained = [
+            (i, v.constraint) for i, v in enumerate(variables) if getattr(v, "constraint", None) is not None
+        ]
+        self.built = True
+
+    def add_variable(
+        self,
+        shape: Sequence[int],
+        initializer: str | float | Callable = "zeros",
+        dtype=None,
+        name: str | None = None,
+    ) -> Tensor:
+        """Adds a state tensor to the optimizer (on the CPU) and returns it.
+
+        Args:
+            shape: the tensor's shape.
+            initializer: `"zeros"`, `"ones"`, a number to fill with, or a Keras-style initializer
+                `initializer(shape, dtype=...)`.
+            dtype: a dtype name or torch dtype; floatx by default.
+            name: unused; kept for Keras's signature.
+        """
+        reference = torch.empty(tuple(shape), dtype=kconfig.standardize_dtype(dtype))
+        return self._track(self._initial_value(reference, initializer))
+
+    def add_variable_from_reference(
+        self, reference_variable: Tensor, name: str | None = None, initializer: str | float | Callable = "zeros"
+    ) -> Tensor:
+        """Adds a state tensor shaped like `reference_variable`, on its device and in its dtype, and returns it."""
+        return self._track(self._initial_value(reference_variable, initializer))
+
+    def add_optimizer_variables(
+        self,
+        trainable_variables: Sequence[Tensor],
+        name: str | Sequence[str],
+        initializer: str | float | Callable = "zeros",
+    ) -> list[Tensor] | tuple[list[Tensor], ...]:
+        """Adds one state tensor per trainable variable for each name, in Keras's order.
+
+        With several names the slots are interleaved per variable (`m0, v0, m1, v1, ...`), as Keras creates
+        them, so that `variables` lines up with a Keras-saved optimizer.
+
+        Returns:
+            The list of slots aligned with `trainable_variables` (a tuple of lists for several names). The
+            lists are also what `_foreach_update_step` receives as `slots[name]`.
+        """
+        names = [name] if isinstance(name, str) else list(name)
+        for slot_name in names:
+            if slot_name in self._slots:
+                raise ValueError(f"Optimizer slot {slot_name!r} was already created in {self.name}.")
+        lists = tuple([] for _ in names)
+        for variable in trainable_variables:
+            for slots in lists:
+                slots.append(self.add_variable_from_reference(variable, initializer=initializer))
+        self._slots.update(zip(names, lists))
+        return lists[0] if isinstance(name, str) else lists
+
+    def _initial_value(self, reference: Tensor, initializer) -> Tensor:
+        if initializer == "zeros":
+            return torch.zeros_like(reference, requires_grad=False)
+        if initializer == "ones":
+            return torch.ones_like(reference, requires_grad=False)
+        if isinstance(initializer, numbers.Real) and not isinstance(initializer, bool):
+            return torch.full_like(reference, float(initializer), requires_grad=False)
+        if callable(initializer):
+            value = initializer(tuple(reference.shape), dtype=kconfig.dtype_name(reference.dtype))
+            return torch.as_tensor(value).to(device=reference.device, dtype=reference.dtype).detach().clone()
+        raise ValueError(
+            f"Unknown optimizer variable initializer: expected 'zeros', 'ones', a number or a callable; "
+            f"got {initializer!r}."
+        )
+
+    def _track(self, variable: Tensor) -> Tensor:
+        self._variables.append(variable)
+        return variable
+
+    def _get_variable_index(self, variable: Tensor) -> int:
+        return self._variable_index[id(variable)]
+
+    # ------------------------------------------------------------------------------------------- stepping
+
+    def apply_gradients(self, grads_and_vars) -> Tensor:
+        """Applies `(gradient, variable)` pairs; returns `iterations` (as tf.keras did)."""
+        grads, variables = zip(*grads_and_vars)
+        self.apply(list(grads), list(variables))
+        return self.iterations
+
+    @torch.no_grad()
+    def apply(self, grads: Sequence[Tensor | None], trainable_variables: Sequence[Tensor] | None = None) -> None:
+        """Updates the variables in place with one step of the optimizer.
+
+        Args:
+            grads: one gradient per variable; None gradients (frozen variables) are skipped.
+            trainable_variables: the variables, in the order of `grads`. The first call builds the optimizer on
+                them; later calls may pass them again, or leave them out to mean the built list.
+        """
+        if len(grads) == 0:
+            return
+        indices = self._indices_of(trainable_variables, len(grads))
+        if any(map(operator.is_, grads, [None] * len(grads))):
+            present = [i for i, g in enumerate(grads) if g is not None]
+            if not present:
+                raise ValueError("No gradients provided for any variable.")
+            grads = [grads[i] for i in present]
+            indices = [indices[i] for i in present] if indices is not None else present
+        grads = list(grads)
+        if indices is None:
+            variables, slots, decayed = self._trainable_variables, self._slots, self._decayed_variables
+        else:
+            variables = [self._trainable_variables[i] for i in indices]
+            slots = {key: [values[i] for i in indices] for key, values in self._slots.items()}
+            decayed = [self._trainable_variables[i] for i in indices if self._decay_mask[i]]
+
+        if self.loss_scale_factor is not None:
+            grads = torch._foreach_div(grads, self.loss_scale_factor)
+        if self.gradient_accumulation_steps:
+            steps = self.gradient_accumulation_steps
+            accumulators = slots["gradient_accumulator"]
+            if (self._iterations + 1) % steps == 0:
+                grads = torch._foreach_add(grads, accumulators)
+                torch._foreach_div_(grads, steps)
+                torch._foreach_zero_(accumulators)
+                self._update(grads, variables, slots, decayed)
+            else:
+                torch._foreach_add_(accumulators, grads)
+        else:
+            self._update(grads, variables, slots, decayed)
+
+        if self.use_ema:
+            self._update_model_variables_moving_average()
+        for i, constraint in self._constrained:
+            variable = self._trainable_variables[i]
+            variable.copy_(constraint(variable))
+        self._iterations += 1
+        self._iterations_variable.fill_(self._iterations)
+
+    def _indices_of(self, trainable_variables, count: int) -> list[int] | None:
+        # None means "the built list, in order": the trainer's every step, which then costs no Python loop.
+        if trainable_variables is None:
+            if not self.built:
+                raise ValueError(
+                    "When passing `grads` without `variables`, the optimizer must already be built on a list of "
+                    "variables. Call `optimizer.build(trainable_variables)` first."
+                )
+            if count != len(self._trainable_variables):
+                raise ValueError(
+                    f"Expected one gradient per variable the optimizer was built with "
+                    f"({len(self._trainable_variables)}); received {count} gradients."
+                )
+            return None
+        if len(trainable_variables) != count:
+            raise ValueError(
+                f"Expected one gradient per variable: received {count} gradients for "
+                f"{len(trainable_variables)} variables."
+            )
+        if not self.built:
+            self.build(trainable_variables)
+        known = self._trainable_variables
+        if len(trainable_variables) == len(known) and all(map(operator.is_, trainable_variables, known)):
+            return None
+        indices = [self._variable_index.get(id(v)) for v in trainable_variables]
+        if None in indices:
+            raise ValueError(
+                "Unknown variable: this optimizer can only update the variables it was built with. "
+                "Create a new optimizer for a new set of variables."
+            )
+        return indices
+
+    def _update(self, grads: list[Tensor], variables: list[Tensor], slots: dict, decayed: list[Tensor]) -> None:
+        learning_rate = self._current_learning_rate()
+        grads = self._clip_gradients(grads)
+        if self.weight_decay is not None and decayed:
+            torch._foreach_mul_(decayed, 1.0 - self.weight_decay * learning_rate)
+        self._foreach_update_step(grads, variables, slots, learning_rate)
+
+    def _foreach_update_step(
+        self, grads: list[Tensor], variables: list[Tensor], slots: dict[str, list[Tensor]], learning_rate: float
+    ) -> None:
+        """Updates `variables` in place; `slots[name]` lists each slot aligned with `variables`.
+
+        Built-in optimizers override this with foreach ops; the default runs Keras's per-variable
+        `update_step(gradient, variable, learning_rate)`.
+        """
+        for gradient, variable in zip(grads, variables):
+            self.update_step(gradient, variable, learning_rate)
+
+    def _clip_gradients(self, grads: list[Tensor]) -> list[Tensor]:
+        # New tensors, never in place: the caller's gradients (often `param.grad`) stay as they were.
+        if self.clipnorm and self.clipnorm > 0:
+            norms = torch._foreach_norm(grads)
+            torch._foreach_clamp_min_(norms, self.clipnorm)
+            clipped = torch._foreach_mul(grads, self.clipnorm)
+            torch._foreach_div_(clipped, norms)
+            return clipped
+        if self.global_clipnorm and self.global_clipnorm > 0:
+            norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            # As Keras: a no-op scale for a finite norm under the limit, NaN for an infinite or NaN norm.
+            scale = self.global_clipnorm * torch.clamp(norm.reciprocal(), max=1.0 / self.global_clipnorm)
+            return torch._foreach_mul(grads, scale + (norm - norm))
+        if self.clipvalue and self.clipvalue > 0:
+            clipped = torch._foreach_clamp_min(grads, -self.clipvalue)
+            torch._foreach_clamp_max_(clipped, self.clipvalue)
+            return clipped
+        return grads
+
+    def assign(self, variable: Tensor, value) -> None:
+        """Sets `variable` to `value` in place (for `update_step` implementations)."""
+        variable.copy_(torch.as_tensor(value, dtype=variable.dtype, device=variable.device))
+
+    def assign_add(self, variable: Tensor, value) -> None:
+        """Adds `value` to `variable` in place."""
+        variable.add_(value)
+
+    def assign_sub(self, variable: Tensor, value) -> None:
+        """Subtracts `value` from `variable` in place."""
+        variable.sub_(value)
+
+    def scale_loss(self, loss: Tensor) -> Tensor:
+        """Multiplies the loss by `loss_scale_factor` (if set) before gradients are computed."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
+
+    # ---------------------------------------------------------------------------------------- weight decay
+
+    def exclude_from_weight_decay(self, var_list: Sequence[Tensor] | None = None, var_names: Sequence[str] | None = None):
+        """Exempts variables from weight decay; call before the optimizer is built.
+
+        Args:
+            var_list: variables to exempt.
+            var_names: substrings (regular expressions); a variable whose `name` or `path` attribute contains
+                one is exempt.
+        """
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._exclude_ids = {id(v) for v in var_list or ()}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _use_weight_decay(self, variable: Tensor) -> bool:
+        if id(variable) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None:
+            for label in (getattr(variable, "name", None), getattr(variable, "path", None)):
+                if isinstance(label, str) and self._exclude_pattern.search(label):
+                    return False
+        return True
+
+    # ------------------------------------------------------------------------------------------------- EMA
+
+    def _update_model_variables_moving_average(self) -> None:
+        step = self._step_count
+        # The first step copies the variables: the average starts from them, not from zeros.
+        momentum = self.ema_momentum if step != 0 else 0.0
+        torch._foreach_lerp_(self._model_variables_moving_average, self._trainable_variables, 1.0 - momentum)
+        if self.ema_overwrite_frequency and (step + 1) % self.ema_overwrite_frequency == 0:
+            torch._foreach_copy_(self._trainable_variables, self._model_variables_moving_average)
+
+    @torch.no_grad()
+    def finalize_variable_values(self, var_list: Sequence[Tensor]) -> None:
+        """Overwrites `var_list` with their moving averages when `use_ema` is set (fit() does this at the end)."""
+        if not self.use_ema:
+            return
+        if len(var_list) != len(self._model_variables_moving_average):
+            raise ValueError(
+                f"The number of variables to overwrite ({len(var_list)}) does not match the number the optimizer "
+                f"averages ({len(self._model_variables_moving_average)})."
+            )
+        torch._foreach_copy_(list(var_list), self._model_variables_moving_average)
+
+    # ------------------------------------------------------------------------------------------ saving
+
+    @torch.no_grad()
+    def set_weights(self, weights: Sequence) -> None:
+        """Sets `variables` from arrays, in their order; the optimizer must be built."""
+        if not self.built:
+            raise ValueError(
+                "You are calling `set_weights()` on an optimizer that has not yet been built. Call "
+                "`optimizer.build(trainable_variables)` first."
+            )
+        variables = self.variables
+        if len(weights) != len(variables):
+            raise ValueError(f"Expected {len(variables)} optimizer weights; received {len(weights)}.")
+        for variable, weight in zip(variables, weights):
+            weight = torch.as_tensor(np.asarray(weight))
+            if tuple(weight.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"Optimizer variable of shape {tuple(variable.shape)} cannot take a weight of shape "
+                    f"{tuple(weight.shape)}."
+                )
+            variable.copy_(weight)
+        self._iterations = int(self._iterations_variable)
+        if self._learning_rate_variable is not None:
+            self._learning_rate = float(self._learning_rate_variable)
+
+    def save_own_variables(self, store) -> None:
+        """Writes `variables` into `store` as numpy arrays under the keys "0", "1", ... (Keras 3's layout)."""
+        for i, variable in enumerate(self.variables):
+            variable = variable.detach().cpu()
+            if variable.dtype == torch.bfloat16:  # numpy has no bfloat16
+                variable = variable.float()
+            store[str(i)] = variable.numpy().copy()
+
+    def load_own_variables(self, store) -> None:
+        """Restores `variables` from a store written by `save_own_variables` (or by Keras 3).
+
+        As in Keras, a store with a different number of variables (for example, an optimizer not yet built)
+        is skipped with a warning.
+        """
+        if len(store.keys()) != len(self._variables):
+            msg = (
+                f"Skipping variable loading for optimizer '{self.name}', because it has {len(self._variables)} "
+                f"variables whereas the saved optimizer has {len(store.keys())} variables."
+            )
+            if not self.built:
+                msg += " This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        self.set_weights([store[str(i)] for i in range(len(self._variables))])
+
+    # ------------------------------------------------------------------------------------------- config
+
+    def get_config(self) -> dict[str, Any]:
+        """The arguments `__init__` takes to rebuild this optimizer (without its state)."""
+        if isinstance(self._learning_rate, learning_rate_schedule.LearningRateSchedule):
+            learning_rate = learning_rate_schedule.serialize(self._learning_rate)
+        elif callable(self._learning_rate):
+            learning_rate = serialize_keras_object(self._learning_rate)
+        else:
+            learning_rate = self._learning_rate
+        config = {
+            "name": self.name,
+            "learning_rate": learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+        if self.decay:
+            config["decay"] = self.decay
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Optimizer":
+        """Builds an optimizer from `get_config()` output (tf.keras 2 configs included)."""
+        config = {k: v for k, v in config.items() if k not in _KERAS2_ONLY_CONFIG_KEYS}
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = learning_rate_schedule.deserialize(
+                config["learning_rate"], custom_objects=custom_objects
+            )
+        return cls(**config)

@@ -1,0 +1,191 @@
+"""The one object registry behind every `get`/`serialize`/`deserialize` in kerasish.
+
+Objects serialize to Keras 3's dict shape::
+
+    {"module": "keras.layers", "class_name": "Dense", "config": {...}, "registered_name": None}
+
+and Keras 2's shape (`{"class_name": ..., "config": ...}`) deserializes too. Deserialization only ever looks
+names up in dictionaries (custom objects, the registry, the module's own public objects): it never imports a
+module named in a file, so loading a config cannot run arbitrary code.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+from typing import Any, Callable
+
+_GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
+_GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
+_SCOPE = threading.local()
+
+
+def _scope_stack() -> list[dict]:
+    if not hasattr(_SCOPE, "stack"):
+        _SCOPE.stack = []
+    return _SCOPE.stack
+
+
+class CustomObjectScope:
+    """Makes custom objects visible to deserialization inside a `with` block.
+
+    Example:
+        with CustomObjectScope({"MyLayer": MyLayer}):
+            model = kerasish.models.model_from_json(text)
+    """
+
+    def __init__(self, custom_objects: dict | None = None):
+        self.custom_objects = dict(custom_objects or {})
+
+    def __enter__(self):
+        _scope_stack().append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc):
+        _scope_stack().pop()
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_custom_objects() -> dict:
+    """The global dict of registered custom objects (mutable, as in Keras)."""
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable:
+    """Registers a class or function under `"package>name"` so configs that name it can be loaded.
+
+    Example:
+        @register_keras_serializable(package="MyLayers")
+        class Scale(kerasish.layers.Layer): ...
+    """
+
+    def decorator(obj):
+        registered_name = f"{package}>{name or obj.__name__}"
+        if inspect.isclass(obj) and not hasattr(obj, "get_config"):
+            raise ValueError(f"Cannot register {obj.__name__}: a class must define get_config().")
+        _GLOBAL_CUSTOM_OBJECTS[registered_name] = obj
+        _GLOBAL_CUSTOM_NAMES[obj] = registered_name
+        return obj
+
+    return decorator
+
+
+def get_registered_name(obj) -> str:
+    """The name an object is serialized under: its registered name, else its class or function name."""
+    if obj in _GLOBAL_CUSTOM_NAMES:
+        return _GLOBAL_CUSTOM_NAMES[obj]
+    return obj.__name__
+
+
+def get_registered_object(name: str, custom_objects: dict | None = None, module_objects: dict | None = None):
+    """Looks `name` up in `custom_objects`, open scopes, the global registry, then `module_objects`."""
+    for table in [custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS, module_objects or {}]:
+        if name in table:
+            return table[name]
+    # A registered name ("Pkg>Name") may be referred to by its bare class name, as Keras 2 files do.
+    if ">" not in name:
+        for registered, obj in _GLOBAL_CUSTOM_OBJECTS.items():
+            if registered.split(">", 1)[1] == name:
+                return obj
+    return None
+
+
+def _public_module(obj) -> str:
+    """`kerasish.layers.core.dense` -> `keras.layers`: the module name real Keras writes."""
+    module = getattr(obj, "__module__", "") or ""
+    parts = module.split(".")
+    if parts[0] == "kerasish" and len(parts) > 1:
+        return "keras." + parts[1]
+    return module
+
+
+def serialize_keras_object(obj) -> Any:
+    """Serializes a kerasish object (or a plain value) to JSON-compatible data in Keras 3's shape."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if isinstance(obj, types.FunctionType) or (callable(obj) and not hasattr(obj, "get_config")):
+        name = get_registered_name(obj)
+        return {
+            "module": _public_module(obj),
+            "class_name": "function",
+            "config": name,
+            "registered_name": name,
+        }
+    if hasattr(obj, "get_config"):
+        cls = obj.__class__
+        registered = _GLOBAL_CUSTOM_NAMES.get(cls)
+        return {
+            "module": None if registered else _public_module(cls),
+            "class_name": cls.__name__,
+            "config": obj.get_config(),
+            "registered_name": registered,
+        }
+    if hasattr(obj, "tolist"):  # numpy arrays and scalars
+        return obj.tolist()
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: it has no get_config().")
+
+
+def deserialize_keras_object(
+    config,
+    module_objects: dict | None = None,
+    custom_objects: dict | None = None,
+    printable_module_name: str = "object",
+):
+    """Builds an object from a name or a `{"class_name", "config"}` dict.
+
+    Args:
+        config: a string name, or a dict in Keras 2 or Keras 3 shape, or None.
+        module_objects: the module's own public objects by name (and alias).
+        custom_objects: user objects by name, looked up first.
+        printable_module_name: what to call the object in error messages ("loss", "layer", ...).
+    """
+    if config is None:
+        return None
+    if isinstance(config, str):
+        obj = get_registered_object(config, custom_objects, module_objects)
+        if obj is None:
+            raise ValueError(_unknown(printable_module_name, config, module_objects))
+        return obj() if inspect.isclass(obj) else obj
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            f"Could not interpret {printable_module_name} config: expected a name or a dict with "
+            f"'class_name' and 'config', got {config!r}."
+        )
+    class_name = config["class_name"]
+    inner = config.get("config", {})
+    if class_name == "function":  # Keras 3 serialized function: the name is in "config"
+        name = config.get("registered_name") or inner
+        obj = get_registered_object(name, custom_objects, module_objects)
+        if obj is None:
+            obj = get_registered_object(inner, custom_objects, module_objects)
+        if obj is None:
+            raise ValueError(_unknown(printable_module_name, name, module_objects))
+        return obj
+    name = config.get("registered_name") or class_name
+    cls = get_registered_object(name, custom_objects, module_objects)
+    if cls is None and name != class_name:
+        cls = get_registered_object(class_name, custom_objects, module_objects)
+    if cls is None:
+        raise ValueError(_unknown(printable_module_name, name, module_objects))
+    if not inspect.isclass(cls):
+        return cls
+    if hasattr(cls, "from_config"):
+        try:
+            return cls.from_config(inner)
+        except TypeError as e:
+            raise TypeError(f"{class_name}.from_config could not use config {inner!r}: {e}") from e
+    return cls(**inner)
+
+
+def _unknown(kind: str, name: str, module_objects: dict | None) -> str:
+    return (
+        f"Unknown {kind}: '{name}'. Pass it in `custom_objects`, open a `CustomObjectScope`, or decorate it "
+        f"with `kerasish.saving.register_keras_serializable`."
+    )

@@ -1,0 +1,241 @@
+"""What `compile(loss=..., metrics=...)` turns into: per-output losses and metrics, resolved on the first batch.
+
+Keras resolves some names from the data: `"accuracy"` becomes binary, sparse categorical or categorical accuracy,
+and `"crossentropy"` the matching loss, by the shapes of `y_true` and `y_pred`. So both objects build lazily on
+the first batch they see, then run as flat lists.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from kerasish import losses as losses_module
+from kerasish import metrics as metrics_module
+from kerasish.utils import tree
+
+
+def is_binary_or_sparse_categorical(y_true, y_pred) -> tuple[bool, bool]:
+    is_binary = y_pred.shape[-1] == 1
+    is_sparse = y_true.dim() < y_pred.dim() or (y_true.shape[-1] == 1 and y_pred.shape[-1] > 1)
+    return is_binary, is_sparse
+
+
+def get_loss(identifier, y_true, y_pred):
+    """A Loss object for `identifier` (name, function, Loss, or config), with Keras's crossentropy resolution."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
+        fn = (losses_module.binary_crossentropy if is_binary else
+              losses_module.sparse_categorical_crossentropy if is_sparse else losses_module.categorical_crossentropy)
+        return losses_module.LossFunctionWrapper(fn, name=identifier)
+    loss = losses_module.get(identifier)
+    if isinstance(loss, losses_module.Loss):
+        return loss
+    name = identifier if isinstance(identifier, str) else getattr(loss, "__name__", "loss")
+    return losses_module.LossFunctionWrapper(loss, name=name)
+
+
+def get_metric(identifier, y_true, y_pred):
+    """A Metric object for `identifier`, with Keras's accuracy resolution; named as the user wrote it."""
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
+        cls = (metrics_module.BinaryAccuracy if is_binary else
+               metrics_module.SparseCategoricalAccuracy if is_sparse else metrics_module.CategoricalAccuracy)
+        return cls(name=identifier)
+    metric = metrics_module.get(identifier)
+    if not isinstance(metric, metrics_module.Metric):
+        name = identifier if isinstance(identifier, str) else getattr(metric, "__name__", "metric")
+        metric = metrics_module.MeanMetricWrapper(metric, name=name)
+    elif isinstance(identifier, str):
+        metric.name = identifier
+    return metric
+
+
+def flatten_outputs(y_pred, output_names: list[str]) -> tuple[list, list[str]]:
+    """Model outputs as a flat list with one name per output."""
+    if isinstance(y_pred, dict):
+        names = sorted(y_pred)
+        return [y_pred[k] for k in names], names
+    flat = tree.flatten(y_pred)
+    if len(flat) == len(output_names):
+        return flat, list(output_names)
+    return flat, [f"output_{i + 1}" for i in range(len(flat))] if len(flat) > 1 else ["output"]
+
+
+def match_to_outputs(value, names: list[str], what: str) -> list:
+    """Per-output targets or sample weights, from a single tensor, a list, or a dict keyed by output name."""
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict):
+        missing = [n for n in names if n not in value]
+        if missing and what != "sample_weight":
+            raise ValueError(f'Missing {what} for output "{missing[0]}". Expected keys {names}, received keys '
+                             f"{sorted(value)}.")
+        return [value.get(n) for n in names]
+    if isinstance(value, (list, tuple)):
+        if len(names) == 1 and len(value) == 1:
+            return list(value)
+        if len(value) != len(names):
+            raise ValueError(f"The model has {len(names)} output(s) {names}, but {len(value)} {what} arrays were "
+                             f"given.")
+        return list(value)
+    if len(names) > 1 and what != "sample_weight":
+        raise ValueError(f"The model has {len(names)} outputs {names}, but a single {what} array was given; pass a "
+                         f"list or a dict keyed by output name.")
+    return [value] * len(names)
+
+
+def _per_output(spec, names: list[str], what: str) -> list:
+    """A compile argument (single, list or dict keyed by output name) as one entry per output."""
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in names]
+        if unknown:
+            raise ValueError(f'In `compile({what}=...)`, the key "{unknown[0]}" does not match any model output. '
+                             f"Output names: {names}.")
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)) and what in ("loss", "loss_weights"):
+        if len(spec) != len(names):
+            raise ValueError(f"`compile({what}=...)` has {len(spec)} entries but the model has {len(names)} "
+                             f"output(s) {names}.")
+        return list(spec)
+    return [spec] * len(names)
+
+
+class CompileLoss:
+    """The total compiled loss: sum over outputs of `loss_weight * loss(y_true, y_pred, sample_weight)`.
+
+    With several losses, each output's unweighted loss is also tracked as `<output>_loss`.
+    """
+
+    def __init__(self, loss, loss_weights=None, output_names: list[str] | None = None):
+        self._spec = loss
+        self._weights_spec = loss_weights
+        self._output_names = list(output_names or [])
+        self._flat = None  # [(index, loss, weight, tracker)]
+        self.metrics: list = []
+        self._names: list[str] = []
+
+    def build(self, y_true, y_pred) -> None:
+        preds, names = flatten_outputs(y_pred, self._output_names)
+        targets = match_to_outputs(y_true, names, "target")
+        loss_specs = _per_output(self._spec, names, "loss")
+        weights = _per_output(self._weights_spec, names, "loss_weights") if self._weights_spec is not None \
+            else [None] * len(names)
+        flat = []
+        for i, (spec, weight) in enumerate(zip(loss_specs, weights)):
+            if spec is None:
+                continue
+            flat.append([i, get_loss(spec, _as_tensor(targets[i]), preds[i]), weight, None])
+        if len(flat) > 1:
+            for entry in flat:
+                entry[3] = metrics_module.Mean(name=f"{names[entry[0]]}_loss")
+            self.metrics = [entry[3] for entry in flat]
+        self._flat = [tuple(entry) for entry in flat]
+        self._names = names
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if self._flat is None:
+            self.build(y_true, y_pred)
+        if len(self._names) == 1 and len(self._flat) == 1 and not isinstance(y_pred, (list, tuple, dict)):
+            _, loss, weight, _ = self._flat[0]
+            y = y_true[0] if isinstance(y_true, (list, tuple)) else \
+                y_true[self._names[0]] if isinstance(y_true, dict) else y_true
+            value = loss(y, y_pred, sample_weight)
+            return value if weight is None else value * weight
+        preds, _ = flatten_outputs(y_pred, self._output_names)
+        targets = match_to_outputs(y_true, self._names, "target")
+        weights = match_to_outputs(sample_weight, self._names, "sample_weight")
+        total = None
+        for index, loss, weight, tracker in self._flat:
+            value = loss(targets[index], preds[index], weights[index])
+            if tracker is not None:
+                with torch.no_grad():
+                    tracker.update_state(value.detach(), sample_weight=preds[index].shape[0])
+            if weight is not None:
+                value = value * weight
+            total = value if total is None else total + value
+        return total
+
+
+class CompileMetrics:
+    """The compiled metrics, one flat list; names get an `<output>_` prefix when the model has several outputs."""
+
+    def __init__(self, metrics=None, weighted_metrics=None, output_names: list[str] | None = None):
+        for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and not isinstance(value, (list, tuple, dict)):
+                raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
+                                 f"{arg}={value!r} of type {type(value).__name__}")
+        self._spec = metrics
+        self._weighted_spec = weighted_metrics
+        self._output_names = list(output_names or [])
+        self._flat = None  # [(index, metric, weighted)]
+        self._names: list[str] = []
+
+    @property
+    def metrics(self) -> list:
+        return [m for _, m, _ in self._flat or []]
+
+    @property
+    def built(self) -> bool:
+        return self._flat is not None
+
+    def build(self, y_true, y_pred) -> None:
+        preds, names = flatten_outputs(y_pred, self._output_names)
+        targets = match_to_outputs(y_true, names, "target")
+        flat = []
+        for spec, weighted in ((self._spec, False), (self._weighted_spec, True)):
+            if spec is None:
+                continue
+            for i, per_output in enumerate(self._per_output(spec, names)):
+                for identifier in per_output:
+                    metric = get_metric(identifier, _as_tensor(targets[i]), preds[i])
+                    if len(names) > 1:
+                        metric.name = f"{names[i]}_{metric.name}"
+                    if weighted and any(m.name == metric.name for _, m, _ in flat):
+                        metric.name = f"weighted_{metric.name}"
+                    flat.append((i, metric, weighted))
+        self._flat = flat
+        self._names = names
+
+    @staticmethod
+    def _per_output(spec, names: list[str]) -> list[list]:
+        if isinstance(spec, dict):
+            unknown = [k for k in spec if k not in names]
+            if unknown:
+                raise ValueError(f'In `compile(metrics=...)`, the key "{unknown[0]}" does not match any model '
+                                 f"output. Output names: {names}.")
+            return [_as_list(spec.get(n)) for n in names]
+        if len(names) > 1 and len(spec) == len(names) and all(isinstance(s, (list, tuple)) or s is None
+                                                              for s in spec):
+            return [_as_list(s) for s in spec]
+        return [list(spec) for _ in names]
+
+    @torch.no_grad()
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        if self._flat is None:
+            self.build(y_true, y_pred)
+        if not self._flat:
+            return
+        if len(self._names) == 1:
+            y = y_true[0] if isinstance(y_true, (list, tuple)) else \
+                y_true[self._names[0]] if isinstance(y_true, dict) else y_true
+            pred = tree.flatten(y_pred)[0] if not isinstance(y_pred, torch.Tensor) else y_pred
+            for _, metric, weighted in self._flat:
+                metric.update_state(y, pred, sample_weight=sample_weight if weighted else None)
+            return
+        preds, _ = flatten_outputs(y_pred, self._output_names)
+        targets = match_to_outputs(y_true, self._names, "target")
+        weights = match_to_outputs(sample_weight, self._names, "sample_weight")
+        for index, metric, weighted in self._flat:
+            metric.update_state(targets[index], preds[index], sample_weight=weights[index] if weighted else None)
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _as_tensor(value):
+    return value if isinstance(value, torch.Tensor) or value is None else torch.as_tensor(value)

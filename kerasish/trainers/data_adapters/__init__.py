@@ -1,0 +1,57 @@
+"""Data adapters: every kind of input `fit`/`evaluate`/`predict` accept, read through one interface."""
+
+from __future__ import annotations
+
+import types
+
+import torch
+
+from kerasish.trainers.data_adapters.array_data_adapter import (
+    ArrayDataAdapter,
+    is_array_structure,
+    train_validation_split,
+)
+from kerasish.trainers.data_adapters.data_adapter import (
+    DataAdapter,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from kerasish.trainers.data_adapters.generator_data_adapter import GeneratorDataAdapter
+from kerasish.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
+from kerasish.trainers.data_adapters.torch_data_loader_adapter import TorchDataLoaderAdapter
+from kerasish.utils.py_dataset import PyDataset
+
+
+def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
+                     ) -> DataAdapter:
+    """Picks the adapter for `x`; `y`/`sample_weight`/`class_weight` only go with in-memory arrays."""
+    if isinstance(x, DataAdapter):
+        return x
+    if x is None:
+        raise ValueError("No input data: pass `x` (arrays, a dict of arrays, a generator, a PyDataset, or a torch "
+                         "DataLoader/Dataset).")
+    if is_array_structure(x):
+        return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+                                class_weight=class_weight)
+    for arg, value in (("y", y), ("sample_weight", sample_weight)):
+        if value is not None:
+            raise ValueError(f"`{arg}` should not be passed when `x` is a {type(x).__name__}: it yields `(x, y)` or "
+                             f"`(x, y, sample_weight)` itself.")
+    if class_weight is not None:
+        raise ValueError("`class_weight` is only supported for in-memory array data.")
+    if isinstance(x, PyDataset):
+        return PyDatasetAdapter(x, shuffle=bool(shuffle) and shuffle != "batch")
+    if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
+        return TorchDataLoaderAdapter(x, batch_size=batch_size or 32, shuffle=shuffle)
+    if isinstance(x, types.GeneratorType) or hasattr(x, "__next__") or hasattr(x, "__iter__"):
+        return GeneratorDataAdapter(x)
+    raise ValueError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}).")
+
+
+__all__ = [
+    "DataAdapter",
+    "get_data_adapter",
+    "pack_x_y_sample_weight",
+    "train_validation_split",
+    "unpack_x_y_sample_weight",
+]

@@ -1,0 +1,480 @@
+"""Trainer: `compile`, `fit`, `evaluate`, `predict` and the `*_step`/`*_on_batch` methods of every Model.
+
+The loop is thin on purpose: in-memory data is converted once and sliced per batch, metrics accumulate on the
+device and are read (`.item()`) only when something is shown or logged, and callbacks are called only for the
+hooks they override. `train_step`/`test_step`/`predict_step` can be overridden as in Keras.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from kerasish import metrics as metrics_module
+from kerasish import optimizers as optimizers_module
+from kerasish.callbacks import CallbackList
+from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasish.trainers.data_adapters import get_data_adapter, train_validation_split, unpack_x_y_sample_weight
+from kerasish.trainers.epoch_iterator import EpochIterator
+from kerasish.utils import tree
+
+
+class MetricsLogs(Mapping):
+    """The model's metric results as a read-only mapping of floats, sorted by name as Keras orders logs; each
+    value is computed (a device sync) only when read, so batch hooks that don't read logs cost nothing."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def _metrics(self) -> list:
+        return self._model.metrics
+
+    def __getitem__(self, key):
+        for metric in self._metrics():
+            if metric.name == key:
+                return float(metric.result())
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(sorted(m.name for m in self._metrics()))
+
+    def __len__(self):
+        return len(self._metrics())
+
+
+def _floats(logs) -> dict:
+    """Logs as plain Python floats (one device sync per value), for epoch ends, History and return values."""
+    result = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, Mapping):
+            result.update(_floats(value))
+        elif isinstance(value, torch.Tensor) and value.numel() == 1:
+            result[key] = float(value)
+        elif isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1:
+            result[key] = float(value)
+        else:
+            result[key] = value
+    return result
+
+
+def _resolve_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1 if sys.stdout.isatty() else 2
+    return int(verbose)
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+class Trainer:
+    """Keras's training API, mixed into `Model`."""
+
+    def _init_trainer(self) -> None:
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._tracked_metrics = []
+        self.stop_training = False
+        self.history = None
+        self.run_eagerly = False
+        self.jit_compile = False
+        self.steps_per_execution = 1
+        self._compile_config = None
+        self._train_params = None
+        self._compiled_forward = None
+
+    # ---- compile -------------------------------------------------------------------------------------------
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly: bool = False, steps_per_execution: int = 1, jit_compile="auto",
+                auto_scale_loss: bool = True) -> None:
+        """Configures the model for training.
+
+        Args:
+            optimizer: an optimizer or its name (default `"rmsprop"`, as Keras).
+            loss: a loss (name, function or `Loss`), or a list/dict of them, one per output.
+            loss_weights: scalars weighting each output's loss in the total.
+            metrics: metrics (names, functions or `Metric`s), or a list/dict per output. `"accuracy"` picks the
+                binary, sparse categorical or categorical accuracy from the data, as Keras does.
+            weighted_metrics: metrics that take `sample_weight`/`class_weight` into account.
+            run_eagerly: accepted for compatibility; kerasish always runs eagerly unless `jit_compile=True`.
+            steps_per_execution: accepted for compatibility (each step runs as it comes).
+            jit_compile: True compiles the model's forward pass with `torch.compile`; "auto" means False.
+        """
+        optimizer = optimizers_module.get(optimizer)
+        output_names = self._output_names_for_compile()
+        self.optimizer = optimizer
+        self.loss = loss
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) \
+            if metrics is not None or weighted_metrics is not None else None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.run_eagerly = run_eagerly
+        self.jit_compile = jit_compile is True and not run_eagerly
+        self.steps_per_execution = steps_per_execution
+        self._compiled_forward = None
+        self._train_params = None
+        self._compile_config = {
+            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+            "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
+        }
+        self.compiled = True
+
+    def _output_names_for_compile(self) -> list[str]:
+        return list(getattr(self, "output_names", None) or [])
+
+    def _assert_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise ValueError(f"You must call `compile()` before using the model (`{method}` was called on model "
+                             f'"{self.name}", which is not compiled).')
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker, the compiled metrics, the per-output losses, then metrics held as attributes."""
+        found = []
+        if self._loss_tracker is not None:
+            found.append(self._loss_tracker)
+        if self._compile_metrics is not None:
+            found.extend(self._compile_metrics.metrics)
+        if self._compile_loss is not None:
+            found.extend(self._compile_loss.metrics)
+        found.extend(self._tracked_metrics)
+        return found
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self) -> dict:
+        """The current results of all metrics, as a dict of 0-d tensors."""
+        return {m.name: m.result() for m in self.metrics}
+
+    # ---- the steps -----------------------------------------------------------------------------------------
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """The compiled loss plus every loss added by layers (regularization, `add_loss`)."""
+        losses = []
+        if self._compile_loss is not None:
+            losses.append(self._compile_loss(y, y_pred, sample_weight))
+        losses.extend(self.losses)
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = losses[0]
+        for loss in losses[1:]:
+            total = total + loss
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics; returns the model's metric results (read lazily)."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self._metrics_logs
+
+    @property
+    def _metrics_logs(self) -> MetricsLogs:
+        logs = self.__dict__.get("_metrics_logs_view")
+        if logs is None:
+            logs = self.__dict__["_metrics_logs_view"] = MetricsLogs(self)
+        return logs
+
+    def _forward(self, x, training: bool):
+        forward = self._compiled_forward or self
+        return forward(x, training=training) if self._call_has_training else forward(x)
+
+    def train_step(self, data):
+        """One optimizer step on a batch `(x, y, sample_weight)`; returns the metric logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        params = self._train_params
+        for p in params:
+            p.grad = None
+        y_pred = self._forward(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        loss.backward()
+        self.optimizer.apply([p.grad for p in params], params)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on a batch, without training; returns the metric logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self._forward(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's output for a batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self._forward(x, training=False)
+
+    # ---- preparing a run -----------------------------------------------------------------------------------
+
+    def _prepare(self) -> torch.device:
+        """Moves the model to the default device and fixes the parameter list the optimizer steps."""
+        device = default_device()
+        if any(p.device != device for p in self.parameters()) or any(b.device != device for b in self.buffers()):
+            self.to(device)
+            self._train_params = None
+        if self._train_params is None:
+            keras_order = [w for w in self.weights if isinstance(w, torch.nn.Parameter)]
+            known = {id(p) for p in keras_order}
+            self._train_params = keras_order + [p for p in self.parameters() if id(p) not in known]
+        if self.jit_compile and self._compiled_forward is None:
+            self._compiled_forward = torch.compile(self)
+        return device
+
+    def _check_inputs(self, x) -> None:
+        """Checks a batch against the model's declared inputs (once per run), naming the input on a mismatch."""
+        inputs = getattr(self, "_declared_inputs", lambda: None)()
+        if not inputs:
+            return
+        names = [t._keras_history[0].name for t in inputs]
+        if isinstance(x, dict):
+            struct = getattr(self, "_input_struct", None)
+            keys = sorted(struct) if isinstance(struct, dict) else names
+            missing = [k for k in keys if k not in x]
+            if missing:
+                raise ValueError(f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
+                                 f"{keys}, received keys {sorted(x)}.")
+            leaves = [x[k] for k in keys]
+        else:
+            leaves = tree.flatten(x)
+            if len(leaves) != len(inputs):
+                raise ValueError(f'Model "{self.name}" expects {len(inputs)} input(s) {names}, but it received '
+                                 f"{len(leaves)} input arrays.")
+        for name, spec, value in zip(names, inputs, leaves):
+            shape = tuple(value.shape)
+            expected = spec.shape
+            compatible = len(shape) == len(expected) and all(
+                e is None or e == g for e, g in zip(expected[1:], shape[1:]))
+            if not compatible:
+                raise ValueError(f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
+                                 f"{expected}, received data of shape {(None,) + shape[1:]}.")
+
+    def _iterator_for(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None):
+        adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                                   class_weight=class_weight)
+        return EpochIterator(adapter, steps)
+
+    # ---- fit / evaluate / predict --------------------------------------------------------------------------
+
+    def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None,
+            validation_split: float = 0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq: int = 1):
+        """Trains the model for `epochs` epochs; returns a `History` whose `history` dict holds the logs.
+
+        Args mirror Keras's `Model.fit`: `x`/`y` as arrays (numpy or torch, or lists/dicts of them keyed by input
+        and output names), a Python generator or `PyDataset` yielding `(x, y[, sample_weight])`, or a torch
+        `Dataset`/`DataLoader`. `validation_split` takes the last fraction of array data, before shuffling.
+        """
+        self._assert_compiled("fit")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight), validation_split)
+        train = self._iterator_for(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
+        validation = None
+        if validation_data is not None:
+            val_x, val_y, val_sw = unpack_x_y_sample_weight(validation_data)
+            validation = self._iterator_for(val_x, val_y, val_sw, validation_batch_size or batch_size,
+                                            validation_steps)
+        device = self._prepare()
+        verbose = _resolve_verbose(verbose)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
+            steps=train.num_batches)
+        self.stop_training = False
+        was_training = self.training
+        checked = False
+        epoch_logs = {}
+        callback_list.on_train_begin()
+        try:
+            for epoch in range(initial_epoch, epochs):
+                if train.exhausted:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
+                                  "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
+                    break
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                self.train()
+                batch_hooks = callback_list.has_train_batch_hooks
+                logs = None
+                for step, batch in train:
+                    if not checked:
+                        self._check_inputs(batch[0])
+                        checked = True
+                    if batch_hooks:
+                        callback_list.on_train_batch_begin(step)
+                    logs = self.train_step(_to_device(batch, device))
+                    if batch_hooks:
+                        callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if logs is None:
+                    break  # no data this epoch
+                epoch_logs = _floats(logs)
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_iterator(validation, device, callback_list)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        finally:
+            self.train(was_training)
+        callback_list.on_train_end(logs=epoch_logs)
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict: bool = False, **kwargs):
+        """Returns the loss and metrics on the data: a scalar (loss only), a list in `metrics_names` order, or a
+        dict with `return_dict=True`."""
+        self._assert_compiled("evaluate")
+        unknown = set(kwargs) - {"_use_cached_eval_dataset"}
+        if unknown:
+            raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(unknown)}")
+        iterator = self._iterator_for(x, y, sample_weight, batch_size, steps)
+        device = self._prepare()
+        verbose = _resolve_verbose(verbose)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_batches)
+        logs = self._evaluate_iterator(iterator, device, callback_list)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_iterator(self, iterator: EpochIterator, device, callback_list) -> dict:
+        was_training = self.training
+        self.eval()
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        batch_hooks = callback_list.has_test_batch_hooks
+        logs = None
+        try:
+            with torch.no_grad():
+                for step, batch in iterator:
+                    if batch_hooks:
+                        callback_list.on_test_batch_begin(step)
+                    logs = self.test_step(_to_device(batch, device))
+                    if batch_hooks:
+                        callback_list.on_test_batch_end(step, logs)
+        finally:
+            self.train(was_training)
+        logs = _floats(logs if logs is not None else self._metrics_logs)
+        callback_list.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for `x`, batch by batch, as numpy arrays (structured like the model's outputs)."""
+        iterator = self._iterator_for(x, None, None, batch_size, steps)
+        device = self._prepare()
+        verbose = _resolve_verbose(verbose)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_batches)
+        was_training = self.training
+        self.eval()
+        callback_list.on_predict_begin()
+        batch_hooks = callback_list.has_predict_batch_hooks
+        outputs = []
+        checked = False
+        try:
+            with torch.inference_mode():
+                for step, batch in iterator:
+                    if not checked:
+                        self._check_inputs(unpack_x_y_sample_weight(batch)[0])
+                        checked = True
+                    if batch_hooks:
+                        callback_list.on_predict_batch_begin(step)
+                    batch_outputs = self.predict_step(_to_device(batch, device))
+                    outputs.append(batch_outputs)
+                    if batch_hooks:
+                        callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
+        finally:
+            self.train(was_training)
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("Unexpected result of `predict_step` (empty batch_outputs): the input data yielded no "
+                             "batches.")
+        flat = [torch.cat(parts) for parts in zip(*(tree.flatten(o) for o in outputs))]
+        return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
+        """One training step on one batch; returns the loss (and metrics) so far, as `evaluate` does."""
+        self._assert_compiled("train_on_batch")
+        batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x),
+                                           class_weight=class_weight).get_epoch_iterator()))
+        device = self._prepare()
+        self._check_inputs(batch[0])
+        was_training = self.training
+        self.train()
+        try:
+            logs = self.train_step(_to_device(batch, device))
+        finally:
+            self.train(was_training)
+        return self._batch_result(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss and metrics on one batch (metrics reset first)."""
+        self._assert_compiled("test_on_batch")
+        batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x)).get_epoch_iterator()))
+        device = self._prepare()
+        self._check_inputs(batch[0])
+        self.reset_metrics()
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                logs = self.test_step(_to_device(batch, device))
+        finally:
+            self.train(was_training)
+        return self._batch_result(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as numpy arrays."""
+        batch = next(iter(get_data_adapter(x, batch_size=_num_rows(x)).get_epoch_iterator()))
+        device = self._prepare()
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.inference_mode():
+                outputs = self.predict_step(_to_device(batch, device))
+        finally:
+            self.train(was_training)
+        return tree.map_structure(lambda t: t.cpu().numpy(), outputs)
+
+    def _batch_result(self, logs, return_dict: bool):
+        logs = _floats(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+
+def _batch_size(x) -> int:
+    if isinstance(x, torch.Tensor):
+        return x.shape[0]
+    return next(t for t in tree.flatten(x) if t is not None).shape[0]
+
+
+def _num_rows(x) -> int:
+    leaf = tree.flatten(x)[0]
+    return int(np.shape(leaf)[0]) if not isinstance(leaf, torch.Tensor) else int(leaf.shape[0])
+
+
+def _to_device(batch, device: torch.device):
+    if device.type == "cpu":
+        return batch
+    return tree.map_structure(
+        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch)
