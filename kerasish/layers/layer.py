@@ -144,35 +144,35 @@ class Layer(torch.nn.Module):
                                               constraints.get(constraint)))
         return getattr(self, attr)
 
-    def _own_weights(self, trainable: bool | None = None) -> list[torch.Tensor]:
-        return [getattr(self, s.attr) for s in self._weight_specs if trainable is None or s.trainable == trainable]
-
     @property
     def weights(self) -> list[torch.Tensor]:
-        """All weights: this layer's (trainable, then non-trainable), then its sublayers'."""
-        own = self._own_weights(True) + self._own_weights(False)
-        return own + [w for layer in self._sublayers() for w in layer.weights]
+        """All weights, each once: this layer's (trainable, then non-trainable), then its sublayers', depth first."""
+        return [getattr(owner, spec.attr) for owner, spec in self._weight_items()]
 
     @property
     def trainable_weights(self) -> list[torch.Tensor]:
         if not self.trainable:
             return []
-        return self._own_weights(True) + [w for layer in self._sublayers() for w in layer.trainable_weights]
+        return [getattr(owner, spec.attr) for owner, spec in self._weight_items() if _is_trained(owner, spec)]
 
     @property
     def non_trainable_weights(self) -> list[torch.Tensor]:
         if not self.trainable:
             return self.weights
-        return self._own_weights(False) + [w for layer in self._sublayers() for w in layer.non_trainable_weights]
+        return [getattr(owner, spec.attr) for owner, spec in self._weight_items() if not _is_trained(owner, spec)]
 
     variables = weights
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
     def _weight_items(self) -> list[tuple[Layer, _WeightSpec]]:
-        """(owner, spec) pairs in `weights` order: the single source of weight order for all I/O."""
-        own = [s for s in self._weight_specs if s.trainable] + [s for s in self._weight_specs if not s.trainable]
-        return [(self, s) for s in own] + [item for layer in self._sublayers() for item in layer._weight_items()]
+        """(owner, spec) pairs in `weights` order: the single source of weight order for all I/O. A layer reached
+        twice (shared by two sublayers) contributes its weights once, at its first place, as in Keras."""
+        items = []
+        for layer in self._flatten_layers():
+            items += [(layer, s) for s in layer._weight_specs if s.trainable]
+            items += [(layer, s) for s in layer._weight_specs if not s.trainable]
+        return items
 
     def _weight_names(self) -> list[str]:
         """Keras paths of the weights (`dense/kernel`), aligned with `get_weights()`."""
@@ -228,11 +228,7 @@ class Layer(torch.nn.Module):
             if spec.trainable:
                 getattr(self, spec.attr).requires_grad_(value)
         for module in self.children():
-            if isinstance(module, Layer):
-                module.trainable = value
-            else:
-                for p in module.parameters():
-                    p.requires_grad_(value)
+            _set_trainable(module, value)
 
     # ---- losses --------------------------------------------------------------------------------------------
 
@@ -247,11 +243,11 @@ class Layer(torch.nn.Module):
         return self._added_losses() + self._regularization_losses()
 
     def _added_losses(self) -> list:
-        return list(self._losses) + [loss for layer in self._sublayers() for loss in layer._added_losses()]
+        return [loss for layer in self._flatten_layers() for loss in layer._losses]
 
     def _regularization_losses(self) -> list:
-        own = [s.regularizer(getattr(self, s.attr)) for s in self._weight_specs if s.regularizer is not None]
-        return own + [loss for layer in self._sublayers() for loss in layer._regularization_losses()]
+        return [s.regularizer(getattr(layer, s.attr)) for layer in self._flatten_layers()
+                for s in layer._weight_specs if s.regularizer is not None]
 
     # ---- calling -------------------------------------------------------------------------------------------
 
@@ -392,13 +388,20 @@ class Layer(torch.nn.Module):
     # ---- structure -----------------------------------------------------------------------------------------
 
     def _sublayers(self) -> list[Layer]:
-        """Direct sublayers, looking through plain torch containers (ModuleList, ModuleDict)."""
-        found = []
-        for module in self._modules.values():
-            if isinstance(module, Layer):
-                found.append(module)
-            elif isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict, torch.nn.Sequential)):
-                found.extend(m for m in module.modules() if isinstance(m, Layer) and m is not module)
+        """Direct sublayers, each once, looking through plain torch containers (ModuleList, ModuleDict) but not
+        into the sublayers themselves."""
+        found, seen = [], set()
+
+        def visit(container):
+            for module in container._modules.values():
+                if isinstance(module, Layer):
+                    if id(module) not in seen:
+                        seen.add(id(module))
+                        found.append(module)
+                elif isinstance(module, (torch.nn.ModuleList, torch.nn.ModuleDict, torch.nn.Sequential)):
+                    visit(module)
+
+        visit(self)
         return found
 
     def _flatten_layers(self) -> list[Layer]:
@@ -422,6 +425,23 @@ class Layer(torch.nn.Module):
 
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+
+def _is_trained(owner: Layer, spec: _WeightSpec) -> bool:
+    """Whether the optimizer updates this weight: a trainable weight of a layer not frozen itself."""
+    return spec.trainable and owner.trainable
+
+
+def _set_trainable(module: torch.nn.Module, value: bool) -> None:
+    """Freezes or unfreezes a child module: a Layer through its `trainable`, a plain torch module (or
+    container) through its parameters and its children."""
+    if isinstance(module, Layer):
+        module.trainable = value
+        return
+    for parameter in module.parameters(recurse=False):
+        parameter.requires_grad_(value)
+    for child in module.children():
+        _set_trainable(child, value)
 
 
 def auto_name_in(layer: Layer, prefix: str) -> str:

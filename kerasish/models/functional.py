@@ -46,8 +46,11 @@ class Functional(Model):
         self._output_struct = outputs
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
-        self._nodes_by_depth, self._graph_layers = _map_graph(self.inputs, self.outputs)
-        for index, layer in enumerate(self._graph_layers):
+        self._nodes_by_depth, graph_layers = _map_graph(self.inputs, self.outputs)
+        # A plain attribute: the layers are registered once, by name, below; Layer.__setattr__ would register
+        # the list a second time as a ModuleList.
+        object.__setattr__(self, "_graph_layers", graph_layers)
+        for index, layer in enumerate(graph_layers):
             key = layer.name.replace(".", "_")
             if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
                 key = f"layer_{index}"

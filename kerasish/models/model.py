@@ -48,7 +48,8 @@ class Model(Trainer, Layer):
     def __setattr__(self, name, value):
         from kerasish.metrics import Metric
 
-        if isinstance(value, Metric) and "_tracked_metrics" in self.__dict__ and \
+        # Metrics a subclass keeps as public attributes report in fit's logs, as in Keras.
+        if isinstance(value, Metric) and not name.startswith("_") and "_tracked_metrics" in self.__dict__ and \
                 all(value is not m for m in self._tracked_metrics):
             self._tracked_metrics.append(value)
         super().__setattr__(name, value)

@@ -390,3 +390,60 @@ def test_save_creates_missing_folders(tmp_path):
     path = tmp_path / "a" / "b" / "w.h5"
     h5_format.save_weights_to_hdf5(dense_model(), path)
     assert path.is_file()
+
+
+# Real kerasish models.
+
+
+def kerasish_dense_model(dropout_between=False):
+    import kerasish as keras
+
+    layers = [keras.Input((3,)), keras.layers.Dense(4, activation="relu")]
+    if dropout_between:
+        layers.append(keras.layers.Dropout(0.5))
+    return keras.Sequential(layers + [keras.layers.Dense(2)])
+
+
+@pytest.mark.parametrize("filename", ["dense_weights.h5", "dense_model.h5"])
+def test_kerasish_model_loads_keras_files_and_predicts_like_keras(filename):
+    fixture = _fixtures()["dense"]
+    model = kerasish_dense_model()
+    model.load_weights(os.path.join(FIXTURES, filename))
+    for layer, expected in zip(model.layers, fixture["weights"].values()):
+        for got, want in zip(layer.get_weights(), expected):
+            np.testing.assert_array_equal(got, np.asarray(want, dtype="float32"))
+    y = model.predict(np.array(fixture["x"], dtype="float32"), verbose=0)
+    np.testing.assert_allclose(np.asarray(y), fixture["y"], rtol=1e-5, atol=1e-6)
+
+
+def test_kerasish_round_trip_through_a_weightless_layer(tmp_path):
+    path = tmp_path / "w.h5"
+    source = kerasish_dense_model(dropout_between=True)
+    source.save_weights(path)
+    with h5py.File(path, "r") as f:
+        names = h5_format.load_attributes_from_hdf5_group(f, "layer_names")
+        assert len(names) == 3 and h5_format.load_attributes_from_hdf5_group(f[names[1]], "weight_names") == []
+        assert h5_format.load_attributes_from_hdf5_group(f[names[0]], "weight_names") == [
+            f"{names[0]}/kernel:0",
+            f"{names[0]}/bias:0",
+        ]
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype="float32")
+    # By order: a model without the Dropout layer, whose layers carry other names.
+    target = kerasish_dense_model()
+    target.load_weights(path)
+    np.testing.assert_allclose(np.asarray(target.predict(x, verbose=0)), np.asarray(source.predict(x, verbose=0)))
+    for got, want in zip(target.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_kerasish_model_unchanged_after_shape_mismatch(tmp_path):
+    import kerasish as keras
+
+    path = tmp_path / "w.h5"
+    kerasish_dense_model().save_weights(path)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(3)])
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"kernel'.*expects shape \(4, 3\).*shape \(4, 2\)"):
+        model.load_weights(path)
+    for got, want in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, want)
