@@ -12,6 +12,7 @@ is nested in, or else its own `self.training` (False when constructed, set by `f
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from kerasish.layers.input_spec import assert_input_compatibility
 from kerasish.utils import tree
 from kerasish.utils.naming import auto_name, to_snake_case
 
-_ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length"}
+# Keras 2's input-shape arguments, plus `quantization_config`, which Keras 3 writes (as null) into the configs of
+# Dense and Embedding.
+_ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length",
+                        "quantization_config"}
 
 
 class _CallContext(threading.local):
@@ -45,6 +49,7 @@ class _WeightSpec:
     trainable: bool
     regularizer: Any = None
     constraint: Any = None
+    assigned: bool = False  # whether the layer has stored it in an attribute of its own (`self.w = ...`)
 
 
 class Layer(torch.nn.Module):
@@ -76,6 +81,8 @@ class Layer(torch.nn.Module):
         parameters = inspect.signature(cls.call).parameters
         cls._call_has_training = "training" in parameters
         cls._call_has_mask = "mask" in parameters
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
@@ -88,6 +95,9 @@ class Layer(torch.nn.Module):
         if unknown:
             raise ValueError(f"Unrecognized keyword arguments passed to {self.__class__.__name__}: "
                              f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        if kwargs.get("quantization_config") is not None:
+            raise ValueError(f"{self.__class__.__name__}: quantized layers are not supported by kerasish. Received: "
+                             f"quantization_config={kwargs['quantization_config']}")
         torch.nn.Module.__init__(self)
         from kerasish import regularizers  # layers sit above regularizers, which import nothing of layers
 
@@ -135,6 +145,9 @@ class Layer(torch.nn.Module):
         if self._weight_device is not None:
             value = value.to(self._weight_device)
         name = name or auto_name_in(self, "variable")
+        if trainable and not (dtype.is_floating_point or dtype.is_complex):
+            raise ValueError(f'Layer "{self.name}" weight "{name}": a weight of dtype {config.dtype_name(dtype)} '
+                             f"cannot be trained (no gradients for integers); pass `trainable=False`.")
         attr = _free_attribute(self, name)
         if trainable:
             self.register_parameter(attr, torch.nn.Parameter(value, requires_grad=self._trainable))
@@ -417,14 +430,54 @@ class Layer(torch.nn.Module):
         return ordered
 
     def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, torch.Tensor) and self.__dict__.get("_weight_specs"):
+            spec = self._spec_of(value)
+            if spec is not None and not spec.assigned:
+                # `self.w = self.add_weight(...)`: the weight moves to the attribute the layer chose, so that
+                # `state_dict` has one key per weight and `.to(device)` updates what `call` reads.
+                spec.assigned = True
+                if spec.attr != name:
+                    self._move_weight(spec, name)
+                    return
         # Keras tracks layers held in lists; torch needs them registered to see their weights.
         if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.nn.Module) for v in value) \
                 and "_modules" in self.__dict__:
             value = torch.nn.ModuleList(value)
         super().__setattr__(name, value)
 
+    def _spec_of(self, value: torch.Tensor) -> _WeightSpec | None:
+        for spec in self._weight_specs:
+            store = self._parameters if spec.trainable else self._buffers
+            if store.get(spec.attr) is value:
+                return spec
+        return None
+
+    def _move_weight(self, spec: _WeightSpec, name: str) -> None:
+        store = self._parameters if spec.trainable else self._buffers
+        value = store.pop(spec.attr)
+        self.__dict__.pop(name, None)  # a placeholder such as `self.bias = None`
+        if spec.trainable:
+            self.register_parameter(name, value)
+        else:
+            self.register_buffer(name, value)
+        spec.attr = name
+
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+
+def _marks_built(build):
+    """Wraps a subclass's `build` so that a layer built directly (`layer.build(shape)`, as Keras users do before
+    `set_weights`) counts as built and is not rebuilt, with fresh weights, by its first call."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        if args and self._build_shapes is None:
+            self._build_shapes = args[0]
+        return result
+
+    return wrapper
 
 
 def _is_trained(owner: Layer, spec: _WeightSpec) -> bool:

@@ -262,7 +262,9 @@ def _map_graph(inputs: list, outputs: list):
                 if id(t) not in computable and not isinstance(node.layer, InputLayer):
                     raise ValueError(f'Graph disconnected: cannot find the value of tensor {t} needed by layer '
                                      f'"{node.layer.name}". Pass its Input to the Model\'s `inputs`.')
-            computable.update(id(t) for t in node.output_tensors)
+            # An Input's tensor is known only when it is one of the model's inputs (already in `computable`).
+            if not isinstance(node.layer, InputLayer):
+                computable.update(id(t) for t in node.output_tensors)
     names = [layer.name for layer in layers]
     for name in names:
         if names.count(name) > 1:

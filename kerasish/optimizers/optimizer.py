@@ -136,7 +136,8 @@ class Optimizer:
         self.decay = decay
         self.built = False
 
-        # Python numbers are the truth in the hot path; these tensors mirror them for `variables` and saving.
+        # Python numbers are the truth in the hot path (no tensor op, no device sync to count a step); these
+        # tensors mirror them for `variables` and saving.
         self._iterations = 0
         self._iterations_variable = torch.zeros((), dtype=torch.int64)
         self._learning_rate = None
@@ -153,13 +154,11 @@ class Optimizer:
 
     @property
     def iterations(self) -> Tensor:
-        """The number of optimizer steps taken, a 0-d int64 tensor.
+        """The number of optimizer steps taken, as a new 0-d int64 tensor (`int(optimizer.iterations)`).
 
         With gradient accumulation this counts updates: steps divided by `gradient_accumulation_steps`.
         """
-        if self.gradient_accumulation_steps:
-            return torch.tensor(self._step_count, dtype=torch.int64)
-        return self._iterations_variable
+        return torch.tensor(self._step_count, dtype=torch.int64)
 
     @property
     def _step_count(self) -> int:
@@ -227,7 +226,11 @@ class Optimizer:
 
     @property
     def variables(self) -> list[Tensor]:
-        """The optimizer's state in Keras 3's order: iterations, learning_rate (unless scheduled), then slots."""
+        """The optimizer's state in Keras 3's order: iterations, learning_rate (unless scheduled), then slots.
+
+        Slots are the live tensors; the iterations tensor is refreshed from the step count on each read.
+        """
+        self._iterations_variable.fill_(self._iterations)
         return list(self._variables)
 
     # ------------------------------------------------------------------------------------------- building
@@ -388,7 +391,6 @@ class Optimizer:
             variable = self._trainable_variables[i]
             variable.copy_(constraint(variable))
         self._iterations += 1
-        self._iterations_variable.fill_(self._iterations)
 
     def _indices_of(self, trainable_variables, count: int) -> list[int] | None:
         # None means "the built list, in order": the trainer's every step, which then costs no Python loop.

@@ -52,6 +52,18 @@ def get_metric(identifier, y_true, y_pred):
     return metric
 
 
+def check_names(spec, get, resolved_from_data: tuple[str, ...]) -> None:
+    """Looks up every name in a compile argument now, so that a typo fails in `compile` rather than on the first
+    batch; the names in `resolved_from_data` only resolve once the data's shapes are known."""
+    if isinstance(spec, dict):
+        spec = list(spec.values())
+    if isinstance(spec, (list, tuple)):
+        for item in spec:
+            check_names(item, get, resolved_from_data)
+    elif isinstance(spec, str) and spec.lower() not in resolved_from_data:
+        get(spec)
+
+
 def flatten_outputs(y_pred, output_names: list[str]) -> tuple[list, list[str]]:
     """Model outputs as a flat list with one name per output."""
     if isinstance(y_pred, dict):
@@ -109,6 +121,7 @@ class CompileLoss:
     """
 
     def __init__(self, loss, loss_weights=None, output_names: list[str] | None = None):
+        check_names(loss, losses_module.get, ("crossentropy", "ce"))
         self._spec = loss
         self._weights_spec = loss_weights
         self._output_names = list(output_names or [])
@@ -117,6 +130,9 @@ class CompileLoss:
         self._names: list[str] = []
 
     def build(self, y_true, y_pred) -> None:
+        if y_true is None:
+            raise ValueError(f"Target data is missing. The model was compiled with loss={self._spec!r}, and "
+                             f"therefore expects target data (`y`) to be passed to `fit()` and `evaluate()`.")
         preds, names = flatten_outputs(y_pred, self._output_names)
         targets = match_to_outputs(y_true, names, "target")
         loss_specs = _per_output(self._spec, names, "loss")
@@ -166,6 +182,7 @@ class CompileMetrics:
             if value is not None and not isinstance(value, (list, tuple, dict)):
                 raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
                                  f"{arg}={value!r} of type {type(value).__name__}")
+            check_names(value, metrics_module.get, ("accuracy", "acc"))
         self._spec = metrics
         self._weighted_spec = weighted_metrics
         self._output_names = list(output_names or [])
@@ -180,20 +197,24 @@ class CompileMetrics:
     def built(self) -> bool:
         return self._flat is not None
 
+    @property
+    def output_names(self) -> list[str]:
+        """The outputs the metrics were built for (empty before the first batch)."""
+        return list(self._names)
+
     def build(self, y_true, y_pred) -> None:
         preds, names = flatten_outputs(y_pred, self._output_names)
         targets = match_to_outputs(y_true, names, "target")
         flat = []
+        counts = {}  # log names given so far -> how many metrics asked for each
         for spec, weighted in ((self._spec, False), (self._weighted_spec, True)):
             if spec is None:
                 continue
             for i, per_output in enumerate(self._per_output(spec, names)):
                 for identifier in per_output:
                     metric = get_metric(identifier, _as_tensor(targets[i]), preds[i])
-                    if len(names) > 1:
-                        metric.name = f"{names[i]}_{metric.name}"
-                    if weighted and any(m.name == metric.name for _, m, _ in flat):
-                        metric.name = f"weighted_{metric.name}"
+                    metric.name = _unique_log_name(metric.name, names[i] if len(names) > 1 else None, weighted,
+                                                   counts)
                     flat.append((i, metric, weighted))
         self._flat = flat
         self._names = names
@@ -229,6 +250,21 @@ class CompileMetrics:
         weights = match_to_outputs(sample_weight, self._names, "sample_weight")
         for index, metric, weighted in self._flat:
             metric.update_state(targets[index], preds[index], sample_weight=weights[index] if weighted else None)
+
+
+def _unique_log_name(name: str, output_name: str | None, weighted: bool, counts: dict) -> str:
+    """Keras's log names: `<output>_` prefix with several outputs; a weighted metric whose name is taken becomes
+    `weighted_<name>`; a name still taken gets `_1`, `_2`, ... (e.g. "mae" then "mean_absolute_error" twice gives
+    `mae`, `mean_absolute_error`, `mean_absolute_error_1`)."""
+    prefix = f"{output_name}_" if output_name else ""
+    unique = prefix + name
+    if unique in counts and weighted:
+        unique = f"{prefix}weighted_{name}"
+    if unique in counts:
+        counts[unique] += 1
+        return f"{unique}_{counts[unique] - 1}"
+    counts[unique] = 1
+    return unique
 
 
 def _as_list(value) -> list:

@@ -21,6 +21,7 @@ class EpochIterator:
         self.num_batches = steps if steps is not None else adapter.num_batches
         self._iterator = None
         self.exhausted = False
+        self._warned = False
 
     def __iter__(self):
         if self.steps is None:
@@ -39,14 +40,21 @@ class EpochIterator:
                 self._iterator = None
                 self.adapter.on_epoch_end()
                 if not self.adapter.can_restart or step == 0 and self._restarted_empty():
-                    warnings.warn(f"Your input ran out of data; interrupting training. Make sure that your dataset "
-                                  f"or generator can generate at least `steps_per_epoch * epochs` batches "
-                                  f"({self.steps} steps per epoch here).", stacklevel=2)
                     self.exhausted = True
+                    self.warn_out_of_data()
                     return
                 continue
             yield step, batch
             step += 1
+
+    def warn_out_of_data(self) -> None:
+        """Warns (once) that the data ran out before the requested epochs and steps were done."""
+        if self._warned:
+            return
+        self._warned = True
+        steps = f" ({self.steps} steps per epoch here)" if self.steps is not None else ""
+        warnings.warn(f"Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                      f"can generate at least `steps_per_epoch * epochs` batches{steps}.", stacklevel=4)
 
     def _restarted_empty(self) -> bool:
         return self.adapter.num_batches == 0

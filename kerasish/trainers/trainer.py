@@ -8,7 +8,6 @@ hooks they override. `train_step`/`test_step`/`predict_step` can be overridden a
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -109,13 +108,16 @@ class Trainer:
             steps_per_execution: accepted for compatibility (each step runs as it comes).
             jit_compile: True compiles the model's forward pass with `torch.compile`; "auto" means False.
         """
+        # Everything that can reject an argument runs before the model changes: a failed compile leaves it as it was.
         optimizer = optimizers_module.get(optimizer)
         output_names = self._output_names_for_compile()
+        compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) \
+            if metrics is not None or weighted_metrics is not None else None
         self.optimizer = optimizer
         self.loss = loss
-        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        self._compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) \
-            if metrics is not None or weighted_metrics is not None else None
+        self._compile_loss = compile_loss
+        self._compile_metrics = compile_metrics
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile is True and not run_eagerly
@@ -203,9 +205,12 @@ class Trainer:
         y_pred = self._forward(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
+        # Metrics first (same numbers: they only see y_pred), so that a bad metric spec, found on the first batch,
+        # fails before the weights move.
+        logs = self.compute_metrics(x, y, y_pred, sample_weight)
         loss.backward()
         self.optimizer.apply([p.grad for p in params], params)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        return logs
 
     def test_step(self, data):
         """Loss and metrics on a batch, without training; returns the metric logs."""
@@ -303,8 +308,7 @@ class Trainer:
         try:
             for epoch in range(initial_epoch, epochs):
                 if train.exhausted:
-                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or "
-                                  "generator can generate at least `steps_per_epoch * epochs` batches.", stacklevel=2)
+                    train.warn_out_of_data()
                     break
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
@@ -350,9 +354,18 @@ class Trainer:
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_batches)
         logs = self._evaluate_iterator(iterator, device, callback_list)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    def _flatten_metrics_in_order(self, logs: dict):
+        """`logs` as a list in Keras's order: the loss, then the metrics logged under their own name (single-output
+        metrics, per-output losses, tracked metrics), then the other keys sorted. Keras names a multi-output model's
+        compiled metric objects without their output prefix, so `out1_mae` and the like land in the sorted tail."""
+        prefixed = set()
+        if self._compile_metrics is not None and len(self._compile_metrics.output_names) > 1:
+            prefixed = {id(m) for m in self._compile_metrics.metrics}
+        names = [m.name for m in self.metrics if id(m) not in prefixed]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
     def _evaluate_iterator(self, iterator: EpochIterator, device, callback_list) -> dict:
@@ -365,6 +378,8 @@ class Trainer:
         try:
             with torch.no_grad():
                 for step, batch in iterator:
+                    if step == 0:
+                        self._check_inputs(batch[0])
                     if batch_hooks:
                         callback_list.on_test_batch_begin(step)
                     logs = self.test_step(_to_device(batch, device))
@@ -411,12 +426,14 @@ class Trainer:
         return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
-        """One training step on one batch; returns the loss (and metrics) so far, as `evaluate` does."""
+        """One training step on one batch (metrics reset first, as in Keras); returns its loss and metrics as
+        `evaluate` does."""
         self._assert_compiled("train_on_batch")
         batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x),
                                            class_weight=class_weight).get_epoch_iterator()))
         device = self._prepare()
         self._check_inputs(batch[0])
+        self.reset_metrics()
         was_training = self.training
         self.train()
         try:
@@ -456,10 +473,7 @@ class Trainer:
 
     def _batch_result(self, logs, return_dict: bool):
         logs = _floats(logs)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
 
 def _batch_size(x) -> int:

@@ -75,7 +75,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         layers = layers[start:end + 1]
     rows = []
     for layer in layers:
-        params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
+        params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
         cells = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer), params]
         if functional:
             cells.append(_connections(layer, model))
@@ -98,10 +98,11 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     trainable = model.trainable_weights
     non_trainable = model.non_trainable_weights
     count = lambda ws: sum(w.numel() for w in ws)  # noqa: E731
-    lines.append(f" Total params: {count(trainable) + count(non_trainable)} "
+    # Counts with thousands separators ("2,410"), as Keras prints them.
+    lines.append(f" Total params: {count(trainable) + count(non_trainable):,} "
                  f"({readable_memory_size(_weight_bytes(trainable) + _weight_bytes(non_trainable))})")
-    lines.append(f" Trainable params: {count(trainable)} ({readable_memory_size(_weight_bytes(trainable))})")
-    lines.append(f" Non-trainable params: {count(non_trainable)} "
+    lines.append(f" Trainable params: {count(trainable):,} ({readable_memory_size(_weight_bytes(trainable))})")
+    lines.append(f" Non-trainable params: {count(non_trainable):,} "
                  f"({readable_memory_size(_weight_bytes(non_trainable))})")
     for line in lines:
         print_fn(line)

@@ -68,7 +68,12 @@ def dense_model(names=("dense", "dense_1"), seed=0):
 
 def mixed_model(seed=0):
     return StandInModel(
-        [dense("dense_2", 3, 4, seed), dropout("dropout"), batch_norm("batch_normalization", 4, seed), dense("dense_3", 4, 2, seed)]
+        [
+            dense("dense_2", 3, 4, seed),
+            dropout("dropout"),
+            batch_norm("batch_normalization", 4, seed),
+            dense("dense_3", 4, 2, seed),
+        ]
     )
 
 
@@ -260,7 +265,8 @@ def test_weight_count_mismatch_names_the_layer(tmp_path):
     path = tmp_path / "w.h5"
     h5_format.save_weights_to_hdf5(StandInModel([dense("a", 3, 4), dense("b", 4, 2)]), path)
     model = StandInModel([dense("a", 3, 4), batch_norm("b", 4)])
-    with pytest.raises(ValueError, match=r"Weight count mismatch for layer #1 \(named 'b'.*expects 4 weight\(s\). Received 2"):
+    expected = r"Weight count mismatch for layer #1 \(named 'b'.*expects 4 weight\(s\). Received 2"
+    with pytest.raises(ValueError, match=expected):
         h5_format.load_weights_from_hdf5(model, path)
     # skip_mismatch does not cover weight counts in order-based loading (as in Keras).
     with pytest.raises(ValueError, match="Weight count mismatch"):
