@@ -96,7 +96,9 @@ def compute_output_spec(layer, args: tuple, kwargs: dict):
 
     if type(layer).compute_output_shape is not Layer.compute_output_shape:
         shapes = tree.map_structure(lambda t: t.shape, args[0])
-        dtype = tree.flatten(args[0])[0].dtype
+        # A layer with weights computes in its own dtype (an Embedding maps int ids to floats); a weightless one
+        # (Reshape, Dropout, ...) passes its input's values, and dtype, through.
+        dtype = layer.dtype if layer._weight_specs else tree.flatten(args[0])[0].dtype
         return _shapes_to_outputs(layer.compute_output_shape(shapes), dtype)
     runs = [_run_on_probe(layer, args, kwargs, size) for size in _PROBE_SIZES]
     first, second = (tree.flatten(r) for r in runs)

@@ -40,8 +40,13 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise ValueError("Model(inputs, outputs) makes a functional model; a Model subclass's __init__ should "
-                             "call `super().__init__()` with keyword arguments only (name=..., trainable=...).")
+            # A Model subclass that passes inputs and outputs on (Keras's pattern for overriding `train_step` on a
+            # functional model) becomes a Functional model, with the subclass's own methods taking precedence.
+            from kerasish.models.functional import Functional
+
+            self.__class__ = _functional_subclass(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         Layer.__init__(self, **kwargs)
         self._init_trainer()
 
@@ -128,3 +133,17 @@ class Model(Trainer, Layer):
         from kerasish.saving.h5_format import load_weights_from_hdf5
 
         load_weights_from_hdf5(self, str(filepath), by_name=by_name, skip_mismatch=skip_mismatch)
+
+
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def _functional_subclass(cls: type) -> type:
+    """`cls` with Functional mixed in after it (one class per `cls`): the subclass's methods win, Functional
+    supplies `__init__(inputs, outputs)` and `call` where the subclass defines none."""
+    from kerasish.models.functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]

@@ -129,6 +129,10 @@ class CompileLoss:
         self.metrics: list = []
         self._names: list[str] = []
 
+    @property
+    def built(self) -> bool:
+        return self._flat is not None
+
     def build(self, y_true, y_pred) -> None:
         if y_true is None:
             raise ValueError(f"Target data is missing. The model was compiled with loss={self._spec!r}, and "

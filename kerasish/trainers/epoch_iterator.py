@@ -54,7 +54,7 @@ class EpochIterator:
         self._warned = True
         steps = f" ({self.steps} steps per epoch here)" if self.steps is not None else ""
         warnings.warn(f"Your input ran out of data; interrupting training. Make sure that your dataset or generator "
-                      f"can generate at least `steps_per_epoch * epochs` batches{steps}.", stacklevel=4)
+                      f"can generate at least `steps_per_epoch * epochs` batches{steps}.", stacklevel=3)
 
     def _restarted_empty(self) -> bool:
         return self.adapter.num_batches == 0

@@ -35,7 +35,7 @@ class MetricsLogs(Mapping):
     def __getitem__(self, key):
         for metric in self._metrics():
             if metric.name == key:
-                return float(metric.result())
+                return float(metric.result().detach())
         raise KeyError(key)
 
     def __iter__(self):
@@ -52,7 +52,7 @@ def _floats(logs) -> dict:
         if isinstance(value, Mapping):
             result.update(_floats(value))
         elif isinstance(value, torch.Tensor) and value.numel() == 1:
-            result[key] = float(value)
+            result[key] = float(value.detach())  # a custom train_step's metrics may still hold the graph
         elif isinstance(value, (np.ndarray, np.generic)) and np.size(value) == 1:
             result[key] = float(value)
         else:
@@ -199,18 +199,15 @@ class Trainer:
     def train_step(self, data):
         """One optimizer step on a batch `(x, y, sample_weight)`; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        params = self._train_params
-        for p in params:
-            p.grad = None
         y_pred = self._forward(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
-        # Metrics first (same numbers: they only see y_pred), so that a bad metric spec, found on the first batch,
-        # fails before the weights move.
-        logs = self.compute_metrics(x, y, y_pred, sample_weight)
+        params = self._train_params if self._train_params is not None else self._collect_train_params()
+        for p in params:
+            p.grad = None
         loss.backward()
         self.optimizer.apply([p.grad for p in params], params)
-        return logs
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
         """Loss and metrics on a batch, without training; returns the metric logs."""
@@ -228,18 +225,43 @@ class Trainer:
     # ---- preparing a run -----------------------------------------------------------------------------------
 
     def _prepare(self) -> torch.device:
-        """Moves the model to the default device and fixes the parameter list the optimizer steps."""
+        """Moves the model to the default device."""
         device = default_device()
         if any(p.device != device for p in self.parameters()) or any(b.device != device for b in self.buffers()):
             self.to(device)
             self._train_params = None
-        if self._train_params is None:
-            keras_order = [w for w in self.weights if isinstance(w, torch.nn.Parameter)]
-            known = {id(p) for p in keras_order}
-            self._train_params = keras_order + [p for p in self.parameters() if id(p) not in known]
         if self.jit_compile and self._compiled_forward is None:
             self._compiled_forward = torch.compile(self)
         return device
+
+    def _collect_train_params(self) -> list:
+        """The parameters the optimizer steps, in Keras's weight order, fixed once the model is built."""
+        keras_order = [w for w in self.weights if isinstance(w, torch.nn.Parameter)]
+        known = {id(p) for p in keras_order}
+        self._train_params = keras_order + [p for p in self.parameters() if id(p) not in known]
+        return self._train_params
+
+    def _build_from_batch(self, batch) -> None:
+        """What Keras's symbolic build does before the first step: checks the batch against the model's inputs,
+        then, when the model or the compiled loss and metrics are not built yet, builds them with one forward pass
+        on the batch. A custom `train_step` then finds every compiled metric in `self.metrics`, and a bad target
+        or metric spec fails before any weight moves."""
+        x, y, _ = unpack_x_y_sample_weight(batch)
+        self._check_inputs(x)
+        loss, metrics = self._compile_loss, self._compile_metrics
+        if self.built and (loss is None or loss.built) and (metrics is None or metrics.built):
+            return
+        was_training = self.training
+        self.eval()  # no moving-statistics update, no dropout
+        try:
+            with torch.no_grad():
+                y_pred = self._forward(x, training=False)
+        finally:
+            self.train(was_training)
+        if loss is not None and not loss.built:
+            loss.build(y, y_pred)
+        if metrics is not None and not metrics.built:
+            metrics.build(y, y_pred)
 
     def _check_inputs(self, x) -> None:
         """Checks a batch against the model's declared inputs (once per run), naming the input on a mismatch."""
@@ -302,7 +324,7 @@ class Trainer:
             steps=train.num_batches)
         self.stop_training = False
         was_training = self.training
-        checked = False
+        built = False
         epoch_logs = {}
         callback_list.on_train_begin()
         try:
@@ -316,12 +338,13 @@ class Trainer:
                 batch_hooks = callback_list.has_train_batch_hooks
                 logs = None
                 for step, batch in train:
-                    if not checked:
-                        self._check_inputs(batch[0])
-                        checked = True
+                    batch = _to_device(batch, device)
+                    if not built:
+                        self._build_from_batch(batch)
+                        built = True
                     if batch_hooks:
                         callback_list.on_train_batch_begin(step)
-                    logs = self.train_step(_to_device(batch, device))
+                    logs = self.train_step(batch)
                     if batch_hooks:
                         callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
@@ -378,11 +401,12 @@ class Trainer:
         try:
             with torch.no_grad():
                 for step, batch in iterator:
+                    batch = _to_device(batch, device)
                     if step == 0:
-                        self._check_inputs(batch[0])
+                        self._build_from_batch(batch)
                     if batch_hooks:
                         callback_list.on_test_batch_begin(step)
-                    logs = self.test_step(_to_device(batch, device))
+                    logs = self.test_step(batch)
                     if batch_hooks:
                         callback_list.on_test_batch_end(step, logs)
         finally:
@@ -431,13 +455,13 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x),
                                            class_weight=class_weight).get_epoch_iterator()))
-        device = self._prepare()
-        self._check_inputs(batch[0])
+        batch = _to_device(batch, self._prepare())
+        self._build_from_batch(batch)
         self.reset_metrics()
         was_training = self.training
         self.train()
         try:
-            logs = self.train_step(_to_device(batch, device))
+            logs = self.train_step(batch)
         finally:
             self.train(was_training)
         return self._batch_result(logs, return_dict)
@@ -446,14 +470,14 @@ class Trainer:
         """Loss and metrics on one batch (metrics reset first)."""
         self._assert_compiled("test_on_batch")
         batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x)).get_epoch_iterator()))
-        device = self._prepare()
-        self._check_inputs(batch[0])
+        batch = _to_device(batch, self._prepare())
+        self._build_from_batch(batch)
         self.reset_metrics()
         was_training = self.training
         self.eval()
         try:
             with torch.no_grad():
-                logs = self.test_step(_to_device(batch, device))
+                logs = self.test_step(batch)
         finally:
             self.train(was_training)
         return self._batch_result(logs, return_dict)

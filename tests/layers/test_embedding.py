@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+import kerasish as keras
 from kerasish import layers
 
 
@@ -41,9 +42,7 @@ def test_mask_zero_masks_padding_ids():
 
 
 def test_keras2_input_length_gives_a_sequential_its_input_shape():
-    from kerasish import Sequential
-
-    model = Sequential([layers.Embedding(10, 3, input_length=7), layers.Flatten()])
+    model = keras.Sequential([layers.Embedding(10, 3, input_length=7), layers.Flatten()])
     assert model.built
     assert model.input_shape == (None, 7)
     assert model.outputs[0].shape == (None, 21)
@@ -51,3 +50,10 @@ def test_keras2_input_length_gives_a_sequential_its_input_shape():
 
 def test_output_shape_appends_output_dim():
     assert layers.Embedding(10, 3).compute_output_shape((None, 5)) == (None, 5, 3)
+
+
+def test_symbolic_output_is_float_so_shape_probing_layers_can_follow():
+    ids = keras.Input((4,), dtype="int32")
+    vectors = layers.Embedding(10, 3)(ids)
+    assert vectors.dtype == "float32"
+    assert layers.Lambda(lambda x: x.mean(dim=1))(vectors).shape == (None, 3)  # probed with float zeros

@@ -35,8 +35,10 @@ def test_sequential_rows_equal_keras(name):
     assert _rows(_summary_lines(BUILDERS[name]())) == keras_record(name)["summary_rows"]
 
 
-def test_functional_rows_equal_keras_including_connections():
-    assert _rows(_summary_lines(BUILDERS["two_io"]())) == keras_record("two_io")["summary_rows"]
+@pytest.mark.parametrize("name", ["two_io", "branchy"])
+def test_functional_rows_equal_keras_including_connections(name):
+    """Shared layers list both calls (`shared[0][0], shared[1][0]`); a nested model is one row."""
+    assert _rows(_summary_lines(BUILDERS[name]())) == keras_record(name)["summary_rows"]
 
 
 def test_summary_of_an_unbuilt_sequential_marks_layers_unbuilt():

@@ -119,3 +119,30 @@ def test_recompiling_resets_state():
     assert list(logs) == ["loss", "mse"]
     assert m.metrics_names == ["loss", "mse"]
     assert type(m.optimizer).__name__ == "Adam"
+
+
+def test_multi_output_log_names_and_order_match_keras():
+    """Expected values printed by Keras 3.15 (JAX) for the same models, data and compile arguments."""
+    inputs = keras.Input(shape=(3,))
+    a = keras.layers.Dense(1, name="a", kernel_initializer="ones")(inputs)
+    b = keras.layers.Dense(1, name="b", kernel_initializer="ones")(inputs)
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    y1, y2 = np.zeros((4, 1)), np.ones((4, 1))
+    cases = [
+        (keras.Model(inputs, {"p": a, "q": b}), dict(loss={"p": "mse", "q": "mae"}, metrics={"q": ["mse"]}),
+         {"p": y1, "q": y2},
+         {"loss": 4.734999656677246, "p_loss": 3.734999895095825, "q_loss": 1.0, "q_mse": 1.434999942779541},
+         [4.734999656677246, 3.734999895095825, 1.0, 1.434999942779541]),
+        (keras.Model(inputs, [a, b]), dict(loss="mse"), [y1, y2],
+         {"a_loss": 3.734999895095825, "b_loss": 1.434999942779541, "loss": 5.170000076293945},
+         [5.170000076293945, 3.734999895095825, 1.434999942779541]),
+        (keras.Model(inputs, [a, b]), dict(loss=["mse", None], metrics=[["mae"], ["mse", "mae"]]), [y1, y2],
+         {"a_mae": 1.649999976158142, "b_mae": 1.0, "b_mse": 1.434999942779541, "loss": 3.734999895095825},
+         [3.734999895095825, 1.649999976158142, 1.0, 1.434999942779541]),
+    ]
+    for m, compile_kwargs, y, expected_dict, expected_list in cases:
+        m.compile("sgd", **compile_kwargs)
+        logs = m.evaluate(x, y, verbose=0, return_dict=True)
+        assert list(logs) == list(expected_dict)
+        assert logs == pytest.approx(expected_dict, rel=1e-6)
+        assert m.evaluate(x, y, verbose=0) == pytest.approx(expected_list, rel=1e-6)

@@ -97,6 +97,38 @@ def test_fit_equals_a_torch_loop(case):
         np.testing.assert_allclose(got, want.detach().numpy(), atol=1e-6)
 
 
+class TwoDense(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(6, activation="tanh")
+        self.out = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+@pytest.mark.parametrize("kind", ["sequential_without_input", "subclassed"])
+def test_models_built_on_their_first_batch_train_like_a_torch_loop(kind):
+    """fit builds these on the first batch; a callback then gives them the reference's weights before any step."""
+    model = TwoDense() if kind == "subclassed" else keras.Sequential(
+        [keras.layers.Dense(6, activation="tanh"), keras.layers.Dense(2)])
+    reference = mlp(2)
+    expected_params = torch_params(reference)
+    expected_losses = torch_fit(expected_params, Y_REG, lambda p, t: F.mse_loss(p, t), "sgd")
+
+    class SetInitialWeights(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 0 and not hasattr(self, "done"):
+                self.model.set_weights(reference.get_weights())
+                self.done = True
+
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    history = model.fit(X, Y_REG, batch_size=8, epochs=2, shuffle=False, verbose=0, callbacks=[SetInitialWeights()])
+    np.testing.assert_allclose(history.history["loss"], expected_losses, rtol=1e-5)
+    for got, want in zip(model.get_weights(), expected_params, strict=True):
+        np.testing.assert_allclose(got, want.detach().numpy(), atol=1e-6)
+
+
 def test_epoch_loss_is_the_batch_size_weighted_mean():
     """With SGD(0) nothing moves, so the epoch loss is (8*l0 + 8*l1 + 4*l2) / 20 of the fixed model's batch
     losses, which differs from their plain mean."""

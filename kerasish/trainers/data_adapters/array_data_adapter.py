@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from kerasish import config
-from kerasish.trainers.data_adapters.data_adapter import DataAdapter
+from kerasish.trainers.data_adapters.data_adapter import DataAdapter, pack_x_y_sample_weight
 from kerasish.utils import tree
 
 
@@ -123,9 +123,11 @@ class ArrayDataAdapter(DataAdapter):
             index = slice(start, start + size) if order is None else order[start:start + size]
             if self._simple:
                 x, y, sw = self._data
-                yield (x[index], None if y is None else y[index], None if sw is None else sw[index])
+                yield pack_x_y_sample_weight(x[index], None if y is None else y[index],
+                                             None if sw is None else sw[index])
             else:
-                yield tree.pack_sequence_as(self._data, [t[index] if t is not None else None for t in self._flat])
+                yield pack_x_y_sample_weight(
+                    *tree.pack_sequence_as(self._data, [t[index] if t is not None else None for t in self._flat]))
 
 
 def _batch_shuffle(n: int, size: int) -> torch.Tensor:

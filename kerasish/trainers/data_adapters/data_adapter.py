@@ -6,7 +6,8 @@ from typing import Iterator
 
 
 class DataAdapter:
-    """Yields an epoch's batches as `(x, y, sample_weight)` tuples of CPU torch tensors (or structures of them).
+    """Yields an epoch's batches as `(x,)`, `(x, y)` or `(x, y, sample_weight)` tuples of CPU torch tensors (or
+    structures of them), as Keras hands them to `train_step`.
 
     Attributes:
         num_batches: batches per epoch, or None when unknown (e.g. a Python generator).

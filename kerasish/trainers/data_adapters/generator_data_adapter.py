@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from kerasish.trainers.data_adapters.array_data_adapter import to_torch
-from kerasish.trainers.data_adapters.data_adapter import DataAdapter, unpack_x_y_sample_weight
+from kerasish.trainers.data_adapters.data_adapter import (
+    DataAdapter,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
 from kerasish.utils import tree
 
 
@@ -19,4 +23,5 @@ class GeneratorDataAdapter(DataAdapter):
     def get_epoch_iterator(self):
         for batch in self._iterator:
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
-            yield tuple(tree.map_structure(to_torch, v) if v is not None else None for v in (x, y, sample_weight))
+            yield pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
+                                           for v in (x, y, sample_weight)))
