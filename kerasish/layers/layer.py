@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.modules import module as _torch_module
 
 from kerasish import config
 from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.layers.variable import Variable
 from kerasish.utils import tree
 from kerasish.utils.naming import auto_name, to_snake_case
 
@@ -78,6 +80,8 @@ class Layer(torch.nn.Module):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__ and "call" not in cls.__dict__:  # written torch-style
+            cls.call = cls.__dict__["forward"]
         parameters = inspect.signature(cls.call).parameters
         cls._call_has_training = "training" in parameters
         cls._call_has_mask = "mask" in parameters
@@ -123,7 +127,8 @@ class Layer(torch.nn.Module):
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, autocast: bool = True,
                    regularizer=None, constraint=None, aggregation: str = "none",
                    overwrite_with_gradient: bool = False, name: str | None = None) -> torch.Tensor:
-        """Creates a weight of this layer and returns it (an `nn.Parameter`, or a buffer if not trainable).
+        """Creates a weight of this layer and returns it: a `Variable` (an `nn.Parameter`), or a buffer if not
+        trainable.
 
         Args:
             shape: the weight's shape, in Keras's layout.
@@ -149,12 +154,14 @@ class Layer(torch.nn.Module):
             raise ValueError(f'Layer "{self.name}" weight "{name}": a weight of dtype {config.dtype_name(dtype)} '
                              f"cannot be trained (no gradients for integers); pass `trainable=False`.")
         attr = _free_attribute(self, name)
+        constraint = constraints.get(constraint)
         if trainable:
-            self.register_parameter(attr, torch.nn.Parameter(value, requires_grad=self._trainable))
+            self.register_parameter(attr, Variable(value, requires_grad=self._trainable, path=f"{self.name}/{name}",
+                                                   constraint=constraint))
         else:
             self.register_buffer(attr, value)
         self._weight_specs.append(_WeightSpec(name, attr, bool(trainable), regularizers.get(regularizer),
-                                              constraints.get(constraint)))
+                                              constraint))
         return getattr(self, attr)
 
     @property
@@ -193,7 +200,7 @@ class Layer(torch.nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as numpy arrays, in Keras's layout and order."""
-        return [owner._to_keras_layout(spec.name, getattr(owner, spec.attr).detach()).cpu().numpy()
+        return [owner._to_keras_layout(spec.name, getattr(owner, spec.attr).detach()).cpu().numpy().copy()
                 for owner, spec in self._weight_items()]
 
     def set_weights(self, weights) -> None:
@@ -286,26 +293,47 @@ class Layer(torch.nn.Module):
                 args = (tree.map_structure(_to_tensor, first),) + args[1:] if args else args
         context = _CONTEXT
         outer_training = context.training
-        training = kwargs.get("training") if self._call_has_training else kwargs.pop("training", None)
-        if training is None:
-            training = self.training if outer_training is None else outer_training
-            if self._call_has_training:
-                kwargs["training"] = training
-        if context.depth == 0 and _LOSS_HOLDERS:
+        if self._call_has_training:
+            training = kwargs.get("training")
+            if training is None:
+                kwargs["training"] = training = self.training if outer_training is None else outer_training
+        else:
+            training = kwargs.pop("training", None) if kwargs else None
+            if training is None:
+                training = self.training if outer_training is None else outer_training
+        if _LOSS_HOLDERS and context.depth == 0:
             _clear_added_losses()
         if not self.built:
             self._build_for(args[0] if args else first)
-        context.depth += 1
-        context.training = training
         try:
-            outputs = torch.nn.Module.__call__(self, *args, **kwargs)
-        finally:
-            context.depth -= 1
-            context.training = outer_training
+            if not self._modules:  # a leaf: no nested layer calls to hand the learning phase to
+                outputs = self._call_module(args, kwargs)
+            else:
+                context.depth += 1
+                context.training = training
+                try:
+                    outputs = self._call_module(args, kwargs)
+                finally:
+                    context.depth -= 1
+                    context.training = outer_training
+        except RuntimeError:
+            # torch's shape errors are cryptic: when the input does not fit the layer, say so by name.
+            if self.input_spec is not None and isinstance(first, torch.Tensor):
+                assert_input_compatibility(self.input_spec, tuple(first.shape), self.name)
+            raise
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs):
                 self.add_loss(self.activity_regularizer(output))
         return outputs
+
+    def _call_module(self, args, kwargs):
+        """`call`, through torch's module machinery only when hooks (or `module.compile()`) need it."""
+        if (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                or self._compiled_call_impl is not None or _torch_module._global_forward_hooks
+                or _torch_module._global_forward_pre_hooks or _torch_module._global_backward_hooks
+                or _torch_module._global_backward_pre_hooks or torch._C._get_tracing_state()):
+            return torch.nn.Module.__call__(self, *args, **kwargs)
+        return self.call(*args, **kwargs)
 
     def _build_for(self, inputs) -> None:
         """Builds from a first concrete input, creating weights on its device."""

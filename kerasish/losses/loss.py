@@ -12,6 +12,7 @@ Everything stays on the inputs' device: no step here reads a value back to the h
 
 from __future__ import annotations
 
+import abc
 import re
 from collections import defaultdict
 from typing import Any
@@ -184,7 +185,7 @@ def _first_device(x: Any) -> torch.device | None:
     return None
 
 
-class Loss:
+class Loss(abc.ABC):
     """Base class for losses: subclasses implement `call(y_true, y_pred)` returning per-sample losses.
 
     Args:
@@ -225,9 +226,9 @@ class Loss:
             losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._torch_dtype
         )
 
+    @abc.abstractmethod
     def call(self, y_true: Any, y_pred: Any) -> torch.Tensor:
         """Per-sample losses for a batch; subclasses override this."""
-        raise NotImplementedError(f"{self.__class__.__name__} must implement call(y_true, y_pred).")
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}

@@ -9,6 +9,8 @@ replicas' copies; `variable_aggregations` lists them in the order of `variables`
 
 from __future__ import annotations
 
+import abc
+import functools
 from typing import Any, Callable
 
 import torch
@@ -19,7 +21,7 @@ from kerasish.losses.loss import auto_name, compute_dtype_name
 AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 
 
-class Metric:
+class Metric(abc.ABC):
     """Encapsulates a metric's state and the logic that accumulates it.
 
     Subclasses create their state in `__init__` with `self.add_variable(...)`, accumulate it in
@@ -31,7 +33,14 @@ class Metric:
 
     Example:
         class BinaryTruePositives(Metric):
-            def __init__(self, name="binary_true_positives", **kwargs):
+            def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # State is bookkeeping, never part of a gradient graph (a tracker fed a loss would otherwise chain every
+        # batch's graph together), so every update runs without autograd, as in Keras's torch backend.
+        if "update_state" in cls.__dict__:
+            cls.update_state = _without_grad(cls.__dict__["update_state"])
+
+    def __init__(self, name="binary_true_positives", **kwargs):
                 super().__init__(name=name, **kwargs)
                 self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
 
@@ -154,13 +163,13 @@ class Metric:
         for variable in self.variables:
             variable.zero_()
 
+    @abc.abstractmethod
     def update_state(self, *args, **kwargs) -> None:
         """Accumulates statistics for the metric; subclasses override this."""
-        raise NotImplementedError(f"{self.__class__.__name__} must implement update_state().")
 
+    @abc.abstractmethod
     def result(self) -> torch.Tensor:
         """The current value of the metric as a 0-d tensor; subclasses override this."""
-        raise NotImplementedError(f"{self.__class__.__name__} must implement result().")
 
     def __call__(self, *args, **kwargs) -> torch.Tensor:
         """Updates the state with a batch, then returns the result."""
@@ -194,3 +203,12 @@ def _initial_value(initializer: Any, shape: tuple, dtype: torch.dtype) -> torch.
     if callable(initializer):
         return torch.as_tensor(initializer(shape, dtype=config.dtype_name(dtype)))
     raise ValueError(f"Could not interpret initializer {initializer!r}: expected a name, a number or a callable.")
+
+
+def _without_grad(update_state):
+    @functools.wraps(update_state)
+    def wrapper(self, *args, **kwargs):
+        with torch.no_grad():
+            return update_state(self, *args, **kwargs)
+
+    return wrapper

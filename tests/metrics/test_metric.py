@@ -30,8 +30,23 @@ def test_custom_metric_call_updates_then_returns_result():
     assert m.get_config() == {"name": "binary_true_positives", "dtype": "float32"}
 
 
+class Stateless(metrics.Metric):
+    """A metric with no state of its own, to test `add_variable` from the outside."""
+
+    def update_state(self, *args, **kwargs):
+        pass
+
+    def result(self):
+        return torch.zeros(())
+
+
+def test_metric_base_is_abstract():
+    with pytest.raises(TypeError, match="abstract"):
+        metrics.Metric(name="m")
+
+
 def test_add_variable_shapes_initializers_and_aggregations():
-    m = metrics.Metric(name="m")
+    m = Stateless(name="m")
     a = m.add_variable((2, 3), initializer="ones", name="a")
     b = m.add_variable(4, initializer=2.5, dtype="float64", aggregation="mean", name="b")
     c = m.add_variable((2,), initializer=lambda shape, dtype=None: torch.arange(2.0), aggregation="none")
@@ -48,7 +63,7 @@ def test_add_variable_shapes_initializers_and_aggregations():
 
 
 def test_forgetting_super_init_is_reported():
-    class Broken(metrics.Metric):
+    class Broken(Stateless):
         def __init__(self):
             self.x = 1
 
@@ -72,7 +87,7 @@ def test_state_follows_the_inputs_device():
 
 
 def test_sub_metrics_contribute_variables():
-    class Pair(metrics.Metric):
+    class Pair(Stateless):
         def __init__(self):
             super().__init__(name="pair")
             self.first = metrics.Mean(name="first")

@@ -120,7 +120,6 @@ def test_string_data():
     fails(compiled(), "dtype <U1", lambda m: m.fit(np.full((6, 3), "a"), Y, verbose=0))
 
 
-@pytest.mark.xfail(strict=True, reason="Layers check their input_spec only in symbolic calls (kerasish/layers)")
 def test_a_built_layer_called_eagerly_on_the_wrong_width():
     class Subclassed(keras.Model):
         def __init__(self):
