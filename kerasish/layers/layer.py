@@ -260,14 +260,7 @@ class Layer(torch.nn.Module):
     @property
     def losses(self) -> list[torch.Tensor]:
         """Losses added in the last call, then the weight regularization penalties, this layer's and sublayers'."""
-        return self._added_losses() + self._regularization_losses()
-
-    def _added_losses(self) -> list:
-        return [loss for layer in self._flatten_layers() for loss in layer._losses]
-
-    def _regularization_losses(self) -> list:
-        return [s.regularizer(getattr(layer, s.attr)) for layer in self._flatten_layers()
-                for s in layer._weight_specs if s.regularizer is not None]
+        return collect_losses(self._flatten_layers())
 
     # ---- calling -------------------------------------------------------------------------------------------
 
@@ -492,6 +485,13 @@ class Layer(torch.nn.Module):
 
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
+
+
+def collect_losses(layers: list[Layer]) -> list[torch.Tensor]:
+    """The `add_loss` losses of the last call, then the weight penalties, of each layer in `layers`."""
+    added = [loss for layer in layers if layer._losses for loss in layer._losses]
+    return added + [s.regularizer(getattr(layer, s.attr)) for layer in layers for s in layer._weight_specs
+                    if s.regularizer is not None]
 
 
 def _marks_built(build):

@@ -212,6 +212,9 @@ class Loss(abc.ABC):
         return self._dtype
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
+        if (sample_weight is None and type(y_pred) is torch.Tensor and type(y_true) is torch.Tensor
+                and self.reduction == "sum_over_batch_size" and not hasattr(y_pred, "_keras_mask")):
+            return self._call_unweighted(y_true, y_pred)
         in_mask = get_keras_mask(y_pred)
         device = _first_device(y_pred)
         y_pred = _convert_structure(y_pred, self._torch_dtype, device)
@@ -225,6 +228,20 @@ class Loss(abc.ABC):
         return reduce_weighted_values(
             losses, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._torch_dtype
         )
+
+    def _call_unweighted(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+        """The training loop's common case (tensors, no weights, no masks, the default reduction) with none of the
+        general path's structure handling: the same numbers, fewer ops per step."""
+        dtype = self._torch_dtype
+        if y_pred.dtype != dtype:
+            y_pred = y_pred.to(dtype)
+        if y_true.is_floating_point() and y_true.dtype != dtype:
+            y_true = y_true.to(dtype)  # integer labels stay integers: every loss function casts them itself
+        losses = self.call(y_true, y_pred)
+        mask = get_keras_mask(losses)
+        if mask is not None:
+            return reduce_weighted_values(losses, mask=mask, reduction=self.reduction, dtype=dtype)
+        return losses.mean() if losses.dim() and losses.numel() else losses
 
     @abc.abstractmethod
     def call(self, y_true: Any, y_pred: Any) -> torch.Tensor:

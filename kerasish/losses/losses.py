@@ -388,7 +388,7 @@ def sparse_categorical_crossentropy(
         )
     labels = y_true.long()
     # torch's kernels want the class axis at position 1 and a batch axis in front.
-    scores = y_pred.unsqueeze(0) if y_pred.dim() == 1 else y_pred.movedim(class_axis, 1)
+    scores = y_pred.unsqueeze(0) if y_pred.dim() == 1 else y_pred if class_axis == 1 else y_pred.movedim(class_axis, 1)
     targets = labels.unsqueeze(0) if y_pred.dim() == 1 else labels
     # ignore_index gives ignored entries a loss of exactly 0, as Keras's masking does.
     ignore_index = -100 if ignore_class is None else int(ignore_class)

@@ -103,6 +103,12 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        if isinstance(values, torch.Tensor) and values.dim() == 0 and isinstance(sample_weight, (int, float)):
+            # A batch's scalar loss weighted by its size (the loss tracker, every step): two in-place ops.
+            self._follow_device(values)
+            self.total.add_(values.to(self.total.dtype), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean, self._torch_dtype)
         self._follow_device(values)
         self.total.add_(values.sum())

@@ -16,6 +16,7 @@ import torch
 from kerasish import metrics as metrics_module
 from kerasish import optimizers as optimizers_module
 from kerasish.callbacks import CallbackList
+from kerasish.layers.layer import collect_losses
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
 from kerasish.trainers.data_adapters import get_data_adapter, train_validation_split, unpack_x_y_sample_weight
 from kerasish.trainers.epoch_iterator import EpochIterator
@@ -88,6 +89,7 @@ class Trainer:
         self.steps_per_execution = 1
         self._compile_config = None
         self._train_params = None
+        self._layers_of_run = None
         self._compiled_forward = None
 
     # ---- compile -------------------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ class Trainer:
         losses = []
         if self._compile_loss is not None:
             losses.append(self._compile_loss(y, y_pred, sample_weight))
-        losses.extend(self.losses)
+        losses.extend(collect_losses(self._run_layers()))
         if not losses:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         total = losses[0]
@@ -225,14 +227,23 @@ class Trainer:
     # ---- preparing a run -----------------------------------------------------------------------------------
 
     def _prepare(self) -> torch.device:
-        """Moves the model to the default device."""
+        """Moves the model to the default device; the parameters and layers of the run are listed afresh (the model
+        may have changed since the last run), once its first forward pass has built everything."""
         device = default_device()
         if any(p.device != device for p in self.parameters()) or any(b.device != device for b in self.buffers()):
             self.to(device)
-            self._train_params = None
+        self._train_params = None
+        self._layers_of_run = None
         if self.jit_compile and self._compiled_forward is None:
             self._compiled_forward = torch.compile(self)
         return device
+
+    def _run_layers(self) -> list:
+        """Every layer of the model, listed once per run (after the first forward pass has built them all)."""
+        if self._layers_of_run is None:
+            # Through __dict__: assigning a list of layers would register them as submodules (model included).
+            self.__dict__["_layers_of_run"] = self._flatten_layers()
+        return self._layers_of_run
 
     def _collect_train_params(self) -> list:
         """The parameters the optimizer steps, in Keras's weight order, fixed once the model is built."""
