@@ -38,7 +38,7 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
     """
     x = _tensor(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
-        return F.relu(x)
+        return torch.relu(x)
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:
         return F.leaky_relu(x, negative_slope)
     negative_part = F.relu(threshold - x) if negative_slope != 0.0 else None

@@ -40,6 +40,12 @@ class _CallContext(threading.local):
 
 
 _CONTEXT = _CallContext()
+# torch's global module hooks (dicts mutated in place when hooks are registered): with none of them and none on a
+# layer, `__call__` calls `call` directly, skipping torch's generic module dispatch.
+_GLOBAL_FORWARD_HOOKS = _torch_module._global_forward_hooks
+_GLOBAL_FORWARD_PRE_HOOKS = _torch_module._global_forward_pre_hooks
+_GLOBAL_BACKWARD_HOOKS = _torch_module._global_backward_hooks
+_GLOBAL_BACKWARD_PRE_HOOKS = _torch_module._global_backward_pre_hooks
 # Layers holding `add_loss` losses from the current top-level call; cleared when the next one starts.
 _LOSS_HOLDERS: dict = {}
 
@@ -299,13 +305,19 @@ class Layer(torch.nn.Module):
         if not self.built:
             self._build_for(args[0] if args else first)
         try:
+            if (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                    or self._compiled_call_impl is not None or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS
+                    or _GLOBAL_BACKWARD_HOOKS or _GLOBAL_BACKWARD_PRE_HOOKS):
+                call = functools.partial(torch.nn.Module.__call__, self)  # hooks need torch's module machinery
+            else:
+                call = self.call
             if not self._modules:  # a leaf: no nested layer calls to hand the learning phase to
-                outputs = self._call_module(args, kwargs)
+                outputs = call(*args, **kwargs)
             else:
                 context.depth += 1
                 context.training = training
                 try:
-                    outputs = self._call_module(args, kwargs)
+                    outputs = call(*args, **kwargs)
                 finally:
                     context.depth -= 1
                     context.training = outer_training
@@ -318,15 +330,6 @@ class Layer(torch.nn.Module):
             for output in tree.flatten(outputs):
                 self.add_loss(self.activity_regularizer(output))
         return outputs
-
-    def _call_module(self, args, kwargs):
-        """`call`, through torch's module machinery only when hooks (or `module.compile()`) need it."""
-        if (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
-                or self._compiled_call_impl is not None or _torch_module._global_forward_hooks
-                or _torch_module._global_forward_pre_hooks or _torch_module._global_backward_hooks
-                or _torch_module._global_backward_pre_hooks or torch._C._get_tracing_state()):
-            return torch.nn.Module.__call__(self, *args, **kwargs)
-        return self.call(*args, **kwargs)
 
     def _build_for(self, inputs) -> None:
         """Builds from a first concrete input, creating weights on its device."""

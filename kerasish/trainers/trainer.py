@@ -337,6 +337,7 @@ class Trainer:
         was_training = self.training
         built = False
         epoch_logs = {}
+        move = _batch_mover(device)
         callback_list.on_train_begin()
         try:
             for epoch in range(initial_epoch, epochs):
@@ -349,7 +350,8 @@ class Trainer:
                 batch_hooks = callback_list.has_train_batch_hooks
                 logs = None
                 for step, batch in train:
-                    batch = _to_device(batch, device)
+                    if move is not None:
+                        batch = move(batch)
                     if not built:
                         self._build_from_batch(batch)
                         built = True
@@ -408,11 +410,13 @@ class Trainer:
         self.reset_metrics()
         callback_list.on_test_begin()
         batch_hooks = callback_list.has_test_batch_hooks
+        move = _batch_mover(device)
         logs = None
         try:
             with torch.no_grad():
                 for step, batch in iterator:
-                    batch = _to_device(batch, device)
+                    if move is not None:
+                        batch = move(batch)
                     if step == 0:
                         self._build_from_batch(batch)
                     if batch_hooks:
@@ -437,6 +441,7 @@ class Trainer:
         self.eval()
         callback_list.on_predict_begin()
         batch_hooks = callback_list.has_predict_batch_hooks
+        move = _batch_mover(device)
         outputs = []
         checked = False
         try:
@@ -447,7 +452,9 @@ class Trainer:
                         checked = True
                     if batch_hooks:
                         callback_list.on_predict_batch_begin(step)
-                    batch_outputs = self.predict_step(_to_device(batch, device))
+                    if move is not None:
+                        batch = move(batch)
+                    batch_outputs = self.predict_step(batch)
                     outputs.append(batch_outputs)
                     if batch_hooks:
                         callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
@@ -457,6 +464,8 @@ class Trainer:
         if not outputs:
             raise ValueError("Unexpected result of `predict_step` (empty batch_outputs): the input data yielded no "
                              "batches.")
+        if isinstance(outputs[0], torch.Tensor):
+            return torch.cat(outputs).cpu().numpy()
         flat = [torch.cat(parts) for parts in zip(*(tree.flatten(o) for o in outputs))]
         return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
 
@@ -523,7 +532,13 @@ def _num_rows(x) -> int:
 
 
 def _to_device(batch, device: torch.device):
+    mover = _batch_mover(device)
+    return batch if mover is None else mover(batch)
+
+
+def _batch_mover(device: torch.device):
+    """None on the CPU (batches are already there: the loop skips the call), else a function moving a batch."""
     if device.type == "cpu":
-        return batch
-    return tree.map_structure(
+        return None
+    return lambda batch: tree.map_structure(
         lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch)

@@ -60,12 +60,13 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        if self.bias is not None and inputs.dim() == 2:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)
+        bias = self.bias
+        if bias is not None and inputs.dim() == 2:
+            outputs = torch.addmm(bias, inputs, self.kernel)
         else:
             outputs = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                outputs = outputs + self.bias
+            if bias is not None:
+                outputs = outputs + bias
         return self.activation(outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
