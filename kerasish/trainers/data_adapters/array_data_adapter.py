@@ -107,9 +107,9 @@ class ArrayDataAdapter(DataAdapter):
         self.shuffle = shuffle
         self.num_batches = math.ceil(self.num_samples / self.batch_size)
         self._data = (x, y, sample_weight)
-        # The common case (one x, one y) gets a path with no structure handling per batch.
-        self._simple = all(v is None or isinstance(v, torch.Tensor) for v in self._data)
-        self._flat = tree.flatten(self._data) if not self._simple else None
+        self._leaves = tree.flatten(self._data)
+        # The common case (tensors for x, y, sample_weight) needs no structure handling per batch.
+        self._simple = len(self._leaves) == 3 and all(v is None or isinstance(v, torch.Tensor) for v in self._data)
 
     def get_epoch_iterator(self):
         n, size = self.num_samples, self.batch_size
@@ -119,15 +119,16 @@ class ArrayDataAdapter(DataAdapter):
             order = torch.randperm(n)
         else:
             order = None
-        for start in range(0, n, size):
-            index = slice(start, start + size) if order is None else order[start:start + size]
+        if order is None:  # views, cut by one `split` per array for the whole epoch
+            columns = [t.split(size) if t is not None else [None] * self.num_batches for t in self._leaves]
+            batches = zip(*columns)
+        else:
+            batches = ([t[index] if t is not None else None for t in self._leaves] for index in order.split(size))
+        for leaves in batches:
             if self._simple:
-                x, y, sw = self._data
-                yield pack_x_y_sample_weight(x[index], None if y is None else y[index],
-                                             None if sw is None else sw[index])
+                yield pack_x_y_sample_weight(*leaves)
             else:
-                yield pack_x_y_sample_weight(
-                    *tree.pack_sequence_as(self._data, [t[index] if t is not None else None for t in self._flat]))
+                yield pack_x_y_sample_weight(*tree.pack_sequence_as(self._data, list(leaves)))
 
 
 def _batch_shuffle(n: int, size: int) -> torch.Tensor:
