@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch
+
 from kerasish import config
 from kerasish.layers.keras_tensor import KerasTensor, Node
 from kerasish.layers.layer import Layer
@@ -36,11 +38,19 @@ class InputLayer(Layer):
         self.optional = optional
         self.built = True
         self._build_shapes = self.batch_shape
+        self._torch_dtype = config.standardize_dtype(self.dtype)
         self.output_tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
         Node(self, (), {}, self.output_tensor)
 
     def call(self, inputs):
-        return inputs
+        return self.conform(inputs)
+
+    def conform(self, value):
+        """Integer or boolean data for this input in the input's dtype, as Keras converts it (uint8 images, integer
+        features). Float data keeps its dtype, so a model moved with torch's `.to(torch.float64)` takes float64."""
+        if isinstance(value, torch.Tensor) and value.dtype != self._torch_dtype and not value.is_floating_point():
+            return value.to(self._torch_dtype)
+        return value
 
     def get_config(self) -> dict:
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": self.sparse,

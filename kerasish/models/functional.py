@@ -56,7 +56,8 @@ class Functional(Model):
                 key = f"layer_{index}"
             self.add_module(key, layer)
         self._program = self._compile_program()
-        self._input_names = [t._keras_history[0].name for t in self.inputs]
+        self.__dict__["_input_layers"] = [t._keras_history[0] for t in self.inputs]  # not submodules twice
+        self._input_names = [layer.name for layer in self._input_layers]
         self.built = True
         self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
 
@@ -91,7 +92,8 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = [None] * self._num_slots
-        values[: len(self.inputs)] = self._bind_inputs(inputs)
+        values[: len(self.inputs)] = [layer.conform(value) for layer, value in
+                                      zip(self._input_layers, self._bind_inputs(inputs))]
         for layer, gather, out_slots, single in self._program:
             args, kwargs = gather(values)
             outputs = layer(*args, **kwargs)
@@ -100,6 +102,8 @@ class Functional(Model):
             else:
                 for slot, value in zip(out_slots, tree.flatten(outputs)):
                     values[slot] = value
+        if isinstance(self._output_struct, KerasTensor):
+            return values[self._output_slots[0]]
         return tree.pack_sequence_as(self._output_struct, [values[i] for i in self._output_slots])
 
     def _bind_inputs(self, inputs) -> list:

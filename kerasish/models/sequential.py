@@ -104,6 +104,8 @@ class Sequential(Model):
         self._rebuild()
 
     def call(self, inputs, training=None, mask=None):
+        if self._input_layer is not None:
+            inputs = self._input_layer.conform(inputs)
         for layer in self._stack:
             inputs = layer(inputs)
         return inputs

@@ -1,6 +1,7 @@
 """Functional models: Keras's layer order and predictions, structures of inputs/outputs, nesting, sharing,
 and graph errors."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -131,3 +132,10 @@ def test_wrong_number_of_input_tensors():
     model = BUILDERS["two_io"]()
     with pytest.raises(ValueError, match="expects 2 input"):
         model(torch.ones(1, 4))
+
+
+def test_integer_data_is_converted_to_a_float_input_as_keras_does():
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")(inputs))
+    images = np.arange(8, dtype=np.uint8).reshape(2, 4)
+    np.testing.assert_allclose(model.predict(images, verbose=0), [[6.0], [22.0]])
