@@ -42,6 +42,7 @@ class _CallContext(threading.local):
 _CONTEXT = _CallContext()
 # torch's global module hooks (dicts mutated in place when hooks are registered): with none of them and none on a
 # layer, `__call__` calls `call` directly, skipping torch's generic module dispatch.
+_is_compiling = torch.compiler.is_compiling
 _GLOBAL_FORWARD_HOOKS = _torch_module._global_forward_hooks
 _GLOBAL_FORWARD_PRE_HOOKS = _torch_module._global_forward_pre_hooks
 _GLOBAL_BACKWARD_HOOKS = _torch_module._global_backward_hooks
@@ -290,6 +291,12 @@ class Layer(torch.nn.Module):
                 return symbolic_call(self, args, kwargs)
             if first is not None and not isinstance(first, (int, float, bool)):
                 args = (tree.map_structure(_to_tensor, first),) + args[1:] if args else args
+        if _is_compiling():
+            # Under torch.compile (`jit_compile=True`) the learning phase is the module's mode flag, which `fit`
+            # sets: the thread-local call context is Python state the compiler should not trace.
+            if self._call_has_training and kwargs.get("training") is None:
+                kwargs["training"] = self.training
+            return self.call(*args, **kwargs)
         context = _CONTEXT
         outer_training = context.training
         if self._call_has_training:

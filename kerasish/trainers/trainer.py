@@ -195,7 +195,7 @@ class Trainer:
         return logs
 
     def _forward(self, x, training: bool):
-        forward = self._compiled_forward or self
+        forward = self if self._compiled_forward is None else self._compiled_forward
         return forward(x, training=training) if self._call_has_training else forward(x)
 
     def train_step(self, data):
@@ -235,7 +235,7 @@ class Trainer:
         self._train_params = None
         self._layers_of_run = None
         if self.jit_compile and self._compiled_forward is None:
-            self._compiled_forward = torch.compile(self)
+            self.__dict__["_compiled_forward"] = torch.compile(self)  # not a submodule: that would be a cycle
         return device
 
     def _run_layers(self) -> list:

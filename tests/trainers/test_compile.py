@@ -146,3 +146,24 @@ def test_multi_output_log_names_and_order_match_keras():
         assert list(logs) == list(expected_dict)
         assert logs == pytest.approx(expected_dict, rel=1e-6)
         assert m.evaluate(x, y, verbose=0) == pytest.approx(expected_list, rel=1e-6)
+
+
+def test_jit_compile_trains_exactly_like_eager():
+    """`jit_compile=True` runs the forward pass through torch.compile; the numbers must not change."""
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 4), dtype=np.float32)
+    y = rng.random((64, 1), dtype=np.float32)
+
+    def trained(jit_compile):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dropout(0.0), keras.layers.Dense(1)], name="m")
+        model.set_weights(initial)
+        model.compile(keras.optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return history.history["loss"], model.predict(x, verbose=0)
+
+    initial = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)]).get_weights()
+    eager_loss, eager_pred = trained(False)
+    compiled_loss, compiled_pred = trained(True)
+    np.testing.assert_allclose(compiled_loss, eager_loss, rtol=1e-5)
+    np.testing.assert_allclose(compiled_pred, eager_pred, atol=1e-5)
