@@ -23,7 +23,6 @@ def _config_path() -> str:
 
 
 def _load_user_config() -> None:
-    global _FLOATX, _EPSILON, _IMAGE_DATA_FORMAT
     try:
         with open(_config_path()) as f:
             user = json.load(f)

@@ -37,7 +37,7 @@ from kerasish.activations.activations import (
     tanh_shrink,
     threshold,
 )
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 swish = silu
 hard_swish = hard_silu
@@ -108,13 +108,7 @@ def get(identifier: Any) -> Callable:
     """
     if identifier is None:
         return linear
-    if isinstance(identifier, (str, dict)):
-        obj = deserialize(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "activation function")
 
 
 __all__ = [*ALL_OBJECTS_DICT, "serialize", "deserialize", "get"]

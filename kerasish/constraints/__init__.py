@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from kerasish.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 max_norm = MaxNorm
 non_neg = NonNeg
@@ -52,12 +51,7 @@ def get(identifier: Any) -> Callable | None:
     """
     if identifier is None:
         return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "constraint")
 
 
 __all__ = [

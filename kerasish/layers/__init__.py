@@ -22,7 +22,6 @@ _LAYER_CLASSES = [Activation, Add, Concatenate, Dense, Dropout, Embedding, Flatt
 
 def _module_objects() -> dict:
     from kerasish.models.functional import Functional
-    from kerasish.models.model import Model
     from kerasish.models.sequential import Sequential
 
     objects = {cls.__name__: cls for cls in _LAYER_CLASSES}

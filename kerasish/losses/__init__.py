@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from kerasish.losses.loss import Loss
@@ -19,7 +18,7 @@ from kerasish.losses.losses import (
     mean_squared_error,
     sparse_categorical_crossentropy,
 )
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 ALL_OBJECTS = {
     Loss,
@@ -79,18 +78,7 @@ def get(identifier: Any) -> Loss | Callable | None:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if not callable(obj):
-        raise ValueError(
-            f"Could not interpret loss identifier: {identifier!r}. Expected a loss name such as "
-            f"{sorted(ALL_OBJECTS_DICT)}, a config dict, a callable or a Loss instance."
-        )
-    return obj() if inspect.isclass(obj) else obj
+    return get_object(identifier, deserialize, "loss")
 
 
 __all__ = [

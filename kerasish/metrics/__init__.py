@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import re
 from typing import Any, Callable
 
@@ -35,7 +34,7 @@ from kerasish.metrics.probabilistic_metrics import (
 )
 from kerasish.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 from kerasish.metrics.regression_metrics import MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 ALL_OBJECTS = {
     Metric,
@@ -131,18 +130,7 @@ def get(identifier: Any) -> Metric | Callable | None:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if not callable(obj):
-        raise ValueError(
-            f"Could not interpret metric identifier: {identifier!r}. Expected a metric name such as "
-            f"{sorted(ALL_OBJECTS_DICT)}, a config dict, a callable or a Metric instance."
-        )
-    return obj() if inspect.isclass(obj) else obj
+    return get_object(identifier, deserialize, "metric")
 
 
 __all__ = [

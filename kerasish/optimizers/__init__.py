@@ -7,7 +7,7 @@ from kerasish.optimizers.adam import Adam
 from kerasish.optimizers.optimizer import Optimizer
 from kerasish.optimizers.rmsprop import RMSprop
 from kerasish.optimizers.sgd import SGD
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 ALL_OBJECTS = (Optimizer, SGD, Adam, RMSprop)
 # Keras looks built-in optimizers up case-insensitively: "adam", "Adam" and "ADAM" all work.
@@ -49,13 +49,4 @@ def get(identifier) -> Optimizer | None:
     """
     if identifier is None:
         return None
-    if isinstance(identifier, (str, dict)):
-        optimizer = deserialize(identifier)
-    else:
-        optimizer = identifier
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    raise ValueError(
-        f"Could not interpret optimizer identifier: expected a name, a config dict or an Optimizer; "
-        f"got {identifier!r}."
-    )
+    return get_object(identifier, deserialize, "optimizer", accept=lambda obj: isinstance(obj, Optimizer))

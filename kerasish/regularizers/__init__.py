@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
 from kerasish.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 l1 = L1
 l2 = L2
@@ -53,12 +52,7 @@ def get(identifier: Any) -> Callable | None:
     """
     if identifier is None:
         return None
-    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return get_object(identifier, deserialize, "regularizer")
 
 
 __all__ = [

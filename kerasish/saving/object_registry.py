@@ -151,7 +151,7 @@ def deserialize_keras_object(
     if isinstance(config, str):
         obj = get_registered_object(config, custom_objects, module_objects)
         if obj is None:
-            raise ValueError(_unknown(printable_module_name, config, module_objects))
+            raise ValueError(_unknown(printable_module_name, config))
         return obj() if inspect.isclass(obj) else obj
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
@@ -166,14 +166,14 @@ def deserialize_keras_object(
         if obj is None:
             obj = get_registered_object(inner, custom_objects, module_objects)
         if obj is None:
-            raise ValueError(_unknown(printable_module_name, name, module_objects))
+            raise ValueError(_unknown(printable_module_name, name))
         return obj
     name = config.get("registered_name") or class_name
     cls = get_registered_object(name, custom_objects, module_objects)
     if cls is None and name != class_name:
         cls = get_registered_object(class_name, custom_objects, module_objects)
     if cls is None:
-        raise ValueError(_unknown(printable_module_name, name, module_objects))
+        raise ValueError(_unknown(printable_module_name, name))
     if not inspect.isclass(cls):
         return cls
     if hasattr(cls, "from_config"):
@@ -184,7 +184,25 @@ def deserialize_keras_object(
     return cls(**inner)
 
 
-def _unknown(kind: str, name: str, module_objects: dict | None) -> str:
+def get_object(identifier, deserialize: Callable, kind: str, accept: Callable = callable):
+    """The body every module's `get` shares: a name or config dict is deserialized, a class is instantiated with
+    its defaults, an object passes through; the result must satisfy `accept`.
+
+    Args:
+        identifier: a name, a config dict, a class or an object (None is handled by the caller).
+        deserialize: the module's `deserialize`.
+        kind: what to call it in the error ("loss", "metric", ...).
+        accept: the check the result must pass (callable by default).
+    """
+    obj = deserialize(identifier) if isinstance(identifier, (str, dict)) else identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if not accept(obj):
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
+    return obj
+
+
+def _unknown(kind: str, name: str) -> str:
     return (
         f"Unknown {kind}: '{name}'. Pass it in `custom_objects`, open a `CustomObjectScope`, or decorate it "
         f"with `kerasish.saving.register_keras_serializable`."

@@ -96,7 +96,7 @@ def test_get_resolves_like_keras():
     assert losses.get(instance) is instance
     assert isinstance(losses.get(losses.BinaryCrossentropy), losses.BinaryCrossentropy)
     assert losses.get(None) is None
-    with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+    with pytest.raises(ValueError, match="Unknown loss: 'not_a_loss'"):
         losses.get("not_a_loss")
 
 

@@ -152,7 +152,7 @@ def test_get_resolves_like_keras():
     assert metrics.get(metrics.binary_accuracy) is metrics.binary_accuracy
     got = metrics.get({"class_name": "BinaryAccuracy", "config": {"threshold": 0.7}})
     assert isinstance(got, metrics.BinaryAccuracy) and got.threshold == 0.7
-    with pytest.raises(ValueError, match="Could not interpret metric identifier"):
+    with pytest.raises(ValueError, match="Unknown metric: 'acc'"):
         metrics.get("acc")  # Keras leaves "acc" to the trainer too
 
 

@@ -6,3 +6,5 @@ from kerasish.optimizers.schedules.learning_rate_schedule import (
     deserialize,
     serialize,
 )
+
+__all__ = ["ExponentialDecay", "LearningRateSchedule", "deserialize", "serialize"]
