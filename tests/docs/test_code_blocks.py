@@ -16,7 +16,7 @@ def code_blocks():
             yield pytest.param(block, id=f"{page.name}-{index}")
 
 
-@pytest.mark.parametrize("code", code_blocks())
+@pytest.mark.parametrize("code", list(code_blocks()))
 def test_code_block_runs(code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "<doc block>", "exec"), {"__name__": "__doc_block__"})
