@@ -36,7 +36,7 @@ print(f"test loss {loss:.4f}, test accuracy {accuracy:.3f}")
 
 # Save the architecture (JSON) and the weights (Keras's HDF5 layout), then reload both into a new model.
 folder = tempfile.mkdtemp()
-weights_path = os.path.join(folder, "classifier.weights.h5")
+weights_path = os.path.join(folder, "classifier.h5")
 model.save_weights(weights_path)
 restored = keras.models.model_from_json(model.to_json())
 restored.load_weights(weights_path)
