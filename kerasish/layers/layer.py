@@ -22,8 +22,9 @@ import numpy as np
 import torch
 from torch.nn.modules import module as _torch_module
 
-from kerasish import config
+from kerasish import config, constraints, initializers, regularizers
 from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.layers.keras_tensor import KerasTensor, compute_output_spec, shapes_to_specs, symbolic_call
 from kerasish.layers.variable import Variable
 from kerasish.utils import tree
 from kerasish.utils.naming import auto_name, to_snake_case
@@ -110,8 +111,6 @@ class Layer(torch.nn.Module):
             raise ValueError(f"{self.__class__.__name__}: quantized layers are not supported by kerasish. Received: "
                              f"quantization_config={kwargs['quantization_config']}")
         torch.nn.Module.__init__(self)
-        from kerasish import regularizers  # layers sit above regularizers, which import nothing of layers
-
         self.name = name or auto_name(to_snake_case(self.__class__.__name__))
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
@@ -146,8 +145,6 @@ class Layer(torch.nn.Module):
             constraint: a projection applied after each optimizer step.
             name: the weight's Keras name (`kernel`, `bias`, ...).
         """
-        from kerasish import constraints, initializers, regularizers
-
         shape = tuple(int(d) for d in (shape or ()))
         dtype = config.standardize_dtype(dtype or self._dtype)
         if initializer is None:
@@ -286,8 +283,6 @@ class Layer(torch.nn.Module):
         first = args[0] if args else next(iter(kwargs.values()), None)
         if not isinstance(first, torch.Tensor):
             if _is_symbolic(first):
-                from kerasish.layers.keras_tensor import symbolic_call
-
                 return symbolic_call(self, args, kwargs)
             if first is not None and not isinstance(first, (int, float, bool)):
                 args = (tree.map_structure(_to_tensor, first),) + args[1:] if args else args
@@ -365,8 +360,6 @@ class Layer(torch.nn.Module):
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`, by running `call` on meta tensors (no computation)."""
-        from kerasish.layers.keras_tensor import compute_output_spec, shapes_to_specs
-
         if not self.built:
             self._maybe_build(input_shape)
         return tree.map_structure(lambda t: t.shape, compute_output_spec(self, (shapes_to_specs(input_shape),), {}))
@@ -404,8 +397,6 @@ class Layer(torch.nn.Module):
         """The arguments that rebuild this layer through `from_config`."""
         config_ = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self.activity_regularizer is not None:
-            from kerasish import regularizers
-
             config_["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config_["batch_input_shape"] = list(self._batch_input_shape)
@@ -563,8 +554,6 @@ def _clear_added_losses() -> None:
 
 
 def _is_symbolic(x) -> bool:
-    from kerasish.layers.keras_tensor import KerasTensor
-
     if isinstance(x, KerasTensor):
         return True
     if isinstance(x, (list, tuple)):

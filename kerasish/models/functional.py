@@ -47,16 +47,16 @@ class Functional(Model):
         self.inputs = tree.flatten(inputs)
         self.outputs = tree.flatten(outputs)
         self._nodes_by_depth, graph_layers = _map_graph(self.inputs, self.outputs)
-        # A plain attribute: the layers are registered once, by name, below; Layer.__setattr__ would register
-        # the list a second time as a ModuleList.
-        object.__setattr__(self, "_graph_layers", graph_layers)
+        # Through __dict__ (as every internal list of layers): the layers are registered once, by name, below, and
+        # Layer.__setattr__ would register the list a second time as a ModuleList.
+        self.__dict__["_graph_layers"] = graph_layers
         for index, layer in enumerate(graph_layers):
             key = layer.name.replace(".", "_")
             if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
                 key = f"layer_{index}"
             self.add_module(key, layer)
         self._program = self._compile_program()
-        self.__dict__["_input_layers"] = [t._keras_history[0] for t in self.inputs]  # not submodules twice
+        self.__dict__["_input_layers"] = [t._keras_history[0] for t in self.inputs]
         self._input_names = [layer.name for layer in self._input_layers]
         self.built = True
         self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)

@@ -91,6 +91,7 @@ class Trainer:
         self._train_params = None
         self._layers_of_run = None
         self._compiled_forward = None
+        self._metrics_logs = MetricsLogs(self)
 
     # ---- compile -------------------------------------------------------------------------------------------
 
@@ -187,13 +188,6 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self._metrics_logs
 
-    @property
-    def _metrics_logs(self) -> MetricsLogs:
-        logs = self.__dict__.get("_metrics_logs_view")
-        if logs is None:
-            logs = self.__dict__["_metrics_logs_view"] = MetricsLogs(self)
-        return logs
-
     def _forward(self, x, training: bool):
         forward = self if self._compiled_forward is None else self._compiled_forward
         return forward(x, training=training) if self._call_has_training else forward(x)
@@ -276,7 +270,7 @@ class Trainer:
 
     def _check_inputs(self, x) -> None:
         """Checks a batch against the model's declared inputs (once per run), naming the input on a mismatch."""
-        inputs = getattr(self, "_declared_inputs", lambda: None)()
+        inputs = self._declared_inputs()
         if not inputs:
             return
         names = [t._keras_history[0].name for t in inputs]
