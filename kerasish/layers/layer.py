@@ -38,6 +38,7 @@ _ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_
 class _CallContext(threading.local):
     training: bool | None = None  # learning phase of the enclosing call, None outside any call
     depth: int = 0
+    build_device: torch.device | None = None  # where the layer being built creates its weights
 
 
 _CONTEXT = _CallContext()
@@ -124,7 +125,6 @@ class Layer(torch.nn.Module):
         self._losses: list = []
         self._inbound_nodes: list = []
         self._build_shapes = None
-        self._weight_device = None
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _batch_input_shape(kwargs)
 
@@ -151,8 +151,8 @@ class Layer(torch.nn.Module):
             initializer = "glorot_uniform" if dtype.is_floating_point else "zeros"
         value = initializers.get(initializer)(shape, dtype=config.dtype_name(dtype))
         value = torch.as_tensor(value, dtype=dtype).reshape(shape)
-        if self._weight_device is not None:
-            value = value.to(self._weight_device)
+        if _CONTEXT.build_device is not None:
+            value = value.to(_CONTEXT.build_device)
         name = name or auto_name_in(self, "variable")
         if trainable and not (dtype.is_floating_point or dtype.is_complex):
             raise ValueError(f'Layer "{self.name}" weight "{name}": a weight of dtype {config.dtype_name(dtype)} '
@@ -344,13 +344,16 @@ class Layer(torch.nn.Module):
         if self.built:
             return
         assert_input_compatibility(self.input_spec, input_shape, self.name)
+        context = _CONTEXT
         if device is None or device.type == "meta":
-            device = next((w.device for w in self.parameters()), None)
-        self._weight_device = device
+            # A symbolic build inside a concrete one (Sequential building its layers on the first batch) creates
+            # weights on the device of that batch.
+            device = context.build_device or next((w.device for w in self.parameters()), None)
+        outer_device, context.build_device = context.build_device, device
         try:
             self.build(input_shape)
         finally:
-            self._weight_device = None
+            context.build_device = outer_device
         self.built = True
         self._build_shapes = input_shape
         assert_input_compatibility(self.input_spec, input_shape, self.name)
