@@ -167,15 +167,19 @@ def test_custom_compute_loss_trains():
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
+class OneDense(keras.Model):
+    """A subclassed model with one Dense layer, for tests that override one step."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.dense(x)
+
+
 def test_train_step_returning_tensors_and_plain_numbers():
-    class Plain(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(1)
-
-        def call(self, x):
-            return self.dense(x)
-
+    class Plain(OneDense):
         def train_step(self, data):
             x, y = data
             loss = ((self(x) - y) ** 2).mean()
@@ -196,14 +200,7 @@ def test_train_step_returning_tensors_and_plain_numbers():
 def test_sample_weights_reach_a_custom_train_step():
     seen = []
 
-    class Weighted(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(1)
-
-        def call(self, x):
-            return self.dense(x)
-
+    class Weighted(OneDense):
         def train_step(self, data):
             x, y, sample_weight = data
             seen.append(sample_weight)
