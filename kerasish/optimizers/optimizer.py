@@ -23,17 +23,12 @@ import torch
 from kerasish import config as kconfig
 from kerasish.optimizers.schedules import learning_rate_schedule
 from kerasish.saving.object_registry import serialize_keras_object
+from kerasish.utils.naming import auto_name, to_snake_case
 
 Tensor = torch.Tensor
 
 # Keys tf.keras 2 wrote into optimizer configs that carry no meaning here.
 _KERAS2_ONLY_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
-
-
-def _snake_case(name: str) -> str:
-    # Keras's auto name: `Adam` -> `adam`, `RMSprop` -> `rm_sprop`.
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _as_float(value, argument: str) -> float:
@@ -123,7 +118,7 @@ class Optimizer:
                     f"Received: ema_overwrite_frequency={ema_overwrite_frequency}"
                 )
 
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or auto_name(to_snake_case(type(self).__name__))  # adam, adam_1, ... as Keras
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue

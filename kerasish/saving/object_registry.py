@@ -98,6 +98,8 @@ def _public_module(obj) -> str:
     module = getattr(obj, "__module__", "") or ""
     parts = module.split(".")
     if parts[0] == "kerasish" and len(parts) > 1:
+        if parts[1:3] == ["optimizers", "schedules"]:  # Keras's one public sub-package among ours
+            return "keras.optimizers.schedules"
         return "keras." + parts[1]
     return module
 
