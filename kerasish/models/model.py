@@ -105,8 +105,9 @@ class Model(Trainer, Layer):
             from kerasish.models.functional import Functional
             from kerasish.models.functional_config import functional_from_config
 
-            return functional_from_config(cls if issubclass(cls, Functional) else Functional, config,
-                                          custom_objects)
+            # A Model subclass built the functional way (`super().__init__(inputs, outputs)`) is rebuilt the same
+            # way, so it keeps its own methods (a custom train_step); plain Model configs become Functional.
+            return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
         return cls(**config)
 
     def to_json(self, **kwargs) -> str:

@@ -3,6 +3,7 @@ real Keras 3 and by tf.keras 2, and Lambda layers under safe mode."""
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -159,3 +160,17 @@ def test_model_with_a_python_lambda_loads_when_unsafe_is_enabled(unsafe_deserial
     model = _model_with_a_lambda()
     rebuilt = keras.models.model_from_json(model.to_json())
     _assert_same_predictions(model, rebuilt, torch.randn(4, 3))
+
+
+def test_a_functional_subclass_rebuilt_from_config_keeps_its_methods():
+    class Custom(keras.Model):
+        def train_step(self, data):
+            return {"custom": 1.0}
+
+    inputs = keras.Input((3,))
+    model = Custom(inputs, keras.layers.Dense(2)(inputs))
+    rebuilt = Custom.from_config(model.get_config())
+    assert isinstance(rebuilt, Custom) and rebuilt.train_step(None) == {"custom": 1.0}
+    rebuilt.set_weights(model.get_weights())
+    x = np.ones((1, 3), "float32")
+    np.testing.assert_allclose(rebuilt.predict(x, verbose=0), model.predict(x, verbose=0))
