@@ -24,7 +24,7 @@ class GuideModel(keras.Model):
         loss = self.compute_loss(y=y, y_pred=y_pred)
         loss.backward()
         trainable_weights = [v for v in self.trainable_weights]
-        gradients = [v.grad for v in trainable_weights]
+        gradients = [v.value.grad for v in trainable_weights]  # as in Keras's torch guide
         with torch.no_grad():
             self.optimizer.apply(gradients, trainable_weights)
         for metric in self.metrics:
