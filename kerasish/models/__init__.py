@@ -8,6 +8,7 @@ from kerasish.models.cloning import clone_model
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model
 from kerasish.models.sequential import Sequential
+from kerasish.saving.object_registry import building_from_config
 from kerasish.saving.saving_api import load_model, save_model
 
 
@@ -15,14 +16,16 @@ def model_from_config(config: dict, custom_objects: dict | None = None):
     """Builds a model (untrained) from `{"class_name", "config"}`, as `get_config`/Keras write it."""
     from kerasish.layers import deserialize
 
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"model_from_config expects a dict with a `class_name`; received {type(config).__name__}.")
-    try:
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"model_from_config expects a dict with a `class_name`; received {_describe(config)}.")
+    with building_from_config("Cannot build a model from this config"):
         return deserialize(config, custom_objects=custom_objects)
-    except (ValueError, TypeError, KeyError):
-        raise
-    except Exception as e:  # a damaged config must surface as a bad config, not as an internal error
-        raise ValueError(f"Cannot build a model from this config: it is damaged ({type(e).__name__}: {e}).") from e
+
+
+def _describe(config) -> str:
+    if isinstance(config, dict):
+        return f"a dict with keys {sorted(map(str, config))}"
+    return f"a {type(config).__name__}"
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None):

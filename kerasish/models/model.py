@@ -139,8 +139,11 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        if "input_layers" in config and "output_layers" in config:  # a functional model's config
-            from kerasish.models.functional import Functional
+        from kerasish.models.functional import Functional
+
+        if not isinstance(config, dict):
+            raise ValueError(f"A {cls.__name__} config must be a dict; received {type(config).__name__}.")
+        if issubclass(cls, Functional) or "input_layers" in config or "output_layers" in config:
             from kerasish.models.functional_config import functional_from_config
 
             # A Model subclass built the functional way (`super().__init__(inputs, outputs)`) is rebuilt the same

@@ -8,6 +8,7 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.models.model import Model
+from kerasish.saving.object_registry import building_from_config, config_label
 
 
 class Sequential(Model):
@@ -59,10 +60,16 @@ class Sequential(Model):
                              f"unique name.")
         if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype)
+        symbolic = rebuild and self._input_layer is not None
+        if symbolic:
+            # Only the new layer runs symbolically, on the stack's current output, so n adds cost n calls (not
+            # n²); and it runs before the layer joins the stack, so a layer that does not fit changes nothing.
+            output = layer(self._stack_output())
         self._stack.append(layer)
         self._register(layer)
-        if rebuild:
-            self._rebuild()
+        if symbolic:
+            self.outputs = [output]
+            self.built = True
 
     def pop(self, rebuild: bool = True) -> Layer:
         """Removes and returns the last layer."""
@@ -81,6 +88,13 @@ class Sequential(Model):
         if key in self._modules or hasattr(type(self), key) or key in self.__dict__:
             key = f"layer_{len(self._stack) - 1}"
         self.add_module(key, layer)
+
+    def _stack_output(self) -> KerasTensor:
+        """The stack's symbolic output, running the stack again only if it changed without a rebuild."""
+        last = self._stack[-1] if self._stack else self._input_layer
+        if not self.outputs or self.outputs[0]._keras_history[0] is not last:
+            self._rebuild()
+        return self.outputs[0]
 
     def _rebuild(self) -> None:
         """With a known input, runs the stack symbolically: builds the layers, checks shapes, records outputs."""
@@ -133,11 +147,34 @@ class Sequential(Model):
     def from_config(cls, config: dict, custom_objects: dict | None = None):
         from kerasish.layers import deserialize
 
-        layer_configs = config["layers"] if isinstance(config, dict) else config
-        model = cls(name=config.get("name") if isinstance(config, dict) else None,
-                    trainable=config.get("trainable", True) if isinstance(config, dict) else True)
-        for layer_config in layer_configs:
-            model.add(deserialize(layer_config, custom_objects=custom_objects))
-        if isinstance(config, dict) and config.get("build_input_shape") and model._input_layer is None:
-            model.build(tuple(config["build_input_shape"]))
+        if isinstance(config, list):  # Keras 1 wrote a bare list of layer configs
+            config = {"layers": config}
+        _check_config(config)
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        # All layers first, then one symbolic run of the stack.
+        for index, layer_config in enumerate(config["layers"]):
+            with building_from_config(f"layer {index} ({config_label(layer_config)})"):
+                model.add(deserialize(layer_config, custom_objects=custom_objects), rebuild=False)
+        build_input_shape = config.get("build_input_shape")
+        if model._input_layer is None and build_input_shape:
+            with building_from_config(f"build_input_shape {build_input_shape!r}"):
+                model.build(tuple(build_input_shape))
+        else:
+            model._rebuild()
         return model
+
+
+def _check_config(config) -> None:
+    if not isinstance(config, dict):
+        raise ValueError(f"A Sequential config must be a dict with a `layers` list; received {type(config).__name__}.")
+    if "layers" not in config:
+        raise ValueError(f"A Sequential config needs `layers`, a list of layer configs; it has only {sorted(config)}.")
+    if not isinstance(config["layers"], list):
+        raise ValueError(f"A Sequential config needs `layers`, a list of layer configs; received "
+                         f"{type(config['layers']).__name__}.")
+    if config.get("name") is not None and not isinstance(config["name"], str):
+        raise ValueError(f"A Sequential config's `name` must be a string; received {config['name']!r}.")
+    shape = config.get("build_input_shape")
+    if shape is not None and not (isinstance(shape, list) and all(d is None or type(d) is int for d in shape)):
+        raise ValueError(f"A Sequential config's `build_input_shape` must be a list of ints and nulls; received "
+                         f"{shape!r}.")

@@ -11,10 +11,11 @@ module named in a file, so loading a config cannot run arbitrary code.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import threading
 import types
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 _GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
 _GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
@@ -196,15 +197,22 @@ def deserialize_keras_object(
         )
     class_name = config["class_name"]
     inner = config.get("config", {})
+    registered_name = config.get("registered_name")
+    if not isinstance(class_name, str) or not isinstance(registered_name, (str, type(None))):
+        raise ValueError(f"Could not interpret {printable_module_name} config: 'class_name' (and 'registered_name', "
+                         f"if given) must be strings; got {class_name!r} and {registered_name!r}.")
     if class_name == "function":  # Keras 3 serialized function: the name is in "config"
-        name = config.get("registered_name") or inner
+        name = registered_name or inner
+        if not isinstance(name, str):
+            raise ValueError(f"Could not interpret {printable_module_name} config: a function's 'config' must be its "
+                             f"name; got {inner!r}.")
         obj = get_registered_object(name, custom_objects, module_objects)
-        if obj is None:
+        if obj is None and isinstance(inner, str):
             obj = get_registered_object(inner, custom_objects, module_objects)
         if obj is None:
             raise ValueError(_unknown(printable_module_name, name, custom_objects, module_objects))
         return obj
-    name = config.get("registered_name") or class_name
+    name = registered_name or class_name
     cls = get_registered_object(name, custom_objects, module_objects)
     if cls is None and name != class_name:
         cls = get_registered_object(class_name, custom_objects, module_objects)
@@ -216,8 +224,41 @@ def deserialize_keras_object(
         try:
             return cls.from_config(inner)
         except TypeError as e:
-            raise TypeError(f"{class_name}.from_config could not use config {inner!r}: {e}") from e
+            raise TypeError(f"{class_name}.from_config could not use config {_abridged(inner)}: {e}") from e
     return cls(**inner)
+
+
+@contextlib.contextmanager
+def building_from_config(where: str) -> Iterator[None]:
+    """Any error while building objects from a config becomes a ValueError that starts with `where` (a file, a
+    layer of a model): a damaged config must say what is wrong, never surface as an internal error (KeyError,
+    AttributeError, IndexError, ...) from deep inside a layer. Nested scopes give the path to the damage.
+
+    Example:
+        with building_from_config(f"layer {index} ({config_label(layer_config)})"):
+            layer = deserialize(layer_config)
+        # ValueError: Cannot build a model from this config: layer 2 (Dense 'dense_1'): units must be positive
+    """
+    try:
+        yield
+    except ValueError as e:
+        if where in str(e):
+            raise
+        raise ValueError(f"{where}: {e}") from e
+    except Exception as e:  # whatever a damaged config makes a constructor raise
+        raise ValueError(f"{where}: {type(e).__name__}: {e}") from e
+
+
+def config_label(config) -> str:
+    """How error messages name what a config describes: `Dense 'dense_1'`, or what it is when it is no config."""
+    if not isinstance(config, dict):
+        return f"a {type(config).__name__} where a config dict belongs"
+    inner = config.get("config")
+    name = inner.get("name") if isinstance(inner, dict) else None
+    if name is None:
+        name = config.get("name")  # tf.keras 2 writes a functional model's layer names beside their configs
+    class_name = config.get("class_name")
+    return f"{class_name if isinstance(class_name, str) else _abridged(class_name, 40)} {_abridged(name, 80)}"
 
 
 def get_object(identifier, deserialize: Callable, kind: str, accept: Callable = callable):
@@ -236,6 +277,12 @@ def get_object(identifier, deserialize: Callable, kind: str, accept: Callable = 
     if not accept(obj):
         raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
     return obj
+
+
+def _abridged(value, limit: int = 300) -> str:
+    """A repr short enough for an error message (a model's config can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _unknown(kind: str, name, custom_objects: dict | None = None, module_objects: dict | None = None) -> str:

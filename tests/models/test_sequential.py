@@ -109,3 +109,51 @@ def test_fit_runs_layers_in_training_mode_and_predict_in_inference():
     assert Probe.seen is True and model.training is False
     model.predict(data, verbose=0)
     assert Probe.seen is False
+
+
+@pytest.fixture
+def symbolic_calls(monkeypatch):
+    """The layers called on KerasTensors, in order."""
+    from kerasish.layers import layer as layer_module
+
+    calls = []
+    real = layer_module.symbolic_call
+
+    def counting(layer, args, kwargs):
+        calls.append(layer.name)
+        return real(layer, args, kwargs)
+
+    monkeypatch.setattr(layer_module, "symbolic_call", counting)
+    return calls
+
+
+def _deep_stack_config(depth: int) -> str:
+    return keras.Sequential([keras.Input((4,))] + [layers.Dense(4) for _ in range(depth)]).to_json()
+
+
+@pytest.mark.parametrize("depth", [10, 300])
+def test_loading_a_deep_stack_calls_each_layer_once(symbolic_calls, depth):
+    text = _deep_stack_config(depth)
+    symbolic_calls.clear()
+    model = keras.models.model_from_json(text)
+    assert symbolic_calls == [layer.name for layer in model.layers]
+    assert [len(layer._inbound_nodes) for layer in model.layers] == [1] * depth
+    assert model.outputs[0].shape == (None, 4)
+
+
+def test_adding_layers_one_by_one_calls_each_new_layer_once(symbolic_calls):
+    model = keras.Sequential([keras.Input((4,))])
+    for i in range(50):
+        model.add(layers.Dense(4, name=f"d{i}"))
+    assert symbolic_calls == [f"d{i}" for i in range(50)]
+    assert model(torch.ones(2, 4)).shape == (2, 4)
+
+
+def test_a_refused_layer_leaves_the_model_as_it_was():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(4, name="d0")])
+    with pytest.raises(ValueError, match='"misfit"'):
+        model.add(layers.Reshape((3, 3), name="misfit"))
+    assert [layer.name for layer in model.layers] == ["d0"]
+    assert "misfit" not in dict(model.named_modules())
+    model.add(layers.Dense(2, name="d1"))
+    assert model.outputs[0].shape == (None, 2) and model(torch.ones(3, 4)).shape == (3, 2)
