@@ -7,6 +7,7 @@ from kerasish import (
     callbacks,
     config,
     constraints,
+    datasets,
     feature_column,
     initializers,
     layers,
@@ -15,6 +16,7 @@ from kerasish import (
     mixed_precision,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     saving,
     utils,
@@ -32,6 +34,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Initializer", "Input", "InputSpec", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
-    "Sequential", "activations", "backend", "callbacks", "config", "constraints", "feature_column", "initializers", "layers", "losses",
-    "metrics", "mixed_precision", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
+    "Sequential", "activations", "backend", "callbacks", "config", "constraints", "datasets", "feature_column", "initializers", "layers", "losses",
+    "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
 ]

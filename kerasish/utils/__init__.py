@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from kerasish.utils.feature_space import FeatureSpace
+from kerasish.utils.file_utils import get_file
+from kerasish.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
 from kerasish.utils.numerical_utils import normalize, to_categorical
 from kerasish.utils.progbar import Progbar
 from kerasish.utils.py_dataset import PyDataset, Sequence
 from kerasish.utils.rng_utils import get_random_seed, set_random_seed
+from kerasish.utils.sequence_utils import pad_sequences
 from kerasish.saving.object_registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -18,6 +21,7 @@ from kerasish.saving.object_registry import (
 
 __all__ = [
     "CustomObjectScope", "FeatureSpace", "Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects",
-    "get_random_seed", "get_registered_name", "get_registered_object", "normalize", "register_keras_serializable",
-    "set_random_seed", "to_categorical",
+    "get_file", "get_random_seed", "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
+    "register_keras_serializable", "set_random_seed", "to_categorical",
+    "array_to_img", "img_to_array", "load_img", "save_img", "smart_resize",
 ]
