@@ -4,16 +4,20 @@ The processes are forked when that is safe (so models, data and callbacks define
 picklable), spawned otherwise (then, as with any spawned process, a script must guard its entry point with
 `if __name__ == "__main__":`). Each joins the process group as torchrun would have it join; rank 0's trained weights, optimizer
 state and History come back into the caller's model. If a rank fails, the others are stopped and its traceback is
-raised here.
+raised here; if the caller's process dies, its ranks die with it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
+import signal
 import socket
+import sys
 import tempfile
 import threading
+import time
 
 import torch
 import torch.multiprocessing as mp
@@ -43,8 +47,8 @@ def launch_fit(model, devices, fit_kwargs: dict):
         # memory, so that every rank trained the same weights (and metric states) at once.
         payload = (model, fit_kwargs) if start_method == "fork" else pickle.dumps((model, fit_kwargs))
         try:
-            mp.start_processes(_run_rank, args=(count, _free_port(), payload, folder), nprocs=count, join=True,
-                               start_method=start_method)
+            mp.start_processes(_run_rank, args=(count, _free_port(), payload, folder, os.getpid()), nprocs=count,
+                               join=True, start_method=start_method)
         except mp.ProcessRaisedException as error:
             raise RuntimeError(f"Distributed training failed on a rank:\n{error}") from None
         except mp.ProcessExitedException as error:
@@ -62,7 +66,8 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _run_rank(rank: int, world_size: int, port: int, payload, folder: str) -> None:
+def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, parent: int) -> None:
+    _die_with_parent(parent)
     forked = not isinstance(payload, bytes)
     model, fit_kwargs = payload if forked else pickle.loads(payload)
     # OpenMP's thread pool does not survive a fork (a forked rank's first parallel op can hang), so forked ranks run
@@ -84,6 +89,36 @@ def _run_rank(rank: int, world_size: int, port: int, payload, folder: str) -> No
             os.replace(os.path.join(folder, _RESULT + ".tmp"), os.path.join(folder, _RESULT))
     finally:
         torch.distributed.destroy_process_group()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ends this rank when the process that launched it dies.
+
+    The launcher stops its ranks when one fails, but a launcher killed outright cannot (SIGKILL; or a shell script's
+    background job, which ignores SIGINT, killed with its script): its ranks would train on as orphans, holding
+    their devices. On Linux the kernel kills the rank when its parent dies; elsewhere a thread watches for the rank
+    being handed to a new parent.
+    """
+    if not _set_parent_death_signal(signal.SIGKILL):
+        threading.Thread(target=_watch_parent, args=(parent,), name="kerasish-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the signal was set up: nobody would send it
+        os._exit(1)
+
+
+def _set_parent_death_signal(signum: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    pr_set_pdeathsig = 1
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signum), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # no prctl in this C library
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _adopt(model, result: dict):

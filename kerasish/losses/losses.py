@@ -690,17 +690,43 @@ def sparse_categorical_crossentropy(
     # torch's kernels want the class axis at position 1 and a batch axis in front.
     scores = y_pred.unsqueeze(0) if y_pred.dim() == 1 else y_pred if class_axis == 1 else y_pred.movedim(class_axis, 1)
     targets = labels.unsqueeze(0) if y_pred.dim() == 1 else labels
-    # ignore_index gives ignored entries a loss of exactly 0, as Keras's masking does.
-    ignore_index = -100 if ignore_class is None else int(ignore_class)
-    if from_logits:
-        result = F.cross_entropy(scores, targets, reduction="none", ignore_index=ignore_index)
-    else:
-        result = F.nll_loss(_log_probabilities(scores, False, 1), targets, reduction="none", ignore_index=ignore_index)
+    # ignore_index gives ignored entries a loss of exactly 0, as Keras's masking does. Without an ignore_class,
+    # torch's default (-100) would silently skip those labels: the kernels check every other label for free.
+    ignore_index = _NO_IGNORED_LABEL if ignore_class is None else int(ignore_class)
+    try:
+        if from_logits:
+            result = F.cross_entropy(scores, targets, reduction="none", ignore_index=ignore_index)
+        else:
+            result = F.nll_loss(_log_probabilities(scores, False, 1), targets, reduction="none",
+                                ignore_index=ignore_index)
+    except IndexError:  # a label outside [0, classes): name it (CUDA kernels assert on the device instead)
+        check_class_ids(labels, y_pred.shape[class_axis], ignore_class)
+        raise
     if y_pred.dim() == 1:
         result = result.squeeze(0)
     if ignore_class is not None:
         result._keras_mask = labels != int(ignore_class)
     return result
+
+
+_NO_IGNORED_LABEL = torch.iinfo(torch.int64).min  # an ignore_index no real label takes
+
+
+def check_class_ids(labels: Any, num_classes: int, ignore_class: int | None = None) -> None:
+    """Refuses integer labels outside `[0, num_classes)` (other than `ignore_class`), with TensorFlow's wording.
+
+    One host sync: for checking data once, or an error path, not for every training step.
+    """
+    ids = as_tensor(labels).long()
+    outside = (ids < 0) | (ids >= num_classes)
+    if ignore_class is not None:
+        outside &= ids != int(ignore_class)
+    if bool(outside.any()):
+        value = int(ids[outside][0])
+        also = f" (or ignore_class={ignore_class})" if ignore_class is not None else ""
+        raise ValueError(f"Received a label value of {value} which is outside the valid range of [0, {num_classes})"
+                         f"{also}: sparse categorical crossentropy takes integer class ids below the number of "
+                         f"classes in `y_pred` ({num_classes}).")
 
 
 def _log_probabilities(y_pred: torch.Tensor, from_logits: bool, axis: int) -> torch.Tensor:

@@ -11,6 +11,7 @@ import torch
 
 from kerasish import losses as losses_module
 from kerasish import metrics as metrics_module
+from kerasish.losses.losses import check_class_ids
 from kerasish.utils import tree
 
 
@@ -98,6 +99,20 @@ def match_to_outputs(value, names: list[str], what: str) -> list:
     return [value] * len(names)
 
 
+def check_targets_like(y, reference, outputs: list, names: list[str]) -> None:
+    """Checks targets (validation data's) against the model's declared outputs before any step: the structure, and
+    the size of each output's last axis where the training targets (`reference`) match it. Other targets (class ids,
+    a custom loss's extra columns) are the loss's to judge."""
+    targets, references = match_to_outputs(y, names, "target"), match_to_outputs(reference, names, "target")
+    for name, output, target, ref in zip(names, outputs, targets, references):
+        width, rank = output.shape[-1], len(output.shape)
+        if target is None or ref is None or width is None or ref.dim() != rank or ref.shape[-1] != width:
+            continue
+        if target.dim() == rank and target.shape[-1] != width:
+            raise ValueError(f'the targets for output "{name}" have shape {(None,) + tuple(target.shape[1:])}, but '
+                             f"the training targets and the output have shape {(None,) + tuple(ref.shape[1:])}.")
+
+
 def _per_output(spec, names: list[str], what: str) -> list:
     """A compile argument (single, list or dict keyed by output name) as one entry per output."""
     if isinstance(spec, dict):
@@ -128,6 +143,7 @@ class CompileLoss:
         self._flat = None  # [(index, loss, weight, tracker)]
         self.metrics: list = []
         self._names: list[str] = []
+        self._class_ranges: dict[int, tuple[int, int | None]] = {}  # output -> (classes, ignore_class)
 
     @property
     def built(self) -> bool:
@@ -143,16 +159,44 @@ class CompileLoss:
         weights = _per_output(self._weights_spec, names, "loss_weights") if self._weights_spec is not None \
             else [None] * len(names)
         flat = []
+        self._class_ranges = {}
         for i, (spec, weight) in enumerate(zip(loss_specs, weights)):
             if spec is None:
                 continue
-            flat.append([i, get_loss(spec, _as_tensor(targets[i]), preds[i]), weight, None])
+            loss = get_loss(spec, _as_tensor(targets[i]), preds[i])
+            if getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy:
+                self._class_ranges[i] = (int(preds[i].shape[getattr(loss, "axis", -1)]),
+                                         getattr(loss, "ignore_class", None))
+            flat.append([i, loss, weight, None])
         if len(flat) > 1:
             for entry in flat:
                 entry[3] = metrics_module.Mean(name=f"{names[entry[0]]}_loss")
             self.metrics = [entry[3] for entry in flat]
         self._flat = [tuple(entry) for entry in flat]
         self._names = names
+
+    @property
+    def checks_targets(self) -> bool:
+        """Whether `check_targets` has anything to check (an output with sparse categorical crossentropy)."""
+        return bool(self._class_ranges)
+
+    def check_targets(self, y_true) -> None:
+        """Refuses class ids outside `[0, classes)` for the outputs trained with sparse categorical crossentropy.
+
+        `fit`/`evaluate` run it once over in-memory targets (one host sync per run, none per step) and on each
+        streamed batch while it is still on the CPU, so no bad label reaches torch's kernels, which would skip
+        -100 silently on the CPU and fail with a device-side assert on CUDA.
+        """
+        if not self._class_ranges or y_true is None:
+            return
+        targets = match_to_outputs(y_true, self._names, "target")
+        for index, (classes, ignore_class) in self._class_ranges.items():
+            if targets[index] is None:
+                continue
+            try:
+                check_class_ids(targets[index], classes, ignore_class)
+            except ValueError as error:
+                raise ValueError(f'Target for output "{self._names[index]}": {error}') from None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         if self._flat is None:

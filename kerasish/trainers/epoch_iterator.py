@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
-from kerasish.trainers.data_adapters import DataAdapter
+from kerasish.trainers.data_adapters import DataAdapter, unpack_x_y_sample_weight
 
 
 class EpochIterator:
@@ -13,7 +14,7 @@ class EpochIterator:
     Without `steps`, an epoch is one full pass over the adapter. With `steps`, an epoch is that many batches drawn
     from an iterator that carries over between epochs; when a pass over data of known size ends inside an epoch,
     that epoch stops there with a warning and the next one starts a fresh pass. A generator that runs dry ends
-    training with the same warning.
+    training with the same warning; data that yields no batch at all is an error.
     """
 
     def __init__(self, adapter: DataAdapter, steps: int | None = None):
@@ -22,12 +23,17 @@ class EpochIterator:
         self.num_batches = steps if steps is not None else adapter.num_batches
         self._iterator = None
         self._seen = 0  # batches drawn from the current pass
+        self._drawn_any = False
         self.exhausted = False
         self._warned = False
+        self._target_check = None
+        self._check_each_batch = False
 
     def __iter__(self):
         if self.steps is None:
-            yield from enumerate(self.adapter.get_epoch_iterator())
+            for step, batch in enumerate(self.adapter.get_epoch_iterator()):
+                yield step, self._drawn(batch)
+            self._check_not_empty()
             self.adapter.on_epoch_end()
             if not self.adapter.can_restart:
                 self.exhausted = True
@@ -37,21 +43,46 @@ class EpochIterator:
             if self._iterator is None:
                 self._iterator, self._seen = iter(self.adapter.get_epoch_iterator()), 0
             if size is not None and self._seen >= size:
+                self._check_not_empty()
                 _warn_out_of_data(self.steps)  # the pass ended inside this epoch: Keras stops the epoch here
                 break
             try:
                 batch = next(self._iterator)
             except StopIteration:
+                self._check_not_empty()
                 self._iterator = None
                 self.adapter.on_epoch_end()
                 self.exhausted = not self.adapter.can_restart or self._seen == 0
                 self.warn_out_of_data()
                 return
             self._seen += 1
-            yield step, batch
+            yield step, self._drawn(batch)
         if size is not None and self._seen >= size:
             self._iterator = None
             self.adapter.on_epoch_end()
+
+    def _drawn(self, batch):
+        self._drawn_any = True
+        if self._check_each_batch:
+            self._target_check(unpack_x_y_sample_weight(batch)[1])
+        return batch
+
+    def _check_not_empty(self) -> None:
+        if not self._drawn_any:
+            raise ValueError(f"The data yielded no batches: the {type(self.adapter).__name__} produced nothing in its "
+                             f"first pass. Check that the generator, PyDataset or DataLoader is not empty (or already "
+                             f"exhausted by an earlier call).")
+
+    def check_targets(self, check: Callable, batch) -> None:
+        """Has `check` (the compiled loss's target check) see every target of the run: all of them at once when the
+        data is in memory (nothing per step), else `batch` (the first one, already drawn) and then each batch as it
+        is drawn, on the CPU before it moves to the device."""
+        if check == self._target_check:
+            return  # set up in an earlier pass (validation runs every epoch): every batch is covered already
+        self._target_check = check
+        data = self.adapter.in_memory_data()
+        self._check_each_batch = data is None
+        check(unpack_x_y_sample_weight(batch if data is None else data)[1])
 
     def close(self) -> None:
         self.adapter.close()

@@ -20,8 +20,13 @@ from kerasish.callbacks import CallbackList
 from kerasish.distribute import collectives, environment
 from kerasish.layers.input_layer import adjust_rank
 from kerasish.layers.layer import collect_losses
-from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics
-from kerasish.trainers.data_adapters import get_data_adapter, train_validation_split, unpack_x_y_sample_weight
+from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics, check_targets_like
+from kerasish.trainers.data_adapters import (
+    get_data_adapter,
+    lists_as_arrays,
+    train_validation_split,
+    unpack_x_y_sample_weight,
+)
 from kerasish.trainers.epoch_iterator import EpochIterator
 from kerasish.utils import tree
 
@@ -282,15 +287,17 @@ class Trainer:
         self._train_params = keras_order + [p for p in self.parameters() if id(p) not in known]
         return self._train_params
 
-    def _build_from_batch(self, batch) -> None:
+    def _build_from_batch(self, batch, iterator: EpochIterator | None = None) -> None:
         """What Keras's symbolic build does before the first step: checks the batch against the model's inputs,
         then, when the model or the compiled loss and metrics are not built yet, builds them with one forward pass
         on the batch. A custom `train_step` then finds every compiled metric in `self.metrics`, and a bad target
-        or metric spec fails before any weight moves."""
+        or metric spec fails before any weight moves. Last, the targets are checked against the loss: all of the
+        `iterator`'s when it holds arrays, else this batch's and then each streamed batch's."""
         x, y, _ = unpack_x_y_sample_weight(batch)
         self._check_inputs(x)
         loss, metrics = self._compile_loss, self._compile_metrics
         if self.built and (loss is None or loss.built) and (metrics is None or metrics.built):
+            self._check_targets(batch, iterator)
             return
         was_training = self.training
         self.eval()  # no moving-statistics update, no dropout
@@ -303,6 +310,16 @@ class Trainer:
             loss.build(y, y_pred)
         if metrics is not None and not metrics.built:
             metrics.build(y, y_pred)
+        self._check_targets(batch, iterator)
+
+    def _check_targets(self, batch, iterator: EpochIterator | None) -> None:
+        loss = self._compile_loss
+        if loss is None or not loss.checks_targets:
+            return
+        if iterator is None:
+            loss.check_targets(unpack_x_y_sample_weight(batch)[1])
+        else:
+            iterator.check_targets(loss.check_targets, batch)
 
     def _check_inputs(self, x) -> None:
         """Checks a batch against the model's declared inputs (once per run), naming the input on a mismatch."""
@@ -332,6 +349,28 @@ class Trainer:
             if not compatible:
                 raise ValueError(f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
                                  f"{expected}, received data of shape {(None,) + shape[1:]}.")
+
+    def _check_validation_data(self, validation_data, train: EpochIterator, validation: EpochIterator) -> None:
+        """Checks validation arrays as the first training batch is checked, before the first epoch rather than
+        after it: targets present when a loss is compiled, inputs against the declared inputs, targets against the
+        declared outputs. A stream is checked when its first batch is drawn."""
+        data, train_data = validation.adapter.in_memory_data(), train.adapter.in_memory_data()
+        if data is None:
+            return
+        x, y, _ = unpack_x_y_sample_weight(data)
+        train_y = unpack_x_y_sample_weight(train_data)[1] if train_data is not None else None
+        if y is None and self._compile_loss is not None and (train_data is None or train_y is not None):
+            length = f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""
+            raise ValueError(f"`validation_data` has no targets, but the model is compiled with a loss: pass "
+                             f"`(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`; received a "
+                             f"{type(validation_data).__name__}{length}.")
+        outputs = getattr(self, "outputs", None)
+        try:
+            self._check_inputs(x)
+            if outputs and y is not None and train_y is not None:
+                check_targets_like(y, train_y, tree.flatten(outputs), self._output_names_for_compile())
+        except ValueError as error:
+            raise ValueError(f"In `validation_data`: {error}") from None
 
     def _iterator_for(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None,
                       workers=None, use_multiprocessing=None, max_queue_size=None):
@@ -399,8 +438,10 @@ class Trainer:
         validation = None
         if validation_data is not None:
             val_x, val_y, val_sw = unpack_x_y_sample_weight(validation_data)
-            validation = self._iterator_for(val_x, val_y, val_sw, validation_batch_size or batch_size,
+            validation = self._iterator_for(val_x, val_y, val_sw,
+                                            batch_size if validation_batch_size is None else validation_batch_size,
                                             validation_steps)
+            self._check_validation_data(validation_data, train, validation)
         device = self._prepare()
         distributed = self._distributed
         if distributed:
@@ -414,6 +455,7 @@ class Trainer:
         built = False
         epoch_logs = {}
         move = _batch_mover(device)
+        stop = collectives.StopVote(self, callback_list, device)  # under DDP, one rank's stop stops them all
         callback_list.on_train_begin()
         resume, self._resume_point = self._resume_point, None
         if resume is not None:
@@ -440,7 +482,9 @@ class Trainer:
                     if move is not None:
                         batch = move(batch)
                     if not built:
-                        self._build_from_batch(batch)
+                        self._build_from_batch(batch, train)
+                        if validation is not None:  # validation arrays too, before the first step
+                            self._check_targets(None, validation)
                         built = True
                         if distributed:
                             self._wrap_for_ddp(device)
@@ -449,7 +493,7 @@ class Trainer:
                     logs = self.train_step(batch)
                     if batch_hooks:
                         callback_list.on_train_batch_end(step, logs)
-                    if self.stop_training:
+                    if stop.after_batch():
                         break
                 if logs is None:
                     break  # no data this epoch
@@ -460,7 +504,7 @@ class Trainer:
                     val_logs = self._evaluate_iterator(validation, device, callback_list)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callback_list.on_epoch_end(epoch, epoch_logs)
-                if self.stop_training:
+                if stop.after_epoch():
                     break
         finally:
             self.train(was_training)
@@ -549,7 +593,7 @@ class Trainer:
                     if move is not None:
                         batch = move(batch)
                     if step == 0:
-                        self._build_from_batch(batch)
+                        self._build_from_batch(batch, iterator)
                     if batch_hooks:
                         callback_list.on_test_batch_begin(step)
                     logs = self.test_step(batch)
@@ -670,7 +714,7 @@ def _batch_size(x) -> int:
 
 
 def _num_rows(x) -> int:
-    leaf = tree.flatten(x)[0]
+    leaf = tree.flatten(lists_as_arrays(x))[0]
     return int(np.shape(leaf)[0]) if not isinstance(leaf, torch.Tensor) else int(leaf.shape[0])
 
 

@@ -4,6 +4,12 @@ Each global batch is split across the ranks and DDP averages their gradients, so
 a DDP run follows the single-process run step for step: the tests compare the two.
 """
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -78,3 +84,136 @@ def test_devices_must_be_a_positive_count():
         _model().fit(x, y, verbose=0, distribute="ddp", devices=0)
     with pytest.raises(ValueError, match="distribute"):
         _model().fit(x, y, verbose=0, distribute="horovod")
+
+
+class StopOnRankOne(keras.callbacks.Callback):
+    """Sets `stop_training` on rank 1 only, after batch `batch` or epoch `epoch`; records what each rank ran."""
+
+    def __init__(self, batch=None, epoch=None):
+        super().__init__()
+        self.stop_batch, self.stop_epoch = batch, epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if torch.distributed.get_rank() == 1 and batch == self.stop_batch:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if torch.distributed.get_rank() == 1 and epoch == self.stop_epoch:
+            self.model.stop_training = True
+
+
+class RankLocalLog(keras.callbacks.Callback):
+    """Adds a log that only improves on rank 1, so that an EarlyStopping behind it stops rank 0 alone."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["rank_local"] = -float(epoch) if torch.distributed.get_rank() == 1 else 0.0
+
+
+@pytest.fixture
+def short_collective_timeout(monkeypatch):
+    # A regression then fails within seconds instead of waiting the default five minutes in a collective.
+    import datetime
+
+    from kerasish.distribute import environment
+
+    monkeypatch.setattr(environment, "TIMEOUT", datetime.timedelta(seconds=30))
+
+
+@pytest.mark.parametrize("stop, epochs_run, steps_run", [
+    ({"epoch": 0}, 1, 8),  # stop_training set at an epoch end, on one rank only
+    ({"batch": 2}, 1, 3),  # ... at a batch end, on one rank only
+])
+def test_a_stop_decided_on_one_rank_stops_every_rank(short_collective_timeout, stop, epochs_run, steps_run):
+    x, y = _data()
+    model = _model()
+    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0, callbacks=[StopOnRankOne(**stop)],
+                        distribute="ddp", devices=2)
+    assert history.epoch == list(range(epochs_run))
+    assert int(model.optimizer.iterations) == steps_run
+
+
+def test_terminate_on_nan_on_one_rank_stops_every_rank_at_that_batch(short_collective_timeout):
+    x, y = _data()
+    y = y.copy()
+    y[2 * 8 + 5] = np.nan  # batch 2, in the half of it that rank 1 trains on: only rank 1's loss is NaN there
+    model = _model()
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[keras.callbacks.TerminateOnNaN()], distribute="ddp", devices=2)
+    assert history.epoch == [0] and int(model.optimizer.iterations) == 3
+
+
+def test_early_stopping_on_one_rank_stops_every_rank(short_collective_timeout):
+    x, y = _data()
+    model = _model()
+    stopper = keras.callbacks.EarlyStopping(monitor="rank_local", mode="min", patience=0)
+    history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0,
+                        callbacks=[RankLocalLog(), stopper], distribute="ddp", devices=2)
+    assert history.epoch == [0, 1] and int(model.optimizer.iterations) == 8
+
+
+# A script that trains "for ever" with fit(distribute="ddp") as a shell script's background job would (SIGINT
+# ignored); each rank writes its pid once training has begun.
+_LONG_DDP_FIT = """
+import os, signal, sys
+import numpy as np
+import torch
+import kerasish as keras
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+out, death_signal = sys.argv[1], sys.argv[2]
+if death_signal == "unavailable":  # as on systems without Linux's prctl: the ranks watch their parent instead
+    from kerasish.distribute import launcher
+
+    launcher._set_parent_death_signal = lambda signum: False
+
+
+class WritePid(keras.callbacks.Callback):
+    def on_train_begin(self, logs=None):
+        path = os.path.join(out, f"rank{torch.distributed.get_rank()}.pid")
+        with open(path + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.replace(path + ".tmp", path)
+
+
+x = np.random.rand(64, 4).astype("float32")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(x, x[:, :1], batch_size=8, epochs=10**6, verbose=0, callbacks=[WritePid()], distribute="ddp", devices=2)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for its new parent to reap it has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
+@pytest.mark.parametrize("death_signal", ["prctl", "unavailable"])
+def test_ranks_die_with_the_process_that_launched_them(tmp_path, death_signal):
+    script = tmp_path / "long_fit.py"
+    script.write_text(_LONG_DDP_FIT)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path), death_signal], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1"})
+    ranks = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(ranks) < 2:
+            assert time.monotonic() < deadline and parent.poll() is None, "the ranks did not start"
+            time.sleep(0.2)
+            ranks = [int(p.read_text()) for p in tmp_path.glob("rank*.pid")]
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in ranks) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_running(pid) for pid in ranks), "the ranks outlived their parent"
+    finally:
+        parent.kill()
+        for pid in ranks:  # the processes this test started, should they have survived
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -139,3 +139,196 @@ def test_a_built_layer_called_eagerly_on_the_wrong_width():
     m.fit(X, Y, verbose=0)
     fails(m, r'layer "dense.*expected axis -1 of input shape to have value 3',
           lambda m: m.fit(np.zeros((6, 4), "float32"), Y, verbose=0))
+
+
+# ---- targets, class weights, sizes and splits (issue 14) -------------------------------------------------------
+
+LABELS = np.array([0, 1, 0, 1, 0, 1])
+
+
+def classifier(**kwargs):
+    return compiled(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, **kwargs))
+
+
+def batches(*pairs):
+    return (pair for pair in pairs)
+
+
+@pytest.mark.parametrize("loss, y", [
+    ("mse", np.full((6, 2), "a")),
+    ("sparse_categorical_crossentropy", np.array(list("abcabc"))),
+    ("sparse_categorical_crossentropy", np.array(list("abcabc"), dtype=object)),
+])
+def test_string_targets(loss, y):
+    fails(compiled(loss=loss), r"`y` holds strings \(dtype (<U1|object)\).*must be numbers.*StringLookup",
+          lambda m: m.fit(X, y, verbose=0))
+    fails(compiled(loss=loss), r"`y` holds strings", lambda m: m.evaluate(X, y, verbose=0))
+    fails(compiled(loss=loss), r"`y` holds strings", lambda m: m.train_on_batch(X, y))
+
+
+def test_string_targets_from_a_generator_and_string_sample_weights():
+    fails(compiled(), r"`y` holds strings", lambda m: m.fit(batches((X, np.full((6, 2), "a"))), verbose=0))
+    fails(compiled(), r"`sample_weight` holds strings",
+          lambda m: m.fit(X, Y, sample_weight=np.full(6, "1"), verbose=0))
+
+
+@pytest.mark.parametrize("key", [-1, 1.5, "1", None])
+def test_class_weight_keys_must_be_class_ids(key):
+    fails(classifier(), rf"`class_weight` keys must be class ids \(integers >= 0\); received the key {key!r}",
+          lambda m: m.fit(X, LABELS, class_weight={0: 1.0, 1: 1.0, key: 5.0}, verbose=0))
+
+
+def test_class_weight_values_must_be_numbers():
+    fails(classifier(), r"`class_weight` values must be numbers; received 'high' for class 1",
+          lambda m: m.fit(X, LABELS, class_weight={0: 1.0, 1: "high"}, verbose=0))
+
+
+def test_class_weight_keys_beyond_the_classes_are_ignored_as_in_keras():
+    trained = []
+    for class_weight in ({0: 1.0, 1: 3.0}, {0: 1.0, 1: 3.0, 7: 9.0}, {0.0: 1.0, np.int64(1): 3.0}):
+        keras.utils.set_random_seed(1)
+        m = classifier()
+        m.fit(X, LABELS, class_weight=class_weight, shuffle=False, verbose=0)
+        trained.append(m.get_weights())
+    for weights in trained[1:]:
+        for got, want in zip(weights, trained[0], strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+EMPTY = np.zeros((0, 3), "float32")
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.fit(EMPTY, np.zeros((0, 2)), verbose=0),
+    lambda m: m.evaluate(EMPTY, np.zeros((0, 2)), verbose=0),
+    lambda m: m.predict(EMPTY, verbose=0),
+    lambda m: m.train_on_batch(EMPTY, np.zeros((0, 2))),
+    lambda m: m.test_on_batch(EMPTY, np.zeros((0, 2))),
+    lambda m: m.predict_on_batch(EMPTY),
+])
+def test_empty_arrays(call):
+    fails(compiled(), r"`x` is empty: it has 0 samples \(an array of shape \(0, 3\)\)", call)
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_a_generator_that_yields_nothing(method):
+    fails(compiled(), r"The data yielded no batches", lambda m: getattr(m, method)(batches(), verbose=0))
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_batch_size_must_be_a_positive_integer(method, batch_size):
+    args = (X,) if method == "predict" else (X, Y)
+    fails(compiled(), rf"`batch_size` must be a positive integer; received batch_size={batch_size!r}",
+          lambda m: getattr(m, method)(*args, batch_size=batch_size, verbose=0))
+
+
+def test_validation_batch_size_and_a_dataset_batch_size_are_checked_too():
+    fails(compiled(), r"`batch_size` must be a positive integer; received batch_size=0",
+          lambda m: m.fit(X, Y, validation_data=(X, Y), validation_batch_size=0, verbose=0))
+    import torch
+
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    fails(compiled(), r"batch_size=-2", lambda m: m.fit(dataset, batch_size=-2, verbose=0))
+
+
+@pytest.mark.parametrize("split", [-0.5, 1.0, 2, float("nan")])
+def test_validation_split_outside_0_1(split):
+    fails(compiled(), rf"`validation_split` must be a float in \[0, 1\) \(0: no split\); received {split!r}",
+          lambda m: m.fit(X, Y, validation_split=split, verbose=0))
+
+
+def test_validation_split_zero_means_no_split():
+    history = compiled().fit(X, Y, validation_split=0.0, verbose=0)
+    assert list(history.history) == ["loss"]
+
+
+@pytest.mark.parametrize("validation_data, match", [
+    ((X,), r"`validation_data` has no targets.*\(x_val, y_val\)"),
+    (X, r"`validation_data` has no targets.*received a ndarray"),
+    ((np.zeros((6, 4), "float32"), Y),
+     r'In `validation_data`: Input "features" of model "net" is incompatible: expected shape \(None, 3\), received '
+     r"data of shape \(None, 4\)"),
+    ((X, np.zeros((6, 3), "float32")),
+     r'In `validation_data`: the targets for output "out" have shape \(None, 3\), but the training targets and the '
+     r"output have shape \(None, 2\)"),
+    ((X, Y, Y, Y), "found a tuple of length 4"),
+])
+def test_malformed_validation_data_fails_before_the_first_epoch(validation_data, match):
+    fails(compiled(), match, lambda m: m.fit(X, Y, validation_data=validation_data, verbose=0))
+
+
+def test_validation_data_without_targets_is_fine_without_a_compiled_loss():
+    inputs = keras.Input(shape=(3,), name="features")
+    m = keras.Model(inputs, keras.layers.Dense(2, activity_regularizer="l2")(inputs))
+    m.compile(optimizer="sgd")  # the layer's activity loss is the whole loss: no targets needed
+    history = m.fit(X, validation_data=(X,), verbose=0)
+    assert set(history.history) == {"loss", "val_loss"}
+
+
+def test_ragged_nested_lists():
+    ragged = [[1.0, 2.0, 3.0], [1.0, 2.0]]
+    fails(compiled(), r"`x` is a ragged nested list: rows of lengths 3 and 2 at depth 1",
+          lambda m: m.fit(ragged, [[0.0, 0.0], [0.0, 0.0]], verbose=0))
+    fails(compiled(), r"`y` is a ragged nested list: rows of lengths 2 and 1",
+          lambda m: m.fit(X[:2].tolist(), [[0.0, 0.0], [0.0]], verbose=0))
+    fails(compiled(), r"`x` is a ragged nested list", lambda m: m.predict(ragged, verbose=0))
+    fails(compiled(), r"`x` is a ragged nested list", lambda m: m.train_on_batch(ragged, [[0.0, 0.0]] * 2))
+
+
+def test_rectangular_nested_lists_are_arrays_as_in_tf_keras():
+    results = []
+    for x, y in ((X, Y), (X.tolist(), Y.tolist())):
+        keras.utils.set_random_seed(2)
+        m = compiled()
+        m.fit(x, y, shuffle=False, verbose=0)
+        results.append((m.get_weights(), m.evaluate(x, y, verbose=0), m.predict(x, verbose=0)))
+    (w0, loss0, p0), (w1, loss1, p1) = results
+    for got, want in zip(w1, w0, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert loss1 == loss0
+    np.testing.assert_array_equal(p1, p0)
+
+
+@pytest.mark.parametrize("bad", [-100, -1, 2, 7])
+def test_sparse_labels_outside_the_classes(bad):
+    labels = np.array([0, 1, 0, 1, 0, bad])  # in the last batch: refused before the first step all the same
+    match = rf'Target for output "out": Received a label value of {bad} which is outside the valid range of \[0, 2\)'
+    fails(classifier(), match, lambda m: m.fit(X, labels, batch_size=2, verbose=0))
+    fails(classifier(), match, lambda m: m.evaluate(X, labels, batch_size=2, verbose=0))
+    fails(classifier(), match, lambda m: m.train_on_batch(X, labels))
+    fails(classifier(), match, lambda m: m.fit(X, LABELS, validation_data=(X, labels), verbose=0))
+
+
+def test_sparse_labels_with_ignore_class():
+    m = classifier(ignore_class=-1)
+    m.fit(X, np.array([0, 1, -1, 1, 0, 1]), verbose=0)  # the ignored class is a valid label
+    fails(m, r"label value of -100 .*\[0, 2\) \(or ignore_class=-1\)",
+          lambda m: m.fit(X, np.array([0, 1, -1, 1, 0, -100]), verbose=0))
+
+
+def test_sparse_labels_from_a_generator_are_checked_batch_by_batch():
+    m = classifier()
+    with pytest.raises(ValueError, match=r"label value of -100 which is outside the valid range of \[0, 2\)"):
+        m.fit(batches((X, LABELS), (X, np.array([0, 1, 0, 1, 0, -100]))), verbose=0)
+
+
+def test_the_sparse_crossentropy_function_refuses_labels_outside_the_classes():
+    logits = np.zeros((2, 3), "float32")
+    for bad in (-100, -1, 3):
+        with pytest.raises(ValueError, match=rf"label value of {bad} which is outside the valid range of \[0, 3\)"):
+            keras.losses.sparse_categorical_crossentropy(np.array([0, bad]), logits, from_logits=True)
+
+
+def test_in_memory_targets_are_checked_once_per_run_not_per_step(monkeypatch):
+    from kerasish.trainers.compile_utils import CompileLoss
+
+    calls = []
+    original = CompileLoss.check_targets
+    monkeypatch.setattr(CompileLoss, "check_targets", lambda self, y: calls.append(len(y)) or original(self, y))
+    m = classifier()
+    m.fit(X, LABELS, batch_size=2, epochs=3, verbose=0)
+    assert calls == [6]  # the whole array, once: no per-step check (nor host sync) for in-memory data
+    calls.clear()
+    m.fit(batches(*[(X[:2], LABELS[:2])] * 3), verbose=0)
+    assert calls == [2, 2, 2]  # streamed data: each batch, on the CPU before it moves to the device

@@ -9,10 +9,12 @@ import torch
 from kerasish.trainers.data_adapters.array_data_adapter import (
     ArrayDataAdapter,
     is_array_structure,
+    lists_as_arrays,
     train_validation_split,
 )
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
+    check_batch_size,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
@@ -30,15 +32,16 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
     `workers`, `use_multiprocessing` and `max_queue_size` (Keras 2's `fit` arguments) override a PyDataset's own
     settings; `max_queue_size` also bounds a generator's prefetching.
     """
-    x = as_feature_dict(x)
+    x = lists_as_arrays(as_feature_dict(x), "x")
     if isinstance(x, DataAdapter):
         return x
     if x is None:
         raise ValueError("No input data: pass `x` (arrays, a dict of arrays, a generator, a PyDataset, or a torch "
                          "DataLoader/Dataset).")
-    if is_array_structure(x):
-        return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
-                                class_weight=class_weight)
+    if is_array_structure(x):  # checks its batch size once it knows the data is not empty
+        return ArrayDataAdapter(x, y, sample_weight, batch_size=32 if batch_size is None else batch_size,
+                                shuffle=shuffle, class_weight=class_weight)
+    check_batch_size(batch_size)
     for arg, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
             raise ValueError(f"`{arg}` should not be passed when `x` is a {type(x).__name__}: it yields `(x, y)` or "
@@ -58,6 +61,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
 __all__ = [
     "DataAdapter",
     "get_data_adapter",
+    "lists_as_arrays",
     "pack_x_y_sample_weight",
     "train_validation_split",
     "unpack_x_y_sample_weight",

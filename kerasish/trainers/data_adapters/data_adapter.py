@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Iterator
 
 import torch
@@ -29,11 +30,26 @@ class DataAdapter:
     def get_epoch_iterator(self) -> Iterator[tuple]:
         raise TypeError(f"{type(self).__name__} does not define get_epoch_iterator().")
 
+    def in_memory_data(self) -> tuple | None:
+        """All the data as one `(x[, y[, sample_weight]])` tuple when it is in memory (arrays), else None (streams).
+
+        Lets `fit` check validation data and targets once, before the first step, instead of batch by batch.
+        """
+        return None
+
     def on_epoch_end(self) -> None:
         """Called after each full pass (PyDataset's hook, for instance)."""
 
     def close(self) -> None:
         """Stops the worker processes or threads the adapter started (when `fit`/`evaluate`/`predict` ends)."""
+
+
+def check_batch_size(batch_size) -> None:
+    """Refuses a `batch_size` that is not None or a positive integer (0 would otherwise mean "the default")."""
+    if batch_size is None:
+        return
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
+        raise ValueError(f"`batch_size` must be a positive integer; received batch_size={batch_size!r}.")
 
 
 def shard_indices(indices: list, shard: tuple[int, int] | None) -> list:

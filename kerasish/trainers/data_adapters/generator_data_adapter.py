@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from kerasish.trainers.data_adapters.array_data_adapter import to_torch
-from kerasish.trainers.data_adapters.data_adapter import (
-    DataAdapter,
-    pack_x_y_sample_weight,
-    unpack_x_y_sample_weight,
-)
+from kerasish.trainers.data_adapters.array_data_adapter import convert_batch
+from kerasish.trainers.data_adapters.data_adapter import DataAdapter
 from kerasish.trainers.data_adapters.prefetch import prefetch
-from kerasish.utils import tree
 
 
 class GeneratorDataAdapter(DataAdapter):
@@ -34,15 +29,10 @@ class GeneratorDataAdapter(DataAdapter):
             if self.shard is not None:
                 rank, world = self.shard
                 batches = itertools.islice(batches, rank, None, world)
-            self._batches = prefetch(map(_convert, batches), self.max_queue_size)
+            self._batches = prefetch(map(convert_batch, batches), self.max_queue_size)
         return self._batches
 
     def close(self) -> None:
         if self._batches is not None:
             self._batches.close()  # stops the prefetch thread
 
-
-def _convert(batch):
-    x, y, sample_weight = unpack_x_y_sample_weight(batch)
-    return pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
-                                    for v in (x, y, sample_weight)))

@@ -6,19 +6,15 @@ import itertools
 
 import torch
 
-from kerasish.trainers.data_adapters.array_data_adapter import to_torch
-from kerasish.trainers.data_adapters.data_adapter import (
-    DataAdapter,
-    pack_x_y_sample_weight,
-    unpack_x_y_sample_weight,
-)
-from kerasish.utils import tree
+from kerasish.trainers.data_adapters.array_data_adapter import convert_batch
+from kerasish.trainers.data_adapters.data_adapter import DataAdapter, check_batch_size
 
 
 class TorchDataLoaderAdapter(DataAdapter):
     """Batches from a `torch.utils.data.DataLoader` (or a `Dataset`, batched with `batch_size`/`shuffle`)."""
 
     def __init__(self, data, batch_size: int = 32, shuffle: bool = False):
+        check_batch_size(batch_size)
         if not isinstance(data, torch.utils.data.DataLoader):
             iterable = isinstance(data, torch.utils.data.IterableDataset)
             data = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=bool(shuffle) and not iterable)
@@ -54,6 +50,4 @@ class TorchDataLoaderAdapter(DataAdapter):
             else:
                 batches = itertools.islice(batches, self.shard[0], None, self.shard[1])
         for batch in batches:
-            x, y, sample_weight = unpack_x_y_sample_weight(batch)
-            yield pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
-                                           for v in (x, y, sample_weight)))
+            yield convert_batch(batch)
