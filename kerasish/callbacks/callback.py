@@ -39,6 +39,38 @@ class Callback:
         self.params: dict | None = None
         self._model = None
 
+    # A callback that backs up the others' state (BackupAndRestore) sets this: `CallbackList` then calls its hooks
+    # after every other callback's, so that it sees the state they leave, and hands it the list through
+    # `_set_callback_list`.
+    _backs_up_callbacks = False
+
+    def get_state(self) -> dict:
+        """Returns the state this callback carries from one epoch or batch to the next, for `BackupAndRestore`.
+
+        `BackupAndRestore` saves the state of every callback with its backup and gives it back through
+        `set_state` when an interrupted `fit()` resumes, so that a resumed run goes on as if it had never stopped.
+        Return what a fresh instance, given it after its `on_train_begin`, needs to carry on: counters, best
+        values, buffered logs, weights. Not the arguments of `__init__`, which the resumed run passes again.
+
+        The state must be plain data, since a backup never holds code: None, bools, numbers, strings, numpy
+        arrays, torch tensors, and lists, tuples and string-keyed dicts of them. The default, `{}`, is for
+        callbacks without such state.
+
+        Returns:
+            A dict of plain data.
+        """
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        """Takes back a state returned by `get_state`, when an interrupted `fit()` resumes.
+
+        Called after every callback's `on_train_begin`, so the state given here replaces whatever
+        `on_train_begin` reset.
+
+        Args:
+            state: The dict `get_state` returned when the backup was taken.
+        """
+
     def set_params(self, params: dict) -> None:
         self.params = params
 

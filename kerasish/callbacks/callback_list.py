@@ -121,6 +121,9 @@ class CallbackList(Callback):
         if self._progbar is None and add_progbar:
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
+        for callback in self.callbacks:
+            if callback._backs_up_callbacks:
+                callback._set_callback_list(self)
         self._build_dispatch()
         self.set_model(model)
         self.set_params(params)
@@ -128,6 +131,8 @@ class CallbackList(Callback):
     def append(self, callback: Callback) -> None:
         """Adds a callback at the end of the list."""
         self.callbacks.append(callback)
+        if callback._backs_up_callbacks:
+            callback._set_callback_list(self)
         if self._model is not None:
             callback.set_model(self._model)
         if self.params:
@@ -139,11 +144,13 @@ class CallbackList(Callback):
 
     def _build_dispatch(self) -> None:
         # Decided once here rather than on every call: per batch, only the callbacks that need a hook
-        # are visited.
+        # are visited. A callback that backs up the others comes last in every hook (a stable sort keeps the
+        # others in order), so that its backup holds the state they leave.
+        ordered = sorted(self.callbacks, key=lambda cb: cb._backs_up_callbacks)
         self._dispatch = {
             hook: [
                 getattr(cb, hook)
-                for cb in self.callbacks
+                for cb in ordered
                 if _overrides(cb, hook) or (hook in _ALIASES and _overrides(cb, _ALIASES[hook]))
             ]
             for hook in _HOOKS
@@ -158,6 +165,44 @@ class CallbackList(Callback):
         self.has_predict_batch_hooks = bool(
             self._dispatch["on_predict_batch_begin"] or self._dispatch["on_predict_batch_end"]
         )
+
+    def get_state(self) -> dict:
+        """The state of every callback that has one, keyed `"<n>:<class name>"` for the n-th such callback.
+
+        The keys record which callbacks had state, in which order, so that `set_state` can tell when a list
+        differs from the one a state was taken from. Callbacks without state (`get_state()` is `{}`: a
+        `LambdaCallback`, the progress bar) are left out and do not count: they may come and go.
+        """
+        return {key: state for key, (_, state) in self._stateful().items()}
+
+    def set_state(self, state: dict) -> None:
+        """Gives each callback the state `get_state` took from its counterpart.
+
+        Raises:
+            ValueError: When the callbacks with state differ from those `state` was taken from, or a callback
+                rejects its state; no callback's state is changed then.
+        """
+        current = self._stateful()
+        if list(current) != list(state):
+            raise ValueError(f"The callbacks with state are now {list(current)}, but the state is of "
+                             f"{list(state)}.")
+        done = []
+        for key, (callback, _) in current.items():
+            try:
+                callback.set_state(state[key])
+            except Exception as e:  # noqa: BLE001 - any rejection, reported with the callback's key
+                for undo in done:  # all or nothing: the callbacks already set get their state back
+                    current[undo][0].set_state(current[undo][1])
+                raise ValueError(f"Callback {key} rejected its state: {type(e).__name__}: {e}") from e
+            done.append(key)
+
+    def _stateful(self) -> dict[str, tuple[Callback, dict]]:
+        stateful = {}
+        for callback in self.callbacks:
+            state = callback.get_state()
+            if state:
+                stateful[f"{len(stateful)}:{type(callback).__name__}"] = (callback, state)
+        return stateful
 
     def set_params(self, params: dict) -> None:
         self.params = params

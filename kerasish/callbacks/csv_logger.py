@@ -54,6 +54,16 @@ class CSVLogger(Callback):
                 self._text = f.read()
             self.append_header = not self._text.split("\n", 1)[0]
 
+    def get_state(self) -> dict:
+        # The text written so far: a resumed run rewrites the file from it, so an epoch logged after the backup
+        # (and redone) is not logged twice.
+        return {"keys": self.keys, "append_header": self.append_header, "text": self._text}
+
+    def set_state(self, state: dict) -> None:
+        self.keys = state["keys"]
+        self.append_header = state["append_header"]
+        self._text = state["text"]
+
     def on_epoch_end(self, epoch, logs=None):
         if not _is_chief():
             return

@@ -56,6 +56,17 @@ class EarlyStopping(MonitorCallback):
         self.best_weights = None
         self.best_epoch = 0
 
+    def get_state(self) -> dict:
+        return {**super().get_state(), "wait": self.wait, "stopped_epoch": self.stopped_epoch,
+                "best_epoch": self.best_epoch, "best_weights": self.best_weights}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait = state["wait"]
+        self.stopped_epoch = state["stopped_epoch"]
+        self.best_epoch = state["best_epoch"]
+        self.best_weights = state["best_weights"]
+
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()

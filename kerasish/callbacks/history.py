@@ -33,6 +33,14 @@ class History(Callback):
         # History object is passed to several `fit()` calls.
         self.epoch = []
 
+    def get_state(self) -> dict:
+        # Backed up with the training state, so that a resumed run's History holds the whole run.
+        return {"history": {key: list(values) for key, values in self.history.items()}, "epoch": list(self.epoch)}
+
+    def set_state(self, state: dict) -> None:
+        self.history = {key: list(values) for key, values in state["history"].items()}
+        self.epoch = list(state["epoch"])
+
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():

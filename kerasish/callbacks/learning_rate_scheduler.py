@@ -34,13 +34,29 @@ class LearningRateScheduler(Callback):
         super().__init__()
         self.schedule = schedule
         self.verbose = verbose
+        self._scheduled = None  # (epoch, the rate the schedule was given) of the latest epoch begun
+
+    def on_train_begin(self, logs=None):
+        self._scheduled = None
+
+    def get_state(self) -> dict:
+        epoch, learning_rate = self._scheduled or (None, None)
+        return {"epoch": epoch, "learning_rate": learning_rate}
+
+    def set_state(self, state: dict) -> None:
+        self._scheduled = None if state["epoch"] is None else (state["epoch"], state["learning_rate"])
 
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer
         if not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
+        current = float(optimizer.learning_rate)
+        if self._scheduled is not None and self._scheduled[0] == epoch:
+            # The epoch begins again: a run resumed in its middle, whose optimizer already has the epoch's rate.
+            current = self._scheduled[1]
+        self._scheduled = (epoch, current)
         try:
-            learning_rate = self.schedule(epoch, float(optimizer.learning_rate))
+            learning_rate = self.schedule(epoch, current)
         except TypeError:  # a schedule of the epoch alone
             learning_rate = self.schedule(epoch)
         if not isinstance(learning_rate, (float, np.float32, np.float64)):

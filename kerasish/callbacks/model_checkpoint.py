@@ -74,6 +74,16 @@ class ModelCheckpoint(MonitorCallback):
             # Batch hooks only for batch-wise saving: an epoch-wise checkpoint costs nothing per batch.
             self.on_train_batch_end = self._on_train_batch_end
 
+    def get_state(self) -> dict:
+        # The batch counters place the next `save_freq` save where an uninterrupted run makes it.
+        return {**super().get_state(), "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
+                "last_batch_seen": self._last_batch_seen}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._batches_seen_since_last_saving = state["batches_seen_since_last_saving"]
+        self._last_batch_seen = state["last_batch_seen"]
+
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 

@@ -37,6 +37,12 @@ class MonitorCallback(Callback):
         self.min_delta = abs(min_delta)
         self.monitor_op = None
 
+    def get_state(self) -> dict:
+        return {"best": self.best}
+
+    def set_state(self, state: dict) -> None:
+        self.best = state["best"]
+
     def _set_monitor_op(self) -> None:
         # Called at the first epoch end, once the compiled metrics are built and their directions known.
         if self.mode == "min":

@@ -60,6 +60,15 @@ class ReduceLROnPlateau(MonitorCallback):
     def on_train_begin(self, logs=None):
         self._reset()
 
+    def get_state(self) -> dict:
+        # The learning rate itself is the optimizer's, backed up with it.
+        return {**super().get_state(), "wait": self.wait, "cooldown_counter": self.cooldown_counter}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self.wait = state["wait"]
+        self.cooldown_counter = state["cooldown_counter"]
+
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
             self._set_monitor_op()

@@ -93,5 +93,13 @@ class SwapEMAWeights(Callback):
             torch._foreach_copy_(list(self._optimizer()._trainable_variables), self._trained_weights)
             self._trained_weights = None
 
+    def get_state(self) -> dict:
+        # Between epochs with swap_on_epoch, the model holds the average and this callback the trained weights,
+        # which the next epoch trains on.
+        return {"trained_weights": self._trained_weights}
+
+    def set_state(self, state: dict) -> None:
+        self._trained_weights = state["trained_weights"]
+
     def on_train_end(self, logs=None):
         self._trained_weights = None  # fit() has ended on the average

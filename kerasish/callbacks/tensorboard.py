@@ -110,6 +110,14 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
         self._previous_epoch_iterations = 0
 
+    def get_state(self) -> dict:
+        # The batch counter carries the batch steps on across a resume; the graph is written once.
+        return {"global_train_batch": self._global_train_batch, "graph_written": self._graph_written}
+
+    def set_state(self, state: dict) -> None:
+        self._global_train_batch = state["global_train_batch"]
+        self._graph_written = state["graph_written"]
+
     def on_train_end(self, logs=None):
         self._stop_trace()
         self._close_writers()

@@ -266,3 +266,73 @@ def test_model_property_unwraps_ddp():
     callback = Callback()
     callback.set_model(FakeDDP(inner))
     assert callback.model is inner
+
+
+class Ordered(Callback):
+    """Appends its name to a shared list in the hooks a backup depends on."""
+
+    def __init__(self, name, order, state=None):
+        super().__init__()
+        self.name, self.order, self.state = name, order, state
+
+    def _note(self, *args, **kwargs):
+        self.order.append(self.name)
+
+    on_train_begin = on_epoch_end = on_train_batch_end = on_train_end = _note
+
+    def get_state(self):
+        return {} if self.state is None else dict(self.state)
+
+    def set_state(self, state):
+        if "bad" in state:
+            raise KeyError("bad")
+        self.state = dict(state)
+
+
+class BacksUp(Ordered):
+    _backs_up_callbacks = True
+
+    def _set_callback_list(self, callbacks):
+        self.callbacks = callbacks
+
+
+def test_a_callback_that_backs_up_the_others_runs_last_in_every_hook():
+    order = []
+    backup = BacksUp("backup", order)
+    callbacks = CallbackList([backup, Ordered("a", order), Ordered("b", order)], add_history=True, model=Model())
+    assert backup.callbacks is callbacks
+    assert [type(cb).__name__ for cb in callbacks] == ["BacksUp", "Ordered", "Ordered", "History"]  # as given
+    callbacks.on_train_begin()
+    callbacks.on_train_batch_end(0)
+    callbacks.on_epoch_end(0, {"loss": 1.0})
+    callbacks.on_train_end()
+    assert order == ["a", "b", "backup"] * 4
+    assert callbacks._dispatch["on_epoch_end"][-1] == backup.on_epoch_end  # after History too
+    late = BacksUp("late", order)
+    callbacks.append(late)
+    assert late.callbacks is callbacks
+
+
+def test_state_of_the_callbacks_with_state_keyed_by_their_order():
+    order = []
+    callbacks = CallbackList([Ordered("stateless", order), Ordered("a", order, {"n": 1}), BacksUp("b", order),
+                              Ordered("c", order, {"n": 2})], add_history=True, model=Model())
+    callbacks.on_epoch_end(0, {"loss": 1.0})
+    state = callbacks.get_state()
+    assert state == {"0:Ordered": {"n": 1}, "1:Ordered": {"n": 2},
+                     "2:History": {"history": {"loss": [1.0]}, "epoch": [0]}}
+    # Callbacks without state may come and go; those with state are matched by order and class.
+    fresh = CallbackList([Ordered("a", order, {"n": 0}), Ordered("c", order, {"n": 0})], add_history=True,
+                         model=Model())
+    fresh.set_state(state)
+    assert [cb.get_state() for cb in fresh] == list(state.values())
+
+
+def test_set_state_changes_nothing_when_it_fails():
+    order = []
+    callbacks = CallbackList([Ordered("a", order, {"n": 0}), Ordered("b", order, {"n": 0})], model=Model())
+    with pytest.raises(ValueError, match=r"now \['0:Ordered', '1:Ordered'\], but the state is of \['0:Ordered'\]"):
+        callbacks.set_state({"0:Ordered": {"n": 1}})
+    with pytest.raises(ValueError, match="Callback 1:Ordered rejected its state: KeyError"):
+        callbacks.set_state({"0:Ordered": {"n": 1}, "1:Ordered": {"bad": True}})
+    assert [cb.state for cb in callbacks] == [{"n": 0}, {"n": 0}]  # the first one's state was given back

@@ -30,3 +30,27 @@ def test_list_values_and_no_temporary_files_left(data, tmp_path):
                      callbacks=[scripted("tags", [[1, 2]]), keras.callbacks.CSVLogger(path)])
     assert path.read_bytes().decode().split("\r\n")[1].endswith(',"""[1, 2]""",NA,NA')
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]
+
+
+def test_a_fresh_instance_given_the_state_writes_each_epoch_once(tmp_path):
+    # A run killed after CSVLogger wrote epoch `split` but before the backup redoes that epoch: the resumed logger
+    # rewrites the file from the text of the backup's moment.
+    epochs = [{"loss": 1.0 / (epoch + 1), "val_loss": 2.0 / (epoch + 1)} for epoch in range(5)]
+    reference = keras.callbacks.CSVLogger(tmp_path / "reference.csv")
+    reference.on_train_begin()
+    for epoch, logs in enumerate(epochs):
+        reference.on_epoch_end(epoch, logs)
+    for split in range(1, 5):
+        path = tmp_path / f"{split}.csv"
+        first = keras.callbacks.CSVLogger(path)
+        first.on_train_begin()
+        for epoch in range(split):
+            first.on_epoch_end(epoch, epochs[epoch])
+        state = first.get_state()
+        first.on_epoch_end(split, epochs[split])  # written, then killed before the backup
+        resumed = keras.callbacks.CSVLogger(path)
+        resumed.on_train_begin()
+        resumed.set_state(state)
+        for epoch in range(split, 5):
+            resumed.on_epoch_end(epoch, epochs[epoch])
+        assert path.read_text() == (tmp_path / "reference.csv").read_text(), split

@@ -73,3 +73,31 @@ def test_missing_monitor_warns_and_keeps_training(data):
     with pytest.warns(UserWarning, match="val_loss"):
         history = model.fit(*data, batch_size=8, epochs=3, verbose=0, callbacks=[keras.callbacks.EarlyStopping()])
     assert len(history.history["loss"]) == 3
+
+
+@pytest.mark.parametrize("split", range(1, 6))
+def test_a_fresh_instance_given_the_state_stops_at_the_same_epoch_with_the_same_best_weights(split):
+    # What a resumed fit() does (BackupAndRestore): a fresh callback, after its on_train_begin, gets the state of
+    # the interrupted one from before epoch `split`.
+    values = [3.0, 1.0, 2.0, 0.5, 2.6, 2.7, 2.8]
+    model = make_model()
+
+    def fresh():
+        callback = keras.callbacks.EarlyStopping("score", mode="min", patience=2, restore_best_weights=True)
+        callback.set_model(model)
+        callback.on_train_begin()
+        return callback
+
+    callback = fresh()
+    for epoch, value in enumerate(values):
+        if epoch == split:
+            state = callback.get_state()
+            callback = fresh()
+            callback.set_state(state)
+        model.set_weights([np.full_like(w, epoch) for w in model.get_weights()])  # marks each epoch's weights
+        callback.on_epoch_end(epoch, {"score": value})
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    assert (epoch, callback.stopped_epoch, callback.best_epoch) == (5, 5, 3)
+    assert all((w == 3).all() for w in model.get_weights())

@@ -55,3 +55,20 @@ def test_history_without_model():
     history.on_epoch_end(1, None)
     assert history.epoch == [0, 1]
     assert history.history == {"loss": [1.0]}
+
+
+def test_a_fresh_history_given_the_state_holds_the_whole_run():
+    logs = [{"loss": 1.0 / (epoch + 1)} for epoch in range(4)]
+    reference = CallbackList(add_history=True, model=Model(), verbose=0, epochs=4, steps=2)
+    _fit(reference, logs)
+    interrupted = CallbackList(add_history=True, model=Model(), verbose=0, epochs=4, steps=2)
+    _fit(interrupted, logs[:2])
+    state = interrupted._history.get_state()
+    resumed_model = Model()
+    resumed = CallbackList(add_history=True, model=resumed_model, verbose=0, epochs=4, steps=2)
+    resumed.on_train_begin()
+    resumed._history.set_state(state)
+    for epoch in (2, 3):
+        resumed.on_epoch_end(epoch, logs[epoch])
+    assert resumed_model.history.epoch == [0, 1, 2, 3]
+    assert resumed_model.history.history == reference._history.history == {"loss": [1.0, 0.5, 1 / 3, 0.25]}

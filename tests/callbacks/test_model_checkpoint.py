@@ -95,3 +95,40 @@ def test_unknown_template_key(data, tmp_path):
     checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "{nope}.keras"))
     with pytest.raises(KeyError, match="Failed to format this callback filepath"):
         make_model().fit(*data, batch_size=8, epochs=1, verbose=0, callbacks=[checkpoint])
+
+
+def _checkpoints_resumed_at(split, folder):
+    """The files written over 3 epochs of 4 batches, with a fresh callback given the state before batch `split`
+    (counted across epochs), as a resumed fit() does."""
+    losses = [5.0, 4.0, 6.0, 3.0, 3.5, 2.0, 2.5, 2.2, 1.0, 1.5, 0.5, 1.2]
+    model = make_model()
+
+    def fresh():
+        callback = keras.callbacks.ModelCheckpoint(str(folder / "{epoch}-{batch}.weights.h5"), monitor="loss",
+                                                   save_best_only=True, save_weights_only=True, save_freq=3)
+        callback.set_model(model)
+        callback.on_train_begin()
+        return callback
+
+    callback = fresh()
+    for step, loss in enumerate(losses):
+        epoch, batch = divmod(step, 4)
+        if step == split:
+            state = callback.get_state()
+            callback = fresh()
+            callback.set_state(state)
+            callback.on_epoch_begin(epoch)  # a resumed epoch begins again
+        elif batch == 0:
+            callback.on_epoch_begin(epoch)
+        callback.on_train_batch_end(batch, {"loss": loss})
+        if batch == 3:
+            callback.on_epoch_end(epoch, {"loss": loss})
+    return sorted(os.listdir(folder))
+
+
+def test_a_fresh_instance_given_the_state_saves_at_the_same_batches(tmp_path):
+    # Every 3rd batch, when the loss improved: 6.0 (the first), 2.0, 1.0; not 1.2.
+    expected = _checkpoints_resumed_at(None, tmp_path / "reference")
+    assert expected == ["1-3.weights.h5", "2-2.weights.h5", "3-1.weights.h5"]
+    for split in range(1, 12):
+        assert _checkpoints_resumed_at(split, tmp_path / str(split)) == expected, split

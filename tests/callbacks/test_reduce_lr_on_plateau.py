@@ -62,3 +62,34 @@ def test_the_reduced_rate_is_the_one_stepped_with(data):
 def test_bad_factor():
     with pytest.raises(ValueError, match="factor >= 1.0"):
         keras.callbacks.ReduceLROnPlateau(factor=1.0)
+
+
+def _rates_resumed_at(split, values):
+    """The rates of each epoch and after the last, with a fresh callback given the state before epoch `split`
+    (what a resumed fit() does)."""
+    model = make_model(optimizer=keras.optimizers.SGD(0.1))
+
+    def fresh():
+        callback = keras.callbacks.ReduceLROnPlateau("score", mode="min", factor=0.5, patience=1, cooldown=2)
+        callback.set_model(model)
+        callback.on_train_begin()
+        return callback
+
+    callback, rates = fresh(), []
+    for epoch, value in enumerate(values):
+        if epoch == split:
+            state = callback.get_state()
+            callback = fresh()
+            callback.set_state(state)
+        logs = {"score": value}
+        callback.on_epoch_end(epoch, logs)
+        rates.append(logs["learning_rate"])
+    return rates + [float(model.optimizer.learning_rate)]
+
+
+def test_a_fresh_instance_given_the_state_reduces_at_the_same_epochs():
+    values = [1.0, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99, 0.8, 0.85, 0.86]
+    expected = _rates_resumed_at(None, values)
+    assert expected == pytest.approx([0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.0125] * 2 + [0.00625] * 2)
+    for split in range(1, len(values)):
+        assert _rates_resumed_at(split, values) == expected, split
