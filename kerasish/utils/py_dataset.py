@@ -16,7 +16,10 @@ class PyDataset:
     between epochs (e.g. to shuffle it).
 
     The constructor's arguments configure how `fit()` loads batches in parallel; iterating over a
-    `PyDataset` by hand loads them one after the other.
+    `PyDataset` by hand loads them one after the other. Worker processes each load from their own copy of the
+    dataset: when it overrides `on_epoch_begin` or `on_epoch_end`, every epoch starts new workers, which copy it
+    as those hooks left it; otherwise the workers live through the whole run, and changes made to the dataset
+    from elsewhere (a callback) do not reach them.
 
     Args:
         workers: Number of workers loading batches.

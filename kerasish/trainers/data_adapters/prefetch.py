@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import os
+import pickle
 import queue
 import threading
 from typing import Callable, Iterable, Iterator
@@ -80,7 +81,28 @@ class _BatchesByIndex(torch.utils.data.Dataset):
         self.get_batch = get_batch
 
     def __getitem__(self, index):
-        return self.get_batch(index)
+        try:
+            return self.get_batch(index)
+        except Exception as error:
+            if _pickles_by_reference(type(error)):
+                raise  # torch re-raises it in the main process, with the worker's traceback in its message
+            # torch sends a worker's error as its class (pickled by reference) and its formatted traceback; a class
+            # that cannot be pickled is lost on the way and the loader would wait for ever, so a RuntimeError
+            # carries its name, message and (as the cause in the formatted chain) the worker's traceback.
+            raise RuntimeError(f"Batch {index} failed in a worker process with {_qualified_name(type(error))}: "
+                               f"{error} (its class cannot be sent between processes; the worker's traceback is "
+                               "above)") from error
+
+
+def _pickles_by_reference(cls: type) -> bool:
+    try:
+        return pickle.loads(pickle.dumps(cls)) is cls
+    except Exception:  # pickling a class fails with PicklingError, AttributeError or TypeError depending on why
+        return False
+
+
+def _qualified_name(cls: type) -> str:
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 
 
 class _EpochOrder(torch.utils.data.Sampler):
@@ -109,13 +131,21 @@ def _seed_worker(worker_id: int) -> None:
 
 
 class ProcessLoader:
-    """Batches by index from worker processes (torch's DataLoader): prefetched, persistent across epochs, pinned on
-    CUDA, in the order of `iterate(order)`."""
+    """Batches by index from worker processes (torch's DataLoader): prefetched, pinned on CUDA, in the order of
+    `iterate(order)`.
 
-    def __init__(self, get_batch: Callable, workers: int, max_queue_size: int):
+    `get_batch` travels to the workers (pickled under `spawn`), so it should hold the dataset and little else. With
+    `persistent`, the workers live across epochs and keep the copy of the dataset they started with; otherwise each
+    `iterate` starts fresh ones, which see the dataset as the main process holds it then.
+    """
+
+    def __init__(self, get_batch: Callable, workers: int, max_queue_size: int, persistent: bool = True):
         self.order = _EpochOrder()
+        self.persistent = persistent
         context = "fork" if "fork" in torch.multiprocessing.get_all_start_methods() and \
             not torch.cuda.is_initialized() else "spawn"
+        # torch's own `persistent_workers=False` would also start workers per pass, but it leaves no handle on them
+        # to stop an epoch that ends early; `close()` before each pass gives fresh workers through the same path.
         self.loader = torch.utils.data.DataLoader(
             _BatchesByIndex(get_batch), batch_size=None, sampler=self.order, num_workers=workers,
             prefetch_factor=max(2, max_queue_size // workers), persistent_workers=True,
@@ -124,11 +154,13 @@ class ProcessLoader:
         )
 
     def iterate(self, order: list[int]) -> Iterator:
+        if not self.persistent:
+            self.close()
         self.order.order = list(order)
         return iter(self.loader)
 
     def close(self) -> None:
-        """Stops the persistent worker processes now (torch would only at garbage collection, after a timeout)."""
+        """Stops the worker processes now (torch would only at garbage collection, after a timeout)."""
         iterator = getattr(self.loader, "_iterator", None)
         if iterator is not None:
             iterator._shutdown_workers()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import torch
@@ -15,14 +16,15 @@ from kerasish.trainers.data_adapters.data_adapter import (
 )
 from kerasish.trainers.data_adapters.prefetch import ProcessLoader, ordered_thread_map
 from kerasish.utils import tree
+from kerasish.utils.py_dataset import PyDataset
 
 
 class PyDatasetAdapter(DataAdapter):
     """Reads `dataset[i]` for each batch index, in order or shuffled per epoch.
 
-    With `use_multiprocessing`, `workers` processes (torch DataLoader workers, persistent across epochs) load the
-    batches; otherwise `workers > 1` threads do. Up to `max_queue_size` batches are loaded ahead, and they arrive in
-    index order either way. Arguments left None come from the dataset's own settings.
+    With `use_multiprocessing`, `workers` processes (torch DataLoader workers) load the batches; otherwise
+    `workers > 1` threads do. Up to `max_queue_size` batches are loaded ahead, and they arrive in index order either
+    way. Arguments left None come from the dataset's own settings.
     """
 
     def __init__(self, dataset, shuffle: bool = False, workers: int | None = None,
@@ -34,12 +36,8 @@ class PyDatasetAdapter(DataAdapter):
         self.use_multiprocessing = bool(dataset.use_multiprocessing if use_multiprocessing is None
                                         else use_multiprocessing)
         self.max_queue_size = int(dataset.max_queue_size if max_queue_size is None else max_queue_size)
+        self._get = functools.partial(_load_batch, dataset)  # what worker processes receive: the dataset alone
         self._processes = None
-
-    def _get(self, index):
-        x, y, sample_weight = unpack_x_y_sample_weight(self.dataset[index])
-        return pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
-                                        for v in (x, y, sample_weight)))
 
     def get_epoch_iterator(self):
         if hasattr(self.dataset, "on_epoch_begin"):
@@ -56,7 +54,15 @@ class PyDatasetAdapter(DataAdapter):
         order = shard_indices(order, self.shard)
         if self.use_multiprocessing and self.workers > 0:
             if self._processes is None:
-                self._processes = ProcessLoader(self._get, self.workers, self.max_queue_size)
+                # A worker process holds a copy of the dataset, made when it starts. A dataset that changes itself
+                # between epochs (Keras's pattern: reshuffle in `on_epoch_end`) gets fresh workers each epoch, as
+                # Keras's new pool per epoch does, so they copy it after its hooks ran. Sending the new state to
+                # living workers instead would pickle the whole dataset, arrays included, every epoch and give each
+                # worker a private copy, where a forked worker shares the main process's pages and needs nothing
+                # picklable; only the start itself is paid again (tens of ms forked, seconds spawned, as in Keras).
+                # Datasets without epoch hooks keep their workers.
+                self._processes = ProcessLoader(self._get, self.workers, self.max_queue_size,
+                                                persistent=not _changes_between_epochs(self.dataset))
             yield from self._processes.iterate(order)
         elif self.workers > 1:
             yield from ordered_thread_map(self._get, order, self.workers, self.max_queue_size)
@@ -71,3 +77,19 @@ class PyDatasetAdapter(DataAdapter):
         if self._processes is not None:
             self._processes.close()
             self._processes = None
+
+
+def _load_batch(dataset, index: int) -> tuple:
+    """`dataset[index]` as a tuple of torch tensors; module-level so that worker processes get only the dataset."""
+    x, y, sample_weight = unpack_x_y_sample_weight(dataset[index])
+    return pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
+                                    for v in (x, y, sample_weight)))
+
+
+def _changes_between_epochs(dataset) -> bool:
+    """Whether `dataset` overrides `on_epoch_begin` or `on_epoch_end` (on its class or on the object itself)."""
+    for name in ("on_epoch_begin", "on_epoch_end"):
+        hook = getattr(dataset, name, None)
+        if hook is not None and getattr(hook, "__func__", hook) is not getattr(PyDataset, name):
+            return True
+    return False
