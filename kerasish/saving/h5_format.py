@@ -28,6 +28,15 @@ from kerasish.saving.atomic import atomic_write
 # The largest attribute HDF5 keeps in an object header; longer lists are split into `<name>0`, `<name>1`, ...
 HDF5_OBJECT_HEADER_LIMIT = 64512
 
+# A dataset's bytes must lie in the file itself. External raw storage and virtual datasets make HDF5 read other
+# files: any file on the machine (/proc/self/environ), or a named pipe that blocks the load for ever.
+_LAYOUTS_IN_FILE = (h5py.h5d.COMPACT, h5py.h5d.CONTIGUOUS, h5py.h5d.CHUNKED)
+# A dataset may declare more bytes than it stores (compression), but past the floor not this many times more: a
+# shape or decompression bomb (never-written chunks read as the fill value) stores next to nothing. Keras writes
+# weights uncompressed, and real weights compress far less than 100:1.
+DATASET_BOMB_FLOOR_BYTES = 1 << 20
+MAX_DATASET_EXPANSION = 100
+
 # Written as `keras_version`: the Keras release whose formats kerasish mirrors. Loaders only look for "1"
 # (Keras 1 files, which they convert), so any Keras 2/3 version string loads everywhere.
 KERAS_VERSION = "3.15.1"
@@ -161,13 +170,7 @@ def load_weights_from_hdf5_group(
     Raises:
         ValueError: if the group does not fit the model; nothing is assigned then.
     """
-    layers = _layers_of(model_or_layers)
-    saved = [(name, get_group(h5group, name)) for name in load_attributes_from_hdf5_group(h5group, "layer_names")]
-    if by_name:
-        plan = _plan_by_name(layers, saved, skip_mismatch)
-    else:
-        plan = _plan_by_order(layers, saved, skip_mismatch)
-    _check_top_level_weights(h5group, by_name and skip_mismatch)
+    plan = _plan(_layers_of(model_or_layers), h5group, by_name, skip_mismatch)
     # All shapes are checked and all arrays read before the first assignment: a bad file changes nothing.
     values = [[_read(item) for item in items] for _, items in plan]
     with torch.no_grad():
@@ -176,6 +179,28 @@ def load_weights_from_hdf5_group(
                 if value is not None:
                     target = getattr(owner, spec.attr)
                     target.copy_(owner._from_keras_layout(spec.name, torch.from_numpy(value)).to(target.dtype))
+
+
+def check_weights_fit(model_or_layers: Any, h5group: h5py.Group) -> None:
+    """Checks, from the file's metadata only, that `h5group` holds a weight of the right shape for each of the
+    model's weights (by order, as `load_weights_from_hdf5_group` loads them); reads no data.
+
+    The model may hold meta tensors: only its weights' shapes are read.
+
+    Raises:
+        ValueError: naming the first layer and weight that do not fit, with both shapes.
+    """
+    _plan(_layers_of(model_or_layers), h5group, by_name=False, skip_mismatch=False)
+
+
+def _plan(layers, h5group, by_name, skip_mismatch):
+    saved = [(name, get_group(h5group, name)) for name in load_attributes_from_hdf5_group(h5group, "layer_names")]
+    if by_name:
+        plan = _plan_by_name(layers, saved, skip_mismatch)
+    else:
+        plan = _plan_by_order(layers, saved, skip_mismatch)
+    _check_top_level_weights(h5group, by_name and skip_mismatch)
+    return plan
 
 
 def save_attributes_to_hdf5_group(h5group: h5py.Group, name: str, values: Sequence[str]) -> None:
@@ -248,7 +273,8 @@ def _layers_of(model_or_layers):
 
 
 def _get_child(h5group, path, kind):
-    # Soft and external links are refused, as Keras does: an external link would read another file.
+    # Soft and external links are refused, as Keras does: an external link would read another file. So are
+    # datasets whose bytes are not in the file (see _check_storage): every loader fetches datasets through here.
     node = h5group
     for part in path.split("/"):
         if not part or part not in node:
@@ -259,7 +285,32 @@ def _get_child(h5group, path, kind):
         node = node[part]
     if not isinstance(node, kind):
         raise ValueError(f"Expected {path!r} in the HDF5 file to be a {kind.__name__}, found {type(node).__name__}.")
+    if isinstance(node, h5py.Dataset):
+        _check_storage(node)
     return node
+
+
+def _check_storage(dataset):
+    """Refuses a dataset whose bytes are not in the file, or that declares far more bytes than it stores. Reads
+    the dataset's creation properties only (metadata), never its data."""
+    plist = dataset.id.get_create_plist()
+    layout = plist.get_layout()
+    if layout == h5py.h5d.VIRTUAL:
+        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: it is a virtual dataset, whose data HDF5 "
+                         "would read from other files.")
+    if plist.get_external_count():
+        files = [plist.get_external(i)[0].decode("utf8", "replace") for i in range(plist.get_external_count())]
+        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: its data is in external storage, in "
+                         f"{files} outside the file.")
+    if layout not in _LAYOUTS_IN_FILE:
+        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: its storage layout ({layout}) is not one "
+                         "that keeps the data in the file.")
+    declared = (dataset.size or 0) * dataset.dtype.itemsize
+    stored = dataset.id.get_storage_size()
+    if declared > DATASET_BOMB_FLOOR_BYTES and declared > MAX_DATASET_EXPANSION * stored:
+        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: it declares {declared} bytes but stores "
+                         f"only {stored} bytes in the file (more than {MAX_DATASET_EXPANSION} times as many): a "
+                         "shape or decompression bomb.")
 
 
 def get_group(h5group: h5py.Group, path: str) -> h5py.Group:
@@ -268,7 +319,8 @@ def get_group(h5group: h5py.Group, path: str) -> h5py.Group:
 
 
 def get_dataset(h5group: h5py.Group, path: str) -> h5py.Dataset:
-    """The dataset at `path` under `h5group`, checked as `get_group` checks groups."""
+    """The dataset at `path` under `h5group`, checked as `get_group` checks groups; a dataset whose bytes are not
+    in the file (external storage, a virtual dataset) or that declares far more than it stores raises ValueError."""
     return _get_child(h5group, path, h5py.Dataset)
 
 

@@ -77,17 +77,7 @@ def load_weights_from_keras3_h5(model: Any, filepath: str | os.PathLike, skip_mi
 
 def read_weights_group(f: h5py.Group, model: Any, label, skip_mismatch: bool = False,
                        optimizer: bool = False) -> None:
-    plan = []
-    for path, obj in _walk(model, optimizer and "optimizer" in f):
-        key = f"{path}/vars" if path else "vars"
-        targets = _own_targets(obj)
-        problem, datasets = _read_vars(f, key, [tuple(t.shape) for t in targets])
-        if problem is None:
-            plan.append((obj, [(d, numpy_dtype(t)) for d, t in zip(datasets, targets)]))
-        elif skip_mismatch:
-            warnings.warn(f"Skipping loading weights of {obj.name!r} from {label!r}: {problem}", stacklevel=3)
-        else:
-            raise ValueError(f"Cannot load {label!r} into {model.name!r}: object {obj.name!r} at {key!r}: {problem}")
+    plan = _plan(f, model, label, skip_mismatch, optimizer)
     # Every name and shape is checked and every array read before the first assignment: a bad file changes
     # nothing.
     values = [[read_dataset(dataset, dtype) for dataset, dtype in items] for _, items in plan]
@@ -96,8 +86,35 @@ def read_weights_group(f: h5py.Group, model: Any, label, skip_mismatch: bool = F
             _assign(obj, obj_values)
 
 
+def check_weights_fit(f: h5py.Group, model: Any, label: str) -> None:
+    """Checks, from the file's metadata only, that `f` holds a variable of the right shape for each of the model's
+    weights (not the optimizer's), as `read_weights_group` loads them; reads no data.
+
+    The model may hold meta tensors: only its weights' shapes are read.
+
+    Raises:
+        ValueError: naming `label`, the first object whose variables do not fit, and both shapes.
+    """
+    _plan(f, model, label, skip_mismatch=False, optimizer=False)
+
+
+def _plan(f, model, label, skip_mismatch, optimizer) -> list:
+    plan = []
+    for path, obj in _walk(model, optimizer and "optimizer" in f):
+        key = f"{path}/vars" if path else "vars"
+        targets = _own_targets(obj)
+        problem, datasets = _read_vars(f, key, [tuple(t.shape) for t in targets])
+        if problem is None:
+            plan.append((obj, [(d, numpy_dtype(t)) for d, t in zip(datasets, targets)]))
+        elif skip_mismatch:
+            warnings.warn(f"Skipping loading weights of {obj.name!r} from {label!r}: {problem}", stacklevel=4)
+        else:
+            raise ValueError(f"Cannot load {label!r} into {model.name!r}: object {obj.name!r} at {key!r}: {problem}")
+    return plan
+
+
 def _read_vars(f: h5py.Group, key: str, expected: list[tuple]) -> tuple[str | None, list]:
-    # get_group/get_dataset refuse soft and external links (an external link would read another file).
+    # get_group/get_dataset refuse soft and external links and datasets whose bytes are not in the file.
     if key not in f:
         if not expected:
             return None, []

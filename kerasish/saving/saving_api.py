@@ -6,11 +6,14 @@
   weights layout) and `optimizer_weights/`.
 
 Both load the files real Keras writes, and both are written atomically. Loading never runs code from the file:
-configs are parsed as JSON, and Lambda layers' bytecode needs `safe_mode=False`.
+configs are parsed as JSON, and Lambda layers' bytecode needs `safe_mode=False`. Nor does it trust the file's
+sizes: archive members are read with caps, and the model a config describes is checked against the weights file
+before its weights take any memory (docs/saving.md, "Security").
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import io
@@ -20,16 +23,29 @@ import zipfile
 from typing import Any
 
 import h5py
-import numpy as np
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._device import _device_constructors
 
 from kerasish.saving import h5_format, keras3_format
 from kerasish.saving.atomic import atomic_write
 from kerasish.saving.h5_format import reading
-from kerasish.saving.object_registry import CustomObjectScope, SafeModeScope, serialize_keras_object
+from kerasish.saving.object_registry import CustomObjectScope, SafeModeScope, in_safe_mode, serialize_keras_object
 
 _CONFIG = "config.json"
 _METADATA = "metadata.json"
 _WEIGHTS = "model.weights.h5"
+
+# What a `.keras` archive's members may inflate to, checked on the sizes the archive declares before reading and
+# again while reading. config.json is text: 16 MiB holds the largest configs (vocabularies of ~1M words inline).
+MAX_CONFIG_BYTES = 16 * 2**20
+# Weights are floats that barely compress (Keras and kerasish store them uncompressed), so past the floor the
+# weights member may inflate to at most this many times its stored size; a zip bomb inflates ~1000 times.
+WEIGHTS_BOMB_FLOOR_BYTES = 64 * 2**20
+MAX_WEIGHTS_EXPANSION = 100
+# Building a model from a file's config takes at most the weights file's size plus this much memory before the
+# config is checked against the weights file (see _probe_then_build).
+PROBE_BUDGET_BYTES = 32 * 2**20
 
 
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True) -> None:
@@ -95,25 +111,25 @@ def _save_keras_archive(model, path: str, include_optimizer: bool) -> None:
     with atomic_write(path) as tmp_path, zipfile.ZipFile(tmp_path, "x", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr(_METADATA, json.dumps(metadata))
         z.writestr(_CONFIG, json.dumps(config))
-        z.writestr(_WEIGHTS, weights.getvalue())
+        # Stored, as Keras stores it: floats gain nothing from deflate, and a stored member of any size passes
+        # the loader's expansion cap (weights that compress well, like zeros, would not).
+        z.writestr(_WEIGHTS, weights.getvalue(), compress_type=zipfile.ZIP_STORED)
 
 
 def _load_keras_archive(path: str, custom_objects, compile: bool):
     with reading(path), zipfile.ZipFile(path) as z:
-        names = set(z.namelist())
-        if _CONFIG not in names:
-            raise ValueError(f"{path!r} is a zip file but not a `.keras` model: it has no {_CONFIG}.")
-        config = _parse_json(z.read(_CONFIG), f"{path}:{_CONFIG}")
-        weights = z.read(_WEIGHTS) if _WEIGHTS in names else None
-    model = _model_from_config(config, custom_objects, path)
-    compile_config = config.get("compile_config") if compile else None
-    if compile_config:
-        with _building(path):
-            model.compile_from_config(compile_config)
-    if weights is not None:
-        with reading(path), h5py.File(io.BytesIO(weights), "r") as f:
-            keras3_format.read_weights_group(f, model, f"{path}:{_WEIGHTS}",
-                                             optimizer=bool(compile_config) and _build_optimizer(model))
+        members = _archive_members(z, path, required=(_CONFIG, _WEIGHTS))
+        config = _parse_json(_read_member(z, members[_CONFIG], path), f"{path}:{_CONFIG}")
+        weights = _read_member(z, members[_WEIGHTS], path)
+    label = f"{path}:{_WEIGHTS}"
+    with reading(path), h5py.File(io.BytesIO(weights), "r") as f:
+        model = _model_from_config(config, custom_objects, path, len(weights),
+                                   check_fit=lambda probe: keras3_format.check_weights_fit(f, probe, label))
+        compile_config = config.get("compile_config") if compile else None
+        if compile_config:
+            with _building(path):
+                model.compile_from_config(compile_config)
+        keras3_format.read_weights_group(f, model, label, optimizer=bool(compile_config) and _build_optimizer(model))
     return model
 
 
@@ -121,11 +137,46 @@ def load_weights_from_archive(model, path: str, skip_mismatch: bool = False) -> 
     """`model.load_weights("m.keras")`: the weights (not the optimizer) of a `.keras` archive."""
     with reading(path):
         with zipfile.ZipFile(path) as z:
-            if _WEIGHTS not in z.namelist():
-                raise ValueError(f"{path!r} is a zip file but holds no {_WEIGHTS}.")
-            weights = z.read(_WEIGHTS)
+            weights = _read_member(z, _archive_members(z, path, required=(_WEIGHTS,))[_WEIGHTS], path)
         with h5py.File(io.BytesIO(weights), "r") as f:
             keras3_format.read_weights_group(f, model, f"{path}:{_WEIGHTS}", skip_mismatch=skip_mismatch)
+
+
+def _archive_members(z: zipfile.ZipFile, path: str, required: tuple[str, ...]) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by name. A name held twice is refused (readers disagree on which one counts), and so
+    is a missing required member (a model without its weights would load with random ones)."""
+    counts = collections.Counter(info.filename for info in z.infolist())
+    for name, count in counts.items():
+        if count > 1:
+            raise ValueError(f"{path!r} is ambiguous: it holds the member {name!r} {count} times.")
+    for name in required:
+        if name not in counts:
+            raise ValueError(f"{path!r} is not a complete `.keras` archive: it has no {name} member.")
+    return {info.filename: info for info in z.infolist()}
+
+
+def _member_limit(info: zipfile.ZipInfo) -> int:
+    if info.filename == _WEIGHTS:
+        return max(WEIGHTS_BOMB_FLOOR_BYTES, MAX_WEIGHTS_EXPANSION * info.compress_size)
+    return MAX_CONFIG_BYTES
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
+    """A member's bytes, refused when it declares, or inflates to, more than its limit (zip bombs)."""
+    limit = _member_limit(info)
+    rule = (f"{MAX_WEIGHTS_EXPANSION} times its {info.compress_size} stored bytes, or {WEIGHTS_BOMB_FLOOR_BYTES} "
+            f"bytes if more" if info.filename == _WEIGHTS else "the cap on configs")
+    if info.file_size > limit:
+        raise ValueError(f"Refusing {path!r}: its member {info.filename!r} declares {info.file_size} bytes, more "
+                         f"than the {limit} allowed ({rule}): a zip bomb?")
+    # The declared size is the archive's word only. zipfile stops there too, but reading one byte past the limit
+    # keeps the bound this function's own, whatever the reader underneath does.
+    with z.open(info) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"Refusing {path!r}: its member {info.filename!r} inflates past the {limit} bytes allowed "
+                         f"({rule}): a zip bomb?")
+    return data
 
 
 # ---- the legacy .h5 file -----------------------------------------------------------------------------------
@@ -160,8 +211,10 @@ def _load_legacy_h5(path: str, custom_objects, compile: bool):
             raise ValueError(f"{path!r} holds no model config: it is a weights file (load it with "
                              "`model.load_weights`), not a whole model saved with `model.save`.")
         config = _parse_json(f.attrs["model_config"], f"{path}:model_config")
-        model = _model_from_config(config, custom_objects, path)
-        h5_format.load_weights_from_hdf5_group(model, h5_format.get_group(f, "model_weights"))
+        weights = h5_format.get_group(f, "model_weights")
+        model = _model_from_config(config, custom_objects, path, os.path.getsize(path),
+                                   check_fit=lambda probe: h5_format.check_weights_fit(probe, weights))
+        h5_format.load_weights_from_hdf5_group(model, weights)
         training = f.attrs.get("training_config")
         if compile and training is not None:
             with _building(path):
@@ -170,7 +223,7 @@ def _load_legacy_h5(path: str, custom_objects, compile: bool):
             if "optimizer_weights" in f and _build_optimizer(model):
                 group = h5_format.get_group(f, "optimizer_weights")
                 names = h5_format.load_attributes_from_hdf5_group(group, "weight_names")
-                values = [np.asarray(h5_format.get_dataset(group, name)) for name in names]
+                values = [h5_format.get_dataset(group, name) for name in names]
                 learning_rate = getattr(model.optimizer, "_learning_rate_variable", None)
                 if learning_rate is not None and len(values) == len(model.optimizer.variables) - 1 and \
                         not any("learning_rate" in str(name) for name in names):
@@ -181,13 +234,17 @@ def _load_legacy_h5(path: str, custom_objects, compile: bool):
 
 
 def _load_optimizer_state(optimizer, values: list, path: str) -> None:
-    # Shapes are checked before the first assignment, as for the model's weights. A different count is
-    # load_own_variables' case: skipped with a warning, as Keras does.
+    # `values` are datasets (and arrays): their shapes are checked from metadata before any is read, as for the
+    # model's weights. A different count is load_own_variables' case: skipped with a warning, as Keras does, and
+    # then nothing is read.
     expected = [tuple(v.shape) for v in optimizer.variables]
-    received = [tuple(np.shape(v)) for v in values]
+    received = [tuple(v.shape) for v in values]
     if len(expected) == len(received) and expected != received:
         raise ValueError(f"The optimizer state in {path!r} does not fit the model's optimizer: expected variables "
                          f"of shapes {expected}, the file has {received}.")
+    if len(expected) == len(received):
+        values = [h5_format.read_dataset(v, h5_format.numpy_dtype(variable)) if isinstance(v, h5py.Dataset) else v
+                  for v, variable in zip(values, optimizer.variables)]
     optimizer.load_own_variables({str(i): v for i, v in enumerate(values)})
 
 
@@ -246,16 +303,120 @@ def _parse_json(raw, label: str) -> dict:
     return config
 
 
-def _model_from_config(config: dict, custom_objects, path: str):
+def _model_from_config(config: dict, custom_objects, path: str, weights_bytes: int, check_fit):
+    """The model `config` describes; in safe mode, built for real only once `check_fit(model)` has found that the
+    file's weights (`weights_bytes` of them) fit it (see `_probe_then_build`)."""
     from kerasish.layers import deserialize
 
     if "class_name" not in config:
         raise ValueError(f"The config in {path!r} has no `class_name`: it does not describe a model.")
+
+    def build():
+        return deserialize(config, custom_objects=custom_objects)
+
     with _building(path):
-        model = deserialize(config, custom_objects=custom_objects)
+        model = _probe_then_build(build, PROBE_BUDGET_BYTES + weights_bytes, check_fit) if in_safe_mode() else build()
     if not hasattr(model, "compile"):
         raise ValueError(f"{path!r} describes a {type(model).__name__}, not a model.")
     return model
+
+
+def _probe_then_build(build, budget: int, check_fit):
+    """A config can ask for any size (`Dense(units=10**8)`), so the model is first built as a probe under
+    `_MetaPastBudget(budget)`: a model that fits the budget (as large as its weights file, plus an allowance) is
+    built once, its probe being the model. Otherwise the probe's weights (some on the meta device) are checked
+    against the file's datasets (metadata only) and the model is built again for real, with torch's RNG rewound so
+    that it draws what a single build would."""
+    rng = torch.get_rng_state()
+    probe = _MetaPastBudget(budget)
+    try:
+        with probe:
+            model = build()
+    except Exception as e:
+        if not probe.used_meta:
+            raise
+        raise ValueError(f"its config asks for more than the {budget} bytes its weights file accounts for, and some "
+                         f"layer cannot be built without that memory to check it against the file first "
+                         f"({type(e).__name__}: {e}). Load it with safe_mode=False only if you trust the file.") from e
+    if not probe.used_meta or not hasattr(model, "compile"):
+        return model  # real throughout; or not a model at all, which the caller refuses
+    check_fit(model)
+    torch.set_rng_state(rng)
+    return build()
+
+
+class _MetaPastBudget(TorchFunctionMode):
+    """Runs torch calls as usual until their results add up to `budget` bytes. Past it, a call that makes memory
+    from sizes (a factory such as `torch.empty(shape)`, `expand(...).clone()`: a result larger than its tensor
+    inputs) returns a meta tensor of its result's shape instead, and so does every call that reads a meta tensor.
+    Calls that only convert or transform data they are given stay real (that data already exists, and a layer may
+    read its values, as lookup tables do), and so do one-element results (initializers draw seeds with `.item()`).
+    `used_meta` says whether any call went to meta."""
+
+    def __init__(self, budget: int):
+        super().__init__()
+        self.remaining = budget
+        self.used_meta = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if getattr(func, "__name__", None) == "__get__":  # reading an attribute (shape, dtype, ...) makes no memory
+            return func(*args, **kwargs)
+        inputs = _tensors((args, kwargs))
+        if any(t.is_meta for t in inputs):
+            return _on_meta(func, args, kwargs)
+        if func not in _CONVERSIONS:
+            try:
+                shape_only = _on_meta(func, args, kwargs)
+            except Exception:  # no meta kernel, or the call reads values: its result is not made from sizes
+                shape_only = None
+            tensors = _tensors(shape_only)
+            size = sum(t.nbytes for t in tensors)
+            if size > self.remaining and size > sum(t.nbytes for t in inputs) and any(t.numel() > 1 for t in tensors):
+                self.used_meta = True
+                return shape_only
+        result = func(*args, **kwargs)
+        # Only fresh memory counts: not views of the inputs, nor in-place results.
+        held = {t.untyped_storage().data_ptr() for t in inputs if t.layout == torch.strided}
+        self.remaining -= sum(t.nbytes for t in _tensors(result)
+                              if t.layout == torch.strided and t.untyped_storage().data_ptr() not in held)
+        return result
+
+
+_CONVERSIONS = frozenset({torch.tensor, torch.as_tensor, torch.asarray, torch.from_numpy, torch.frombuffer})
+
+
+def _tensors(value) -> list[torch.Tensor]:
+    """The tensors in `value`, looking into lists, tuples and dicts (how torch calls take and return them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _tensors(item)]
+    return []
+
+
+def _to_meta(value):
+    if isinstance(value, torch.Tensor):
+        return value.to("meta")
+    if isinstance(value, (list, tuple)) and _tensors(value):
+        return type(value)(_to_meta(item) for item in value) if type(value) in (list, tuple) else value
+    return value
+
+
+def _on_meta(func, args, kwargs):
+    """`func` run on meta copies of its tensor arguments: its result's shapes and dtypes, without memory."""
+    args = tuple(_to_meta(arg) for arg in args)
+    # A CPU generator cannot drive a meta op.
+    kwargs = {k: _to_meta(v) for k, v in kwargs.items() if k != "generator"}
+    if "device" in kwargs or func in _FACTORIES:
+        kwargs["device"] = "meta"
+    return func(*args, **kwargs)
+
+
+# The calls `with torch.device(...)` places on a device: those that make a tensor from sizes or data alone.
+_FACTORIES = _device_constructors()
 
 
 @contextlib.contextmanager
