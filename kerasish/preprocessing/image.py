@@ -6,7 +6,9 @@ NumPy (spline orders 0 and 1; fill modes constant, nearest, reflect, wrap) so th
 come from NumPy's legacy generator in tf.keras's order: a seeded iterator seeds batch `i` of epoch `e` with
 `seed + e * len(iterator) + i` (tf.keras's `seed + total_batches_seen` when read in order), so
 `ImageDataGenerator(...).flow(x, seed=1)` yields tf.keras's batches. Each batch draws from its own generator, so
-batches loaded by parallel workers are the same as batches loaded one after the other.
+batches loaded by parallel workers are the same as batches loaded one after the other; `on_epoch_end` draws the
+next order where tf.keras does, after the epoch's last batch, by replaying that batch's draws, so it needs no batch
+loaded in its own process.
 
 The iterators are `kerasish.utils.PyDataset`s: `model.fit(datagen.flow(x, y), workers=4)` loads batches in
 parallel. Like tf.keras's, iterating over one with `for` or `next()` never ends.
@@ -307,7 +309,8 @@ class Iterator(PyDataset):
     """Base class of the image iterators: batches of `batch_size` samples out of `n`, by index (a `PyDataset`) or
     with `next()` (an endless generator, as tf.keras's).
 
-    Subclasses implement `_get_batches_of_transformed_samples(index_array)`.
+    Subclasses implement `_get_batches_of_transformed_samples(index_array)` and, if a batch draws random numbers,
+    `_draw_random_parameters(size)`, which that method draws them through.
 
     Args:
         n: Number of samples.
@@ -329,7 +332,6 @@ class Iterator(PyDataset):
         self.total_batches_seen = 0
         self.index_array = None
         self._epoch = 0
-        self._epoch_end_rng = None
         self.lock = threading.Lock()
         self.index_generator = self._flow_index()
 
@@ -364,23 +366,43 @@ class Iterator(PyDataset):
                 self._set_index_array(np.random if self.seed is None else np.random.RandomState(self.seed))
         index_array = self.index_array[self.batch_size * idx:self.batch_size * (idx + 1)]
         with _drawing_from(rng):
-            batch = self._get_batches_of_transformed_samples(index_array)
-        if idx == len(self) - 1:
-            self._epoch_end_rng = rng
-        return batch
+            return self._get_batches_of_transformed_samples(index_array)
 
     def __len__(self) -> int:
         return (self.n + self.batch_size - 1) // self.batch_size
 
     def on_epoch_end(self) -> None:
         """Reshuffles the samples; the next epoch's augmentations use new seeds."""
-        rng = self._epoch_end_rng
-        if rng is None:
-            rng = np.random if self.seed is None else np.random.RandomState(self.seed + (self._epoch + 1) * len(self))
-        # tf.keras draws the new order where the epoch's last batch left the generator.
-        self._set_index_array(rng)
+        self._set_index_array(self._epoch_end_random_state())
         self._epoch += 1
-        self._epoch_end_rng = None
+
+    def _epoch_end_random_state(self):
+        """The generator as the epoch's last batch leaves it, which tf.keras draws the next order from.
+
+        The last batch's draws are replayed here (parameters only, no images) rather than kept from `__getitem__`:
+        the process that ends the epoch may not have loaded that batch, when worker processes did.
+        """
+        if self.seed is None:  # the batches drew from NumPy's global generator; nothing to replay
+            return np.random
+        last = max(len(self) - 1, 0)
+        rng = self._batch_random_state(last)
+        with _drawing_from(rng):
+            self._draw_random_parameters(self.n - last * self.batch_size)
+        return rng
+
+    def _draw_random_parameters(self, size: int) -> tuple[list, list]:
+        """Every random number a batch of `size` samples uses, from the current generator in tf.keras's order:
+        each sample's transformation parameters, then, with `save_to_dir`, the random part of each file name.
+
+        This base draws nothing; iterators that draw override it.
+        """
+        return [None] * size, []
+
+    def _draw_file_names(self, size: int, hash_range: int) -> list[int]:
+        if not self.save_to_dir:
+            return []
+        rng = _random_state()
+        return [rng.randint(hash_range) for _ in range(size)]
 
     def reset(self) -> None:
         """Restarts `next()` at the first batch of an epoch."""
@@ -413,11 +435,11 @@ class Iterator(PyDataset):
         with _drawing_from(rng):  # the transformations run outside the lock, so threads can share the iterator
             return self._get_batches_of_transformed_samples(index_array)
 
-    def _save_batch(self, batch_x: np.ndarray, index_array: np.ndarray, hash_range: int) -> None:
+    def _save_batch(self, batch_x: np.ndarray, index_array: np.ndarray, file_names: list[int]) -> None:
         """Writes the augmented images to `save_to_dir`, for looking at them."""
-        for i, j in enumerate(index_array):
+        for i, (j, name) in enumerate(zip(index_array, file_names)):
             img = array_to_img(batch_x[i], self.data_format, scale=True)
-            fname = f"{self.save_prefix}_{j}_{_random_state().randint(hash_range)}.{self.save_format}"
+            fname = f"{self.save_prefix}_{j}_{name}.{self.save_format}"
             img.save(os.path.join(self.save_to_dir, fname))
 
 
@@ -499,16 +521,19 @@ class NumpyArrayIterator(Iterator):
         part = slice(None, split_idx) if subset == "validation" else slice(split_idx, None)
         return x[part], None if y is None else y[part], [np.asarray(m[part]) for m in x_misc]
 
+    def _draw_random_parameters(self, size: int) -> tuple[list, list]:
+        transforms = [self.image_data_generator.get_random_transform(self.x.shape[1:]) for _ in range(size)]
+        return transforms, self._draw_file_names(size, hash_range=10_000)
+
     def _get_batches_of_transformed_samples(self, index_array: np.ndarray):
         batch_x = np.zeros((len(index_array),) + self.x.shape[1:], dtype=self.dtype)
         generator = self.image_data_generator
+        transforms, file_names = self._draw_random_parameters(len(index_array))
         for i, j in enumerate(index_array):
-            x = self.x[j]
-            params = generator.get_random_transform(x.shape)
-            x = generator.apply_transform(x.astype(self.dtype), params)
+            x = generator.apply_transform(self.x[j].astype(self.dtype), transforms[i])
             batch_x[i] = generator.standardize(x)
         if self.save_to_dir:
-            self._save_batch(batch_x, index_array, hash_range=10_000)
+            self._save_batch(batch_x, index_array, file_names)
         batch_misc = [m[index_array] for m in self.x_misc]
         inputs = [batch_x] + batch_misc if batch_misc else batch_x
         if self.y is None:
@@ -549,21 +574,26 @@ class _FileIterator(Iterator):
                 raise ValueError(f'Invalid subset name: {subset!r}; expected "training" or "validation"')
         self.subset = subset
 
+    def _draw_random_parameters(self, size: int) -> tuple[list, list]:
+        generator = self.image_data_generator
+        # A loaded image has `image_shape` (resized to `target_size`), so its parameters need no file.
+        transforms = [generator.get_random_transform(self.image_shape) if generator else None for _ in range(size)]
+        return transforms, self._draw_file_names(size, hash_range=10_000_000)
+
     def _get_batches_of_transformed_samples(self, index_array: np.ndarray):
         batch_x = np.zeros((len(index_array),) + self.image_shape, dtype=self.dtype)
         generator = self.image_data_generator
+        transforms, file_names = self._draw_random_parameters(len(index_array))
         for i, j in enumerate(index_array):
             img = load_img(self.filepaths[j], color_mode=self.color_mode, target_size=self.target_size,
                            interpolation=self.interpolation, keep_aspect_ratio=self.keep_aspect_ratio)
             x = img_to_array(img, data_format=self.data_format)
             img.close()
             if generator:
-                params = generator.get_random_transform(x.shape)
-                x = generator.apply_transform(x, params)
-                x = generator.standardize(x)
+                x = generator.standardize(generator.apply_transform(x, transforms[i]))
             batch_x[i] = x
         if self.save_to_dir:
-            self._save_batch(batch_x, index_array, hash_range=10_000_000)
+            self._save_batch(batch_x, index_array, file_names)
         batch_y = self._batch_labels(batch_x, index_array)
         if batch_y is None:
             return batch_x

@@ -164,6 +164,44 @@ def test_batches_do_not_depend_on_the_order_or_thread_they_are_loaded_in():
     np.testing.assert_array_equal(clone[1][0], serial[1])
 
 
+@pytest.mark.parametrize("name", sorted(FIXTURES["generators"]))
+def test_the_next_epoch_is_tf_keras_without_reading_the_epoch_here(name):
+    # Worker processes load the batches, so the process that calls `on_epoch_end` may have read none of them.
+    gen, x, case = make_generator(name)
+    it = gen.flow(x, Y, batch_size=3, seed=1)
+    it.on_epoch_end()
+    for i, (expected_x, expected_y) in enumerate(zip(case["getitem"][3:], case["getitem_y"][3:], strict=True)):
+        batch_x, batch_y = it[i]
+        assert_close(batch_x, expected_x)
+        np.testing.assert_array_equal(batch_y, expected_y)
+
+
+def _order_after_loading_the_last_batch(it) -> np.ndarray:
+    """tf.keras's next order: drawn from the generator where loading the epoch's last batch (all of its
+    transformations and saved file names) left it."""
+    last = len(it) - 1
+    rng = np.random.RandomState(it.seed + last)
+    with image._drawing_from(rng):
+        it._get_batches_of_transformed_samples(it.index_array[last * it.batch_size:])
+    return rng.permutation(it.n)
+
+
+def test_the_next_order_replays_file_iterators_and_saved_file_names(image_folder, tmp_path):
+    iterators = [
+        ImageDataGenerator(rotation_range=10, width_shift_range=2).flow(
+            X, Y, batch_size=2, seed=3, save_to_dir=str(tmp_path)),
+        ImageDataGenerator(rotation_range=20, horizontal_flip=True).flow_from_directory(
+            str(image_folder), target_size=(4, 5), batch_size=2, seed=2, save_to_dir=str(tmp_path)),
+        ImageDataGenerator(rotation_range=20).flow_from_directory(
+            str(image_folder), target_size=(4, 5), color_mode="grayscale", batch_size=4, seed=5),
+    ]
+    for it in iterators:
+        it[0]  # draws the first order
+        expected = _order_after_loading_the_last_batch(it)
+        it.on_epoch_end()
+        np.testing.assert_array_equal(it.index_array, expected)
+
+
 def test_unseeded_flow_follows_numpy_global_seed():
     gen, x, _ = make_generator("geometric")
     np.random.seed(3)

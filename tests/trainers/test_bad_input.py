@@ -332,3 +332,33 @@ def test_in_memory_targets_are_checked_once_per_run_not_per_step(monkeypatch):
     calls.clear()
     m.fit(batches(*[(X[:2], LABELS[:2])] * 3), verbose=0)
     assert calls == [2, 2, 2]  # streamed data: each batch, on the CPU before it moves to the device
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, *batches):
+        super().__init__()
+        self.batches = batches
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        return self.batches[index]
+
+
+def test_string_targets_and_sample_weights_from_a_py_dataset():
+    fails(compiled(), r"`y` holds strings \(dtype <U1\).*must be numbers.*StringLookup",
+          lambda m: m.fit(_Batches((X, np.full((6, 2), "a"))), verbose=0))
+    fails(compiled(), r"`y` holds strings", lambda m: m.evaluate(_Batches((X, np.full((6, 2), "a"))), verbose=0))
+    fails(compiled(), r"`sample_weight` holds strings",
+          lambda m: m.fit(_Batches((X, Y, np.full(6, "1"))), verbose=0))
+
+
+def test_string_inputs_from_a_py_dataset_are_looked_up_as_from_arrays():
+    inputs = keras.Input(shape=(3,), dtype="string")
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b", "c"], mask_token="")
+    m = keras.Model(inputs, keras.layers.Embedding(5, 2)(lookup(inputs)))
+    words = np.array([["a", "", "zz"], ["c", "b", "a"]])
+    table = m.layers[-1].get_weights()[0]
+    np.testing.assert_allclose(m.predict(_Batches((words[:1],), (words[1:],)), verbose=0),
+                               table[[[2, 0, 1], [4, 3, 2]]], atol=1e-6)

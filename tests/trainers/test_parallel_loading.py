@@ -222,20 +222,10 @@ def _image_flow(**kwargs):
     return keras.preprocessing.image.ImageDataGenerator().flow(x, np.arange(12), batch_size=4, seed=1, **kwargs)
 
 
-def test_image_iterator_reshuffles_across_epochs_in_worker_processes():
-    parallel = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1), workers=2, use_multiprocessing=True)
-    # The main process reads no batch here, so its `on_epoch_end` draws epoch 2's order without one, as in `fit`.
-    main = _image_flow()
-    main.on_epoch_end()
-    assert parallel[1] != parallel[0]
-    assert parallel[1] == [main.index_array[i:i + 4].tolist() for i in range(0, 12, 4)]
-    assert parallel[0] == _batches_seen(_image_flow(), epochs=1, input_shape=(2, 2, 1))[0]
-
-
-@pytest.mark.xfail(strict=True, reason="image.Iterator draws the next order from the generator its last batch left "
-                                       "(`_epoch_end_rng`), which a worker process keeps to itself; the main "
-                                       "process falls back to another seed")
-def test_image_iterator_order_in_worker_processes_equals_the_serial_order():
+@pytest.mark.parametrize("use_multiprocessing", [False, True])
+def test_image_iterator_order_in_workers_equals_the_serial_order(use_multiprocessing):
     serial = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1))
-    parallel = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1), workers=2, use_multiprocessing=True)
+    parallel = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1), workers=2,
+                             use_multiprocessing=use_multiprocessing)
+    assert serial[1] != serial[0]
     assert parallel == serial

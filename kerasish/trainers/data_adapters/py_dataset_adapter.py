@@ -7,15 +7,9 @@ import itertools
 
 import torch
 
-from kerasish.trainers.data_adapters.array_data_adapter import to_torch
-from kerasish.trainers.data_adapters.data_adapter import (
-    DataAdapter,
-    pack_x_y_sample_weight,
-    shard_indices,
-    unpack_x_y_sample_weight,
-)
+from kerasish.trainers.data_adapters.array_data_adapter import convert_batch
+from kerasish.trainers.data_adapters.data_adapter import DataAdapter, shard_indices
 from kerasish.trainers.data_adapters.prefetch import ProcessLoader, ordered_thread_map
-from kerasish.utils import tree
 from kerasish.utils.py_dataset import PyDataset
 
 
@@ -80,10 +74,9 @@ class PyDatasetAdapter(DataAdapter):
 
 
 def _load_batch(dataset, index: int) -> tuple:
-    """`dataset[index]` as a tuple of torch tensors; module-level so that worker processes get only the dataset."""
-    x, y, sample_weight = unpack_x_y_sample_weight(dataset[index])
-    return pack_x_y_sample_weight(*(tree.map_structure(to_torch, v) if v is not None else None
-                                    for v in (x, y, sample_weight)))
+    """`dataset[index]` converted and checked as every streamed batch is (strings in `y` refused); module-level so
+    that worker processes get only the dataset."""
+    return convert_batch(dataset[index])
 
 
 def _changes_between_epochs(dataset) -> bool:
