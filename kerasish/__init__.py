@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kerasish import (
     activations,
+    backend,
     callbacks,
     config,
     constraints,
@@ -15,13 +16,15 @@ from kerasish import (
     metrics,
     mixed_precision,
     models,
+    ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
     saving,
     utils,
 )
-from kerasish import backend, ops, random  # noqa: I001 (after layers: ops join functional graphs as layers)
+from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.initializers import Initializer
 from kerasish.layers import Input, InputSpec, Layer
 from kerasish.losses import Loss
@@ -33,7 +36,7 @@ from kerasish.regularizers import Regularizer
 __version__ = "0.1.0"
 
 __all__ = [
-    "Initializer", "Input", "InputSpec", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
+    "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer",
     "Sequential", "activations", "backend", "callbacks", "config", "constraints", "datasets", "feature_column", "initializers", "layers", "losses",
     "metrics", "mixed_precision", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
 ]

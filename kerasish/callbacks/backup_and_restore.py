@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 
-from kerasish.callbacks.callback import Callback, _is_chief
+from kerasish.callbacks.callback import Callback
 from kerasish.callbacks.callback_list import CallbackList
+from kerasish.distribute.environment import is_chief
 from kerasish.saving.atomic import atomic_write
 
 
-@dataclass
 class ResumePoint:
-    """Where an interrupted `fit()` goes on: `fit()` starts at epoch `epoch`, draws and drops the `step` batches
-    of it that were done before the backup, then calls `restore()` to bring back the state of that moment."""
+    """Where `fit()` starts: at epoch `epoch`, past the `step` batches of it that were done before a backup; a fresh
+    run starts at `ResumePoint(initial_epoch)`.
 
-    epoch: int
-    step: int
-    restore: Callable[[], None]
+    `fit()` asks it at the start of each epoch: `skip_done_batches` draws and drops the batches done before the
+    backup (so that the data comes in the uninterrupted run's order), then `restore` brings back the state of the
+    backup's moment. Both act once: later epochs start at their first batch.
+    """
+
+    def __init__(self, epoch: int, step: int = 0, restore: Callable[[], None] | None = None):
+        self.epoch = epoch
+        self.step = step
+        self._restore = restore
+
+    def skip_done_batches(self, batches: Iterator):
+        """Draws and drops the epoch's `(step, batch)`s done before the backup; returns the last batch, or None."""
+        last = None
+        for _, last in itertools.islice(batches, self.step):
+            pass
+        self.step = 0
+        return last
+
+    def restore(self) -> None:
+        """Brings back the state of the backup's moment (its random generators and running metrics)."""
+        restore, self._restore = self._restore, None
+        if restore is not None:
+            restore()
 
 
 class BackupAndRestore(Callback):
@@ -197,7 +217,7 @@ class BackupAndRestore(Callback):
 
     def _save(self, epoch: int, step: int) -> None:
         model = self.model
-        if not _is_chief() or model.stop_training:
+        if not is_chief() or model.stop_training:
             # A stopping run is not backed up: resumed from the backup before, it redoes the last batches or
             # epoch and stops at the same point, where a backup of this moment would train on past it.
             return
@@ -227,7 +247,7 @@ class BackupAndRestore(Callback):
         self._latest_is_damaged = False
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and _is_chief() and os.path.exists(self.backup_dir):
+        if self.delete_checkpoint and is_chief() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import torch.distributed
 from torch.nn.parallel import DistributedDataParallel
 
 
@@ -199,15 +198,3 @@ class Callback:
         Args:
             logs: Currently no data is passed.
         """
-
-
-def _is_chief() -> bool:
-    """Whether this process writes files: always, unless it is a rank other than 0 of a distributed run.
-
-    Every callback that writes (checkpoints, logs, backups, remote posts) asks this, so that the workers of a
-    distributed run do not race on the same files.
-    """
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank() == 0
-    return True
-

@@ -36,7 +36,7 @@ _HOOKS = (
 _ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
-def _overrides(callback: Callback, hook: str) -> bool:
+def overrides(callback: Callback, hook: str) -> bool:
     """Whether `callback` defines its own `hook`, on its class or on the instance (as LambdaCallback does)."""
     method = getattr(callback, hook)
     return getattr(method, "__func__", None) is not getattr(Callback, hook)
@@ -151,7 +151,7 @@ class CallbackList(Callback):
             hook: [
                 getattr(cb, hook)
                 for cb in ordered
-                if _overrides(cb, hook) or (hook in _ALIASES and _overrides(cb, _ALIASES[hook]))
+                if overrides(cb, hook) or (hook in _ALIASES and overrides(cb, _ALIASES[hook]))
             ]
             for hook in _HOOKS
         }

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from kerasish.callbacks.callback import Callback, _is_chief
+from kerasish.callbacks.callback import Callback
+from kerasish.distribute.environment import is_chief
 from kerasish.saving.atomic import atomic_write
 
 
@@ -65,7 +66,7 @@ class CSVLogger(Callback):
         self._text = state["text"]
 
     def on_epoch_end(self, epoch, logs=None):
-        if not _is_chief():
+        if not is_chief():
             return
         logs = logs or {}
         buffer = io.StringIO()

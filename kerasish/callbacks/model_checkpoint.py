@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import torch
 
-from kerasish.callbacks.callback import _is_chief
 from kerasish.callbacks.monitor_callback import MonitorCallback
+from kerasish.distribute.environment import is_chief
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -142,7 +142,7 @@ class ModelCheckpoint(MonitorCallback):
         logs = logs or {}
         filepath = self._get_file_path(epoch, batch, logs)
         # Every rank follows the best value (so that all agree on it); only rank 0 writes.
-        if not self._should_save_model(epoch, logs, filepath) or not _is_chief():
+        if not self._should_save_model(epoch, logs, filepath) or not is_chief():
             return
         if os.path.isdir(filepath):
             raise OSError(

@@ -10,7 +10,8 @@ import warnings
 
 import numpy as np
 
-from kerasish.callbacks.callback import Callback, _is_chief
+from kerasish.callbacks.callback import Callback
+from kerasish.distribute.environment import is_chief
 
 
 class RemoteMonitor(Callback):
@@ -45,7 +46,7 @@ class RemoteMonitor(Callback):
         self.send_as_json = send_as_json
 
     def on_epoch_end(self, epoch, logs=None):
-        if not _is_chief():
+        if not is_chief():
             return
         send = {"epoch": epoch}
         for key, value in (logs or {}).items():

@@ -10,8 +10,9 @@ import warnings
 import numpy as np
 import torch
 
-from kerasish.callbacks.callback import Callback, _is_chief
+from kerasish.callbacks.callback import Callback
 from kerasish.config import standardize_dtype
+from kerasish.distribute.environment import is_chief
 
 
 class TensorBoard(Callback):
@@ -128,7 +129,7 @@ class TensorBoard(Callback):
             self._epoch_start_time = time.time()
 
     def on_epoch_end(self, epoch, logs=None):
-        if not _is_chief():
+        if not is_chief():
             return
         if self.write_graph and not self._graph_written:
             self._graph_written = True
@@ -143,7 +144,7 @@ class TensorBoard(Callback):
 
     def on_test_end(self, logs=None):
         optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is None or not _is_chief():
+        if optimizer is None or not is_chief():
             return
         step = int(optimizer.iterations)
         writer = self._writer("validation")
@@ -160,7 +161,7 @@ class TensorBoard(Callback):
 
     def _on_train_batch_end(self, batch, logs=None):
         step = self._global_train_batch
-        if self.update_freq != "epoch" and step % self.update_freq == 0 and _is_chief():
+        if self.update_freq != "epoch" and step % self.update_freq == 0 and is_chief():
             writer = self._writer("train")
             if self.write_steps_per_second:
                 writer.add_scalar("batch_steps_per_second", 1.0 / (time.time() - self._batch_start_time),
@@ -243,7 +244,7 @@ class TensorBoard(Callback):
     # ---- profiling ---------------------------------------------------------------------------------------
 
     def _start_trace(self) -> None:
-        if self._profiler is not None or not _is_chief():
+        if self._profiler is not None or not is_chief():
             return
         from torch.profiler import ProfilerActivity, profile, tensorboard_trace_handler
 

@@ -14,6 +14,8 @@ import os
 import torch
 import torch.distributed as dist
 
+from kerasish.backend.common.tensors import default_device
+
 # How long a rank waits for the others (joining the group, or in a collective) before failing instead of hanging.
 TIMEOUT = datetime.timedelta(seconds=int(os.environ.get("KERASISH_DIST_TIMEOUT", "300")))
 
@@ -83,4 +85,4 @@ def local_device() -> torch.device:
     launched = launched_environment()
     if launched is not None:
         return device_for(launched["local_rank"])
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+    return default_device()

@@ -2,9 +2,9 @@
 
 The processes are forked when that is safe (so models, data and callbacks defined in a notebook need not be
 picklable), spawned otherwise (then, as with any spawned process, a script must guard its entry point with
-`if __name__ == "__main__":`). Each joins the process group as torchrun would have it join; rank 0's trained weights, optimizer
-state and History come back into the caller's model. If a rank fails, the others are stopped and its traceback is
-raised here; if the caller's process dies, its ranks die with it.
+`if __name__ == "__main__":`). Each joins the process group as torchrun would have it join; rank 0's trained
+weights, optimizer state and History come back into the caller's model. If a rank fails, the others are stopped and
+its traceback is raised here; if the caller's process dies, its ranks die with it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,17 @@ def resolve_devices(devices) -> int:
     if torch.cuda.is_available() and devices > torch.cuda.device_count():
         raise ValueError(f"devices={devices} but this machine has {torch.cuda.device_count()} GPU(s).")
     return devices
+
+
+def should_launch(distribute, devices) -> bool:
+    """Whether `fit(distribute=..., devices=...)` launches ranks of its own: it asks for more than one device, and
+    this process is not already one rank of a launched group (then `fit` trains as that rank)."""
+    if distribute is None and devices is None:
+        return False
+    if distribute not in (None, "ddp"):
+        raise ValueError(f'`distribute` must be "ddp" or None; received {distribute!r}.')
+    return resolve_devices(devices) > 1 and not environment.maybe_initialize() and \
+        environment.launched_environment() is None
 
 
 def launch_fit(model, devices, fit_kwargs: dict):

@@ -17,21 +17,22 @@ from kerasish.layers.preprocessing import *  # noqa: F401,F403
 from kerasish.layers.regularization import *  # noqa: F401,F403
 from kerasish.layers.reshaping import *  # noqa: F401,F403
 from kerasish.layers.rnn import *  # noqa: F401,F403
+from kerasish.ops.operation import deserialize as _deserialize_operation
 from kerasish.saving import object_registry
 from kerasish.layers import (activations, attention, convolutional, core, merging, normalization, pooling,
                              preprocessing, regularization, reshaping, rnn)
 
-_LAYER_CLASSES = sorted((obj for obj in list(globals().values()) if isinstance(obj, type) and issubclass(obj, Layer)),
-                        key=lambda cls: cls.__name__)
+
+def _register_layer_classes() -> None:
+    """Every layer class exported here is a `keras.layers` name that configs may use. Models add themselves to the
+    same namespace where they are defined (kerasish/models/), so reading a config needs no model class here."""
+    register = object_registry.register_builtin("layers")
+    for obj in list(globals().values()):
+        if isinstance(obj, type) and issubclass(obj, Layer):
+            register(obj)
 
 
-def _module_objects() -> dict:
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-
-    objects = {cls.__name__: cls for cls in _LAYER_CLASSES}
-    objects.update({"Functional": Functional, "Model": Functional, "Sequential": Sequential})
-    return objects
+_register_layer_classes()
 
 
 def serialize(layer: Layer) -> dict:
@@ -46,13 +47,11 @@ def serialize(layer: Layer) -> dict:
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     """Builds a layer (or model) from its config; `custom_objects` are visible to nested objects too."""
     if isinstance(config, dict) and str(config.get("module") or "").startswith(("keras.ops", "keras.src.ops")):
-        from kerasish.ops.operation import deserialize as deserialize_operation
-
         # An op called in a functional graph; by module, since op names (Add, Softmax, ...) are layer names too.
-        return deserialize_operation(config)
+        return _deserialize_operation(config)
+    known = object_registry.builtin_objects("layers")
     with object_registry.CustomObjectScope(custom_objects or {}):
-        layer = object_registry.deserialize_keras_object(config, module_objects=_module_objects(),
-                                                         custom_objects=custom_objects,
+        layer = object_registry.deserialize_keras_object(config, module_objects=known, custom_objects=custom_objects,
                                                          printable_module_name="layer")
     if isinstance(config, dict) and config.get("build_config") and not layer.built:
         layer.build_from_config(config["build_config"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from kerasish import config
-from kerasish.layers.keras_tensor import KerasTensor, Node
+from kerasish.backend.common.keras_tensor import KerasTensor, Node
 from kerasish.layers.layer import Layer
 
 
@@ -40,6 +40,7 @@ class InputLayer(Layer):
         self.built = True
         self._build_shapes = self.batch_shape
         self._torch_dtype = config.standardize_dtype(self.dtype)
+        self._rank = len(self.batch_shape)
         self.output_tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
         self.output_tensor.holds_strings = self.holds_strings  # int64 ids that stand for strings
         Node(self, (), {}, self.output_tensor)
@@ -52,13 +53,14 @@ class InputLayer(Layer):
         features). Float data keeps its dtype, so a model moved with torch's `.to(torch.float64)` takes float64."""
         if not isinstance(value, torch.Tensor):
             return value
-        if value.dtype != self._torch_dtype and not value.is_floating_point():
+        if value.dtype is not self._torch_dtype and not value.is_floating_point():
             value = value.to(self._torch_dtype)
-        return adjust_rank(value, self.batch_shape)
+        # Once per batch: the common case (the declared rank already) skips `adjust_rank`.
+        return value if value.dim() == self._rank else adjust_rank(value, self.batch_shape)
 
     def get_config(self) -> dict:
-        return {"batch_shape": list(self.batch_shape), "dtype": "string" if self.holds_strings else self.dtype, "sparse": self.sparse,
-                "name": self.name, "optional": self.optional}
+        return {"batch_shape": list(self.batch_shape), "dtype": "string" if self.holds_strings else self.dtype,
+                "sparse": self.sparse, "name": self.name, "optional": self.optional}
 
 
 def adjust_rank(value: torch.Tensor, batch_shape: tuple) -> torch.Tensor:

@@ -22,10 +22,13 @@ import numpy as np
 import torch
 from torch.nn.modules import module as _torch_module
 
-from kerasish import config, constraints, initializers, mixed_precision, regularizers
+from kerasish import config, constraints, initializers, regularizers
+from kerasish.backend.common import keras_tensor
+from kerasish.backend.common.keras_tensor import KerasTensor, shapes_to_specs, symbolic_call
+from kerasish.backend.common.variable import Variable
 from kerasish.layers.input_spec import assert_input_compatibility
-from kerasish.layers.keras_tensor import KerasTensor, compute_output_spec, shapes_to_specs, symbolic_call
-from kerasish.layers.variable import Variable
+from kerasish.mixed_precision.dtype_policy import DTypePolicy, global_policy
+from kerasish.mixed_precision.dtype_policy import get as get_dtype_policy
 from kerasish.utils import tree
 from kerasish.utils.naming import auto_name, to_snake_case
 
@@ -36,8 +39,7 @@ _ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_
 
 
 class _CallContext(threading.local):
-    training: bool | None = None  # learning phase of the enclosing call, None outside any call
-    depth: int = 0
+    training: bool | None = None  # learning phase of the enclosing layer call, None outside any (a top-level call)
     build_device: torch.device | None = None  # where the layer being built creates its weights
 
 
@@ -288,71 +290,35 @@ class Layer(torch.nn.Module):
         return self.call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        first = args[0] if args else next(iter(kwargs.values()), None)
-        if not isinstance(first, torch.Tensor):
-            if _is_symbolic(first):
+        """Calls the layer. On KerasTensors it adds a node to a functional graph; on data it runs `call` in phases
+        (the functions below the class): convert the inputs, resolve `training`, build, pass masks in, dispatch,
+        attach masks to the outputs, regularize their activity."""
+        inputs = args[0] if args else next(iter(kwargs.values()), None)
+        if not isinstance(inputs, torch.Tensor):
+            if _is_symbolic(inputs):
                 return symbolic_call(self, args, kwargs)
-            if first is not None and not isinstance(first, (int, float, bool)):
-                args = (tree.map_structure(_to_tensor, first),) + args[1:] if args else args
+            args, inputs = _convert_inputs(args, inputs)
         if _is_compiling():
-            # Under torch.compile (`jit_compile=True`) the learning phase is the module's mode flag, which `fit`
-            # sets: the thread-local call context is Python state the compiler should not trace.
-            if self._call_has_training and kwargs.get("training") is None:
-                kwargs["training"] = self.training
-            if self._takes_masks:
-                _fill_masks(self, args, kwargs)
-            outputs = self.call(*args, **kwargs)
-            if self.supports_masking:
-                _attach_masks(self, args[0] if args else first, outputs)
-            return outputs
-        context = _CONTEXT
-        outer_training = context.training
-        if self._call_has_training:
-            training = kwargs.get("training")
-            if training is None:
-                kwargs["training"] = training = self.training if outer_training is None else outer_training
-        else:
-            training = kwargs.pop("training", None) if kwargs else None
-            if training is None:
-                training = self.training if outer_training is None else outer_training
-        if _LOSS_HOLDERS and context.depth == 0:
-            _clear_added_losses()
+            return _compiled_call(self, args, kwargs, inputs)
+        training = _resolve_training(self, kwargs)
+        if _LOSS_HOLDERS and _CONTEXT.training is None:
+            _clear_added_losses()  # a new top-level call: the last one's `add_loss` losses are stale
         if not self.built:
-            self._build_for(args[0] if args else first)
-        if self._takes_masks and (
-                self._named_mask_args or type(first) is not torch.Tensor or hasattr(first, "_keras_mask")):
-            _fill_masks(self, args, kwargs)
-        try:
-            if (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
-                    or self._compiled_call_impl is not None or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS
-                    or _GLOBAL_BACKWARD_HOOKS or _GLOBAL_BACKWARD_PRE_HOOKS):
-                call = functools.partial(torch.nn.Module.__call__, self)  # hooks need torch's module machinery
-            else:
-                call = self.call
-            if self._autocast is not None:
-                call = _under_autocast(call, self._autocast, first)
-            if not self._modules:  # a leaf: no nested layer calls to hand the learning phase to
-                outputs = call(*args, **kwargs)
-            else:
-                context.depth += 1
-                context.training = training
-                try:
-                    outputs = call(*args, **kwargs)
-                finally:
-                    context.depth -= 1
-                    context.training = outer_training
-        except RuntimeError:
-            # torch's shape errors are cryptic: when the input does not fit the layer, say so by name.
-            if self.input_spec is not None and isinstance(first, torch.Tensor):
-                assert_input_compatibility(self.input_spec, tuple(first.shape), self.name)
-            raise
-        if self.supports_masking and (self._computes_mask or type(first) is not torch.Tensor
-                                      or hasattr(first, "_keras_mask")):
-            _attach_masks(self, args[0] if args else first, outputs)
+            self._build_for(inputs)
+        if self._takes_masks:
+            _fill_masks(self, args, kwargs, inputs)
+        outputs = _dispatch(self, args, kwargs, inputs, training)
+        # Checked here rather than in `_attach_masks`: most layers support masking, and most inputs carry no mask.
+        if self.supports_masking and (self._computes_mask or type(inputs) is not torch.Tensor
+                                      or hasattr(inputs, "_keras_mask")):
+            _attach_masks(self, inputs, outputs)
         if self.activity_regularizer is not None:
-            for output in tree.flatten(outputs):
-                self.add_loss(self.activity_regularizer(output))
+            _regularize_activity(self, outputs)
         return outputs
+
+    def _assert_input_compatibility(self, shapes) -> None:
+        """Raises a ValueError naming the layer if input `shapes` do not fit its `input_spec`."""
+        assert_input_compatibility(self.input_spec, shapes, self.name)
 
     def _build_for(self, inputs) -> None:
         """Builds from a first concrete input, creating weights on its device."""
@@ -364,7 +330,7 @@ class Layer(torch.nn.Module):
     def _maybe_build(self, input_shape, device=None) -> None:
         if self.built:
             return
-        assert_input_compatibility(self.input_spec, input_shape, self.name)
+        self._assert_input_compatibility(input_shape)
         context = _CONTEXT
         if device is None or device.type == "meta":
             # A symbolic build inside a concrete one (Sequential building its layers on the first batch) creates
@@ -377,7 +343,7 @@ class Layer(torch.nn.Module):
             context.build_device = outer_device
         self.built = True
         self._build_shapes = input_shape
-        assert_input_compatibility(self.input_spec, input_shape, self.name)
+        self._assert_input_compatibility(input_shape)
         if self._initial_weights is not None:
             weights, self._initial_weights = self._initial_weights, None
             self.set_weights(weights)
@@ -386,7 +352,19 @@ class Layer(torch.nn.Module):
         """Output shape for `input_shape`, by running `call` on meta tensors (no computation)."""
         if not self.built:
             self._maybe_build(input_shape)
-        return tree.map_structure(lambda t: t.shape, compute_output_spec(self, (shapes_to_specs(input_shape),), {}))
+        specs = keras_tensor.compute_output_spec(self, (shapes_to_specs(input_shape),), {})
+        return tree.map_structure(lambda t: t.shape, specs)
+
+    def compute_output_spec(self, *args, **kwargs):
+        """The output KerasTensors of a call on KerasTensors: from `compute_output_shape` when the layer defines
+        it, else by running `call` on meta tensors."""
+        if type(self).compute_output_shape is Layer.compute_output_shape:
+            return keras_tensor.compute_output_spec(self, args, kwargs)
+        shapes = tree.map_structure(lambda t: t.shape, args[0])
+        # A layer with weights computes in its own dtype (an Embedding maps int ids to floats); a weightless one
+        # (Reshape, Dropout, ...) passes its input's values, and dtype, through.
+        dtype = self.dtype if self._weight_specs else tree.flatten(args[0])[0].dtype
+        return shapes_to_specs(self.compute_output_shape(shapes), dtype)
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs, given the inputs and their mask; by default the input mask passes through."""
@@ -424,7 +402,7 @@ class Layer(torch.nn.Module):
         return self._dtype_policy.compute_dtype
 
     @property
-    def dtype_policy(self) -> mixed_precision.DTypePolicy:
+    def dtype_policy(self) -> DTypePolicy:
         return self._dtype_policy
 
     @dtype_policy.setter
@@ -432,7 +410,7 @@ class Layer(torch.nn.Module):
         self._set_dtype_policy(value)
 
     def _set_dtype_policy(self, dtype) -> None:
-        policy = mixed_precision.get(dtype)
+        policy = get_dtype_policy(dtype)
         self._dtype_policy = policy
         self._dtype = policy.variable_dtype
         # What __call__ does about torch.autocast: a mixed layer computes under it in its half type; a layer given
@@ -440,7 +418,7 @@ class Layer(torch.nn.Module):
         # for the output softmax); None leaves it alone (the common, free case).
         if policy.is_mixed:
             self._autocast = config.standardize_dtype(policy.compute_dtype)
-        elif dtype is not None and mixed_precision.global_policy().is_mixed:
+        elif dtype is not None and global_policy().is_mixed:
             self._autocast = False
         else:
             self._autocast = None
@@ -540,6 +518,82 @@ class Layer(torch.nn.Module):
         return f"<{self.__class__.__name__} name={self.name}, built={self.built}>"
 
 
+# ---- the phases of a call ------------------------------------------------------------------------------------
+# `Layer.__call__` runs these in order. They are functions of the layer, not methods: a method lookup on a torch
+# module goes through `nn.Module.__getattr__`'s slot, which Python cannot specialize, and costs about twice a
+# plain function call, once per layer per forward pass. (`_build_for`, which models override, stays a method.)
+
+
+def _convert_inputs(args: tuple, inputs) -> tuple[tuple, Any]:
+    """Array data (NumPy arrays, nested lists) in the first argument as tensors, floats in floatx."""
+    if not args or inputs is None or isinstance(inputs, (int, float, bool)):
+        return args, inputs
+    inputs = tree.map_structure(_to_tensor, inputs)
+    return (inputs,) + args[1:], inputs
+
+
+def _resolve_training(layer: Layer, kwargs: dict):
+    """The learning phase of this call: `training=` if given, else the enclosing call's, else the layer's mode
+    flag. A `call` that takes `training` receives it in `kwargs`; for any other the argument is dropped. None for
+    a leaf layer that has no use for it."""
+    if layer._call_has_training:
+        training = kwargs.get("training") if kwargs else None
+        if training is None:
+            outer = _CONTEXT.training
+            kwargs["training"] = training = layer.training if outer is None else outer
+        return training
+    training = kwargs.pop("training", None) if kwargs else None
+    if training is None and layer._modules:  # only nested layer calls would read it
+        outer = _CONTEXT.training
+        training = layer.training if outer is None else outer
+    return training
+
+
+def _fill_masks(layer: Layer, args: tuple, kwargs: dict, inputs) -> None:
+    """Passes the inputs' masks to a call that takes them and was given none (Keras's automatic masking)."""
+    if layer._call_has_mask:
+        if kwargs.get("mask") is None and (type(inputs) is not torch.Tensor or hasattr(inputs, "_keras_mask")):
+            mask = keras_mask(inputs)
+            if mask is not None:
+                kwargs["mask"] = mask
+        return
+    for position, argument, mask_argument in layer._named_mask_args:
+        if kwargs.get(mask_argument) is None:
+            mask = keras_mask(args[position] if position < len(args) else kwargs.get(argument))
+            if mask is not None:
+                kwargs[mask_argument] = mask
+
+
+def _dispatch(layer: Layer, args: tuple, kwargs: dict, inputs, training):
+    """Runs `layer.call`: through torch's module call when hooks need it, in the layer's compute dtype, with the
+    learning phase handed to the layer calls nested in it."""
+    call = functools.partial(torch.nn.Module.__call__, layer) if _needs_module_call(layer) else layer.call
+    if layer._autocast is not None:
+        call = _under_autocast(call, layer._autocast, inputs)
+    try:
+        if not layer._modules:  # a leaf: no nested layer calls to hand the learning phase to
+            return call(*args, **kwargs)
+        context = _CONTEXT
+        outer_training, context.training = context.training, training
+        try:
+            return call(*args, **kwargs)
+        finally:
+            context.training = outer_training
+    except RuntimeError:
+        # torch's shape errors are cryptic: when the input does not fit the layer, say so by name.
+        if layer.input_spec is not None and isinstance(inputs, torch.Tensor):
+            layer._assert_input_compatibility(tuple(inputs.shape))
+        raise
+
+
+def _needs_module_call(layer: Layer) -> bool:
+    """Whether `call` must run through `nn.Module.__call__`: hooks on the layer or global ones, or a layer compiled
+    with `Module.compile`."""
+    return (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks
+            or layer._compiled_call_impl is not None or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS
+            or _GLOBAL_BACKWARD_HOOKS or _GLOBAL_BACKWARD_PRE_HOOKS)
+
+
 def _under_autocast(call, autocast, first):
     """`call` run in the layer's compute dtype: under torch.autocast (a half type), or with autocast switched off
     and float inputs cast back to float32 (`autocast` False). Returns `call` itself when nothing changes."""
@@ -566,6 +620,48 @@ def _under_autocast(call, autocast, first):
     return mixed
 
 
+def _attach_masks(layer: Layer, inputs, outputs) -> None:
+    """Attaches `layer.compute_mask(inputs, their mask)` to the outputs that carry no mask yet."""
+    previous = keras_mask(inputs)
+    if previous is None and not layer._computes_mask:
+        return
+    single = isinstance(outputs, torch.Tensor)
+    flat_outputs = [outputs] if single else tree.flatten(outputs)
+    if not any(_lacks_mask(t) for t in flat_outputs):
+        return
+    masks = layer.compute_mask(inputs, previous)
+    if masks is not None:
+        _set_masks(flat_outputs, [masks] if single else tree.flatten(masks))
+
+
+def _set_masks(outputs: list, masks: list) -> None:
+    for output, mask in zip(outputs, masks):
+        if mask is not None and _lacks_mask(output):
+            output._keras_mask = mask
+
+
+def _lacks_mask(x) -> bool:
+    return isinstance(x, torch.Tensor) and getattr(x, "_keras_mask", None) is None
+
+
+def _regularize_activity(layer: Layer, outputs) -> None:
+    for output in tree.flatten(outputs):
+        layer.add_loss(layer.activity_regularizer(output))
+
+
+def _compiled_call(layer: Layer, args: tuple, kwargs: dict, inputs):
+    """The call as torch.compile (`jit_compile=True`) traces it: the learning phase is the module's mode flag,
+    which `fit` sets, because the thread-local call context is Python state the compiler should not trace."""
+    if layer._call_has_training and kwargs.get("training") is None:
+        kwargs["training"] = layer.training
+    if layer._takes_masks:
+        _fill_masks(layer, args, kwargs, inputs)
+    outputs = layer.call(*args, **kwargs)
+    if layer.supports_masking:
+        _attach_masks(layer, inputs, outputs)
+    return outputs
+
+
 def keras_mask(x):
     """The mask Keras attaches to a tensor (or to each tensor of a structure) as `_keras_mask`; None if none."""
     if isinstance(x, torch.Tensor):
@@ -577,44 +673,6 @@ def keras_mask(x):
         masks = {key: keras_mask(value) for key, value in x.items()}
         return None if all(m is None for m in masks.values()) else masks
     return None
-
-
-def _fill_masks(layer: Layer, args: tuple, kwargs: dict) -> None:
-    """Passes the inputs' masks to a call that takes them and was given none (Keras's automatic masking)."""
-    if layer._call_has_mask:
-        if kwargs.get("mask") is None:
-            mask = keras_mask(args[0] if args else next(iter(kwargs.values()), None))
-            if mask is not None:
-                kwargs["mask"] = mask
-        return
-    for position, argument, mask_argument in layer._named_mask_args:
-        if kwargs.get(mask_argument) is None:
-            value = args[position] if position < len(args) else kwargs.get(argument)
-            mask = keras_mask(value)
-            if mask is not None:
-                kwargs[mask_argument] = mask
-
-
-def _attach_masks(layer: Layer, inputs, outputs) -> None:
-    """Attaches `layer.compute_mask(inputs, their mask)` to the outputs that carry no mask yet."""
-    previous = keras_mask(inputs)
-    if previous is None and not layer._computes_mask:
-        return
-    if isinstance(outputs, torch.Tensor):
-        if getattr(outputs, "_keras_mask", None) is None:
-            mask = layer.compute_mask(inputs, previous)
-            if mask is not None:
-                outputs._keras_mask = mask
-        return
-    flat_outputs = tree.flatten(outputs)
-    if all(getattr(t, "_keras_mask", None) is not None for t in flat_outputs if isinstance(t, torch.Tensor)):
-        return
-    masks = layer.compute_mask(inputs, previous)
-    if masks is None:
-        return
-    for output, mask in zip(flat_outputs, tree.flatten(masks)):
-        if isinstance(output, torch.Tensor) and mask is not None and getattr(output, "_keras_mask", None) is None:
-            output._keras_mask = mask
 
 
 def collect_losses(layers: list[Layer]) -> list[torch.Tensor]:

@@ -56,6 +56,15 @@ def as_tensor(x: Any, dtype: torch.dtype | None = None, device: torch.device | N
     return torch.as_tensor(x, dtype=dtype, device=device)
 
 
+def as_float_tensors(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(y_true, y_pred)` as tensors: `y_pred` floating (floatx if it was not), `y_true` in its dtype and on its
+    device, as the losses and metrics that compare values (not class ids) take them."""
+    y_pred = as_tensor(y_pred)
+    if not y_pred.is_floating_point():
+        y_pred = y_pred.to(config.standardize_dtype(None))
+    return as_tensor(y_true, y_pred.dtype, y_pred.device), y_pred
+
+
 def get_keras_mask(x: Any) -> torch.Tensor | None:
     """The mask Keras attaches to a tensor as `_keras_mask`, or None."""
     return getattr(x, "_keras_mask", None)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasish import config
-from kerasish.losses.loss import Loss, as_tensor, squeeze_or_expand_to_same_rank
+from kerasish.losses.loss import Loss, as_float_tensors, as_tensor, squeeze_or_expand_to_same_rank
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
 
 
@@ -545,13 +545,6 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q)
 
 
-def _pred_and_true(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    y_pred = as_tensor(y_pred)
-    if not y_pred.is_floating_point():
-        y_pred = y_pred.to(config.standardize_dtype(None))
-    return as_tensor(y_true, y_pred.dtype, y_pred.device), y_pred
-
-
 def _check_same_shape(y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -570,7 +563,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return torch.square(y_true - y_pred).mean(dim=-1)
 
@@ -585,7 +578,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return torch.abs(y_true - y_pred).mean(dim=-1)
 
@@ -605,7 +598,7 @@ def binary_crossentropy(
     Returns:
         Per-sample losses, `y_pred`'s shape without `axis`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     _check_same_shape(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -637,7 +630,7 @@ def categorical_crossentropy(
     """
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`, got axis={axis} of type {type(axis)}.")
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     _check_same_shape(y_true, y_pred)
     if y_pred.dim() < 1:
         raise ValueError(f"Arguments `target` and `output` must be at least rank 1, got shape {tuple(y_pred.shape)}.")
@@ -749,7 +742,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     diff = torch.abs((y_true - y_pred) / y_true.abs().clamp_min(config.epsilon()))
     return 100.0 * diff.mean(dim=-1)
@@ -767,7 +760,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     eps = config.epsilon()
     first_log = torch.log(y_pred.clamp_min(eps) + 1.0)
@@ -796,7 +789,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:
     Returns:
         Per-sample losses, the inputs' shape without `axis`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return -(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis)).sum(dim=axis)
 
@@ -813,7 +806,7 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     # torch's fused kernel computes delta * (|e| - delta / 2) beyond delta: the same function.
     return F.huber_loss(y_pred, y_true, reduction="none", delta=float(delta)).mean(dim=-1)
@@ -830,7 +823,7 @@ def log_cosh(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     error = y_pred - y_true
     # cosh overflows for large errors; this form stays finite.
@@ -849,7 +842,7 @@ def kl_divergence(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     eps = config.epsilon()
     y_true = y_true.clamp(eps, 1.0)
     y_pred = y_pred.clamp(eps, 1.0)
@@ -866,7 +859,7 @@ def poisson(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     return (y_pred - y_true * torch.log(y_pred + config.epsilon())).mean(dim=-1)
 
 
@@ -887,7 +880,7 @@ def hinge(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true = _labels_to_hinge(y_true)
     return torch.relu(1.0 - y_true * y_pred).mean(dim=-1)
 
@@ -902,7 +895,7 @@ def squared_hinge(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     y_true = _labels_to_hinge(y_true)
     return torch.square(torch.relu(1.0 - y_true * y_pred)).mean(dim=-1)
 
@@ -918,7 +911,7 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> torch.Tensor:
     Returns:
         Per-sample losses of shape `(batch, d0, ..., dN-1)`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     pos = (y_true * y_pred).sum(dim=-1)
     neg = ((1.0 - y_true) * y_pred).amax(dim=-1)
     return torch.relu(neg - pos + 1.0)
@@ -952,7 +945,7 @@ def binary_focal_crossentropy(
     Returns:
         Per-sample losses, `y_pred`'s shape without `axis`.
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     _check_same_shape(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -994,7 +987,7 @@ def categorical_focal_crossentropy(
     """
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`, got axis={axis} of type {type(axis)}.")
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     if y_pred.dim() >= 1 and y_pred.shape[-1] == 1:
         warnings.warn(
             "In loss categorical_focal_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "

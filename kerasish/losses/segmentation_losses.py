@@ -11,8 +11,8 @@ from typing import Any
 import torch
 
 from kerasish import config
-from kerasish.losses.loss import Loss
-from kerasish.losses.losses import LossFunctionWrapper, _pred_and_true
+from kerasish.losses.loss import Loss, as_float_tensors
+from kerasish.losses.losses import LossFunctionWrapper
 
 
 def _sum(x: torch.Tensor, axis: int | tuple | list | None) -> torch.Tensor:
@@ -30,7 +30,7 @@ def dice(y_true: Any, y_pred: Any, axis: int | tuple | None = None) -> torch.Ten
     Returns:
         The losses, the inputs' shape without `axis` (a scalar when `axis` is None).
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     intersection = _sum(y_true * y_pred, axis)
     return 1.0 - 2.0 * intersection / (_sum(y_true, axis) + _sum(y_pred, axis) + config.epsilon())
 
@@ -53,7 +53,7 @@ def tversky(
     Returns:
         The losses, the inputs' shape without `axis` (a scalar when `axis` is None).
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = as_float_tensors(y_true, y_pred)
     true_pos = _sum(y_true * y_pred, axis)
     # Keras weighs `alpha` on the label mass the prediction misses and `beta` on predicted mass off the labels;
     # kept that way so the numbers (and trained models) agree with Keras's.

@@ -7,16 +7,12 @@ from typing import Any
 import torch
 
 from kerasish import config
-from kerasish.losses.loss import as_tensor, squeeze_or_expand_to_same_rank
+from kerasish.losses.loss import as_float_tensors, squeeze_or_expand_to_same_rank
 from kerasish.metrics.reduction_metrics import MeanMetricWrapper
 
 
 def _pred_and_true(y_true: Any, y_pred: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    y_pred = as_tensor(y_pred)
-    if not y_pred.is_floating_point():
-        y_pred = y_pred.to(config.standardize_dtype(None))
-    y_true = as_tensor(y_true, y_pred.dtype, y_pred.device)
-    return squeeze_or_expand_to_same_rank(y_true, y_pred)
+    return squeeze_or_expand_to_same_rank(*as_float_tensors(y_true, y_pred))
 
 
 def pearson_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import torch
 
 from kerasish import config
-from kerasish.layers.variable import Variable
+from kerasish.backend.common.variable import Variable
 from kerasish.losses.loss import auto_name, compute_dtype_name
 
 AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from kerasish.layers import deserialize
 from kerasish.models.cloning import clone_model
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model
@@ -14,8 +15,6 @@ from kerasish.saving.saving_api import load_model, save_model
 
 def model_from_config(config: dict, custom_objects: dict | None = None):
     """Builds a model (untrained) from `{"class_name", "config"}`, as `get_config`/Keras write it."""
-    from kerasish.layers import deserialize
-
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise ValueError(f"model_from_config expects a dict with a `class_name`; received {_describe(config)}.")
     with building_from_config("Cannot build a model from this config"):

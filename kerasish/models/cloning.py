@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.layers.input_layer import Input, InputLayer
-from kerasish.layers.keras_tensor import KerasTensor
+from kerasish.models.functional import Functional
+from kerasish.models.sequential import Sequential
 from kerasish.utils import tree
 
 
@@ -25,9 +27,6 @@ def clone_model(model, input_tensors=None, clone_function: Callable | None = Non
         twin = kerasish.models.clone_model(model)
         twin.set_weights(model.get_weights())
     """
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-
     if kwargs:
         raise ValueError(f"clone_model: unexpected arguments {sorted(kwargs)}.")
     layer_fn = clone_function or _clone_layer

@@ -11,12 +11,16 @@ import collections
 
 import torch
 
+from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.layers import serialize as serialize_layer
 from kerasish.layers.input_layer import InputLayer
-from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.models.model import Model
+from kerasish.saving.object_registry import register_builtin, serialize_keras_object
 from kerasish.utils import tree
 
 
+# Keras writes a functional model as "Functional"; configs that name "Model" (older tf.keras) build one too.
+@register_builtin("layers", "Model")
 class Functional(Model):
     """A model defined by `Model(inputs, outputs)`; inputs and outputs may be tensors, lists or dicts.
 
@@ -64,6 +68,10 @@ class Functional(Model):
     @property
     def layers(self) -> list:
         return list(self._graph_layers)
+
+    def _obj_type(self) -> str:
+        """What this model is, as Keras's `_obj_type()` says it: weights files hold a functional model's `layers` first."""
+        return "Functional"
 
     def __getstate__(self):
         # The program's slot gatherers are closures, which pickle cannot store; they are rebuilt on unpickling.
@@ -134,8 +142,6 @@ class Functional(Model):
         return flat
 
     def get_config(self) -> dict:
-        from kerasish.layers import serialize as serialize_layer
-
         member_nodes = {id(node) for nodes in self._nodes_by_depth.values() for node in nodes}
         node_index = {}  # (layer, original index) -> index among this model's nodes of that layer
         layer_configs = []
@@ -202,8 +208,6 @@ def _map_template(fn, template):
 
 
 def _serialize_node(node, node_index: dict) -> dict:
-    from kerasish.saving.object_registry import serialize_keras_object
-
     def encode(x):
         if isinstance(x, KerasTensor):
             layer, index, tensor_index = x._keras_history

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import inspect
 
-from kerasish.saving.object_registry import building_from_config, config_label
+from kerasish.layers import deserialize as deserialize_layer
+from kerasish.saving.object_registry import building_from_config, config_label, obj_type
 from kerasish.utils import tree
 
 
@@ -13,8 +14,6 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
     """Creates the layers of `config`, replays their calls in dependency order, and returns `cls(inputs, outputs)`.
 
     A damaged config raises a ValueError naming the layer and what is wrong with it."""
-    from kerasish.layers import deserialize as deserialize_layer
-
     _check_config(config)
     created = {}  # layer name -> layer
     labels = {}  # layer -> where it sits in the config, for errors
@@ -123,10 +122,8 @@ def _history(history) -> tuple:
 
 
 def _has_construction_node(layer) -> bool:
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-
-    return isinstance(layer, Functional) or (isinstance(layer, Sequential) and layer._input_layer is not None)
+    kind = obj_type(layer)
+    return kind == "Functional" or (kind == "Sequential" and layer._input_layer is not None)
 
 
 def _node_calls(inbound_nodes):

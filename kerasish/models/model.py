@@ -10,7 +10,13 @@ import json
 
 import torch
 
-from kerasish.layers.layer import Layer
+from kerasish.layers import serialize
+from kerasish.layers.layer import _CONTEXT, Layer, _is_shape
+from kerasish.metrics import Metric
+from kerasish.models.functional_config import functional_from_config
+from kerasish.models.summary import print_summary
+from kerasish.saving import saving_api
+from kerasish.trainers import compile_utils
 from kerasish.trainers.trainer import Trainer
 from kerasish.utils import tree
 
@@ -36,26 +42,21 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from kerasish.models.functional import Functional
-
-            return Functional.__new__(Functional, *args, **kwargs)
+            functional = _functional()
+            return functional.__new__(functional, *args, **kwargs)
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             # A Model subclass that passes inputs and outputs on (Keras's pattern for overriding `train_step` on a
             # functional model) becomes a Functional model, with the subclass's own methods taking precedence.
-            from kerasish.models.functional import Functional
-
             self.__class__ = _functional_subclass(type(self))
-            Functional.__init__(self, *args, **kwargs)
+            _functional().__init__(self, *args, **kwargs)
             return
         Layer.__init__(self, **kwargs)
         self._init_trainer()
 
     def __setattr__(self, name, value):
-        from kerasish.metrics import Metric
-
         # Metrics a subclass keeps as public attributes report in fit's logs, as in Keras.
         if isinstance(value, Metric) and not name.startswith("_") and "_tracked_metrics" in self.__dict__ and \
                 all(value is not m for m in self._tracked_metrics):
@@ -92,8 +93,6 @@ class Model(Trainer, Layer):
     def summary(self, line_length: int | None = None, positions=None, print_fn=None, expand_nested: bool = False,
                 show_trainable: bool = False, layer_range=None) -> None:
         """Prints Keras's summary table: each layer, its output shape and parameter count, then the totals."""
-        from kerasish.utils.summary_utils import print_summary
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
@@ -111,8 +110,6 @@ class Model(Trainer, Layer):
         as Keras does on a symbolic input; `load_model` uses it to rebuild from the saved `build_config`."""
         if input_shape is None:
             raise ValueError(f'Model "{self.name}": `build()` needs an `input_shape`, or call the model on data.')
-        from kerasish.layers.layer import _CONTEXT, _is_shape
-
         device = _CONTEXT.build_device or next((p.device for p in self.parameters()), torch.device("cpu"))
 
         def zeros(shape):
@@ -139,29 +136,22 @@ class Model(Trainer, Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from kerasish.models.functional import Functional
-
+        functional = _functional()
         if not isinstance(config, dict):
             raise ValueError(f"A {cls.__name__} config must be a dict; received {type(config).__name__}.")
-        if issubclass(cls, Functional) or "input_layers" in config or "output_layers" in config:
-            from kerasish.models.functional_config import functional_from_config
-
+        if issubclass(cls, functional) or "input_layers" in config or "output_layers" in config:
             # A Model subclass built the functional way (`super().__init__(inputs, outputs)`) is rebuilt the same
             # way, so it keeps its own methods (a custom train_step); plain Model configs become Functional.
-            return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
+            return functional_from_config(functional if cls is Model else cls, config, custom_objects)
         return cls(**config)
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as a JSON string (`{"class_name", "config", ...}`)."""
-        from kerasish.layers import serialize
-
         return json.dumps(serialize(self), **kwargs)
 
     def to_yaml(self, **kwargs) -> str:
         """The model's architecture as YAML: the `to_json` config through `yaml.safe_dump` (Keras 2's API)."""
-        import yaml
-
-        from kerasish.layers import serialize
+        import yaml  # only for this Keras 2 API
 
         return yaml.safe_dump(json.loads(json.dumps(serialize(self))), **kwargs)
 
@@ -171,77 +161,39 @@ class Model(Trainer, Layer):
         """The `compile` arguments as a serializable dict (None if not compiled), as `.keras` files store them."""
         if not getattr(self, "compiled", False) or self._compile_config is None:
             return None
-        from kerasish.saving.saving_api import serialize_compile_argument
-
-        config = {**self._compile_config, "optimizer": self.optimizer}
-        return {key: serialize_compile_argument(value) for key, value in config.items()}
+        return compile_utils.serialize_compile_argument({**self._compile_config, "optimizer": self.optimizer})
 
     def compile_from_config(self, config: dict) -> None:
         """Compiles the model from `get_compile_config()` output (or a Keras-written one)."""
-        from kerasish import losses, metrics, optimizers
-        from kerasish.saving.saving_api import deserialize_compile_argument
+        self.compile(**compile_utils.compile_arguments_from_config(config))
 
-        modules = {"optimizer": optimizers, "loss": losses, "metrics": metrics, "weighted_metrics": metrics}
-        kwargs = {key: deserialize_compile_argument(value, modules[key]) if key in modules else value
-                  for key, value in config.items() if key in _COMPILE_ARGUMENTS}
-        self.compile(**kwargs)
-
-    def _legacy_training_config(self) -> dict:
-        """The `training_config` attribute of a legacy `.h5` model file."""
-        config = self.get_compile_config()
-        optimizer = config.pop("optimizer")
-        return {**config, "optimizer_config": {"class_name": optimizer["class_name"], "config": optimizer["config"]}}
-
-    # ---- saving --------------------------------------------------------------------------------------------
+    # ---- saving: every format decision is saving_api's -----------------------------------------------------
 
     def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Saves architecture, weights, compile arguments and optimizer state: `.keras` (Keras 3) or `.h5` (legacy).
 
         `kerasish.models.load_model(filepath)` gives back the model, ready to resume training.
         """
-        from kerasish.saving.saving_api import save_model
-
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Saves the weights, atomically: Keras 3's layout for `*.weights.h5`, Keras's legacy HDF5 layout for other
         names (`*.h5`)."""
-        import os
-
-        if not overwrite and os.path.exists(filepath):
-            raise FileExistsError(f"{filepath} exists and overwrite=False.")
-        if str(filepath).endswith(".weights.h5"):
-            from kerasish.saving.keras3_format import save_weights_to_keras3_h5
-
-            save_weights_to_keras3_h5(self, filepath)
-        else:
-            from kerasish.saving.h5_format import save_weights_to_hdf5
-
-            save_weights_to_hdf5(self, str(filepath))
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
         """Loads weights saved by `save_weights` or `save` (kerasish's or Keras's, either layout); every name and
         shape is checked before anything is assigned."""
-        import zipfile
-
-        from kerasish.saving import h5_format, keras3_format
-
-        path = str(filepath)
-        if path.endswith(".keras") and zipfile.is_zipfile(path):
-            from kerasish.saving.saving_api import load_weights_from_archive
-
-            load_weights_from_archive(self, path, skip_mismatch=skip_mismatch)
-        elif h5_format.is_legacy_weights_file(path):
-            h5_format.load_weights_from_hdf5(self, path, by_name=by_name, skip_mismatch=skip_mismatch)
-        else:
-            if by_name:
-                raise ValueError(f"by_name=True needs a legacy HDF5 weights file; {path!r} is in Keras 3's layout, "
-                                 "which addresses weights by position in the model.")
-            keras3_format.load_weights_from_keras3_h5(self, path, skip_mismatch=skip_mismatch)
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
 
-_COMPILE_ARGUMENTS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
-                      "steps_per_execution", "jit_compile")
+def _functional() -> type:
+    """The Functional class. `Model(inputs, outputs)` returns one (Keras's API), and Functional is a Model: the one
+    import circle the API implies, closed here, lazily, once the models are loaded."""
+    from kerasish.models.functional import Functional
+
+    return Functional
+
 
 _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 
@@ -249,9 +201,7 @@ _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 def _functional_subclass(cls: type) -> type:
     """`cls` with Functional mixed in after it (one class per `cls`): the subclass's methods win, Functional
     supplies `__init__(inputs, outputs)` and `call` where the subclass defines none."""
-    from kerasish.models.functional import Functional
-
     if cls not in _FUNCTIONAL_SUBCLASSES:
-        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, _functional()),
                                            {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
     return _FUNCTIONAL_SUBCLASSES[cls]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import torch
 
+from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.layers import deserialize, serialize
 from kerasish.layers.input_layer import InputLayer
-from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 from kerasish.models.model import Model
-from kerasish.saving.object_registry import building_from_config, config_label
+from kerasish.saving.object_registry import building_from_config, config_label, register_builtin
 
 
+@register_builtin("layers")
 class Sequential(Model):
     """A linear stack of layers.
 
@@ -39,6 +41,10 @@ class Sequential(Model):
     @property
     def layers(self) -> list[Layer]:
         return list(self._stack)
+
+    def _obj_type(self) -> str:
+        """What this model is, as Keras's `_obj_type()` says it: weights files hold a Sequential model's `layers` first."""
+        return "Sequential"
 
     def add(self, layer, rebuild: bool = True) -> None:
         """Appends a layer (or an `Input`) to the stack."""
@@ -134,8 +140,6 @@ class Sequential(Model):
         return [self._stack[-1].name] if self._stack else []
 
     def get_config(self) -> dict:
-        from kerasish.layers import serialize
-
         layers = [serialize(self._input_layer)] if self._input_layer is not None else []
         layers += [serialize(layer) for layer in self._stack]
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
@@ -145,8 +149,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from kerasish.layers import deserialize
-
         if isinstance(config, list):  # Keras 1 wrote a bare list of layer configs
             config = {"layers": config}
         _check_config(config)

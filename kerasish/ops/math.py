@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import torch
 
-from kerasish.ops.core import _float, _tensors, _to_tensor
+from kerasish.backend.common.tensors import convert_to_tensor, convert_to_tensors, ensure_float
 from kerasish.ops.operation import keras_op
 
 
 def _segment(data, segment_ids, num_segments, reduce: str):
-    data, segment_ids = _tensors(data, segment_ids)
+    data, segment_ids = convert_to_tensors(data, segment_ids)
     segment_ids = segment_ids.long()
     if num_segments is None:
         num_segments = int(segment_ids.max()) + 1  # reads the ids on the host, as it must to size the result
@@ -54,14 +54,14 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):  # noqa: A
 @keras_op
 def top_k(x, k, sorted=True):  # noqa: A002
     """`(values, indices)` of the `k` largest entries along the last axis (int64 indices, as Keras on torch)."""
-    values, indices = torch.topk(_to_tensor(x), k, dim=-1, sorted=sorted)
+    values, indices = torch.topk(convert_to_tensor(x), k, dim=-1, sorted=sorted)
     return values, indices
 
 
 @keras_op
 def in_top_k(targets, predictions, k):
     """Whether each target id is among the `k` highest `predictions` of its row (ties count in its favour)."""
-    targets, predictions = _tensors(targets, predictions)
+    targets, predictions = convert_to_tensors(targets, predictions)
     target_scores = torch.gather(predictions, 1, targets.long().reshape(-1, 1))
     return torch.sum(predictions > target_scores, dim=1) < k
 
@@ -69,7 +69,7 @@ def in_top_k(targets, predictions, k):
 @keras_op
 def logsumexp(x, axis=None, keepdims=False):
     """`log(sum(exp(x)))` over `axis` (all axes if None), computed stably."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     dims = tuple(range(x.ndim)) if axis is None else axis
     return torch.logsumexp(x, dim=dims, keepdim=keepdims)
 
@@ -77,50 +77,50 @@ def logsumexp(x, axis=None, keepdims=False):
 @keras_op
 def rsqrt(x):
     """`1 / sqrt(x)`, elementwise."""
-    return torch.rsqrt(_float(_to_tensor(x)))
+    return torch.rsqrt(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def erf(x):
     """The error function, elementwise."""
-    return torch.erf(_float(_to_tensor(x)))
+    return torch.erf(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def erfc(x):
     """`1 - erf(x)`, elementwise."""
-    return torch.erfc(_float(_to_tensor(x)))
+    return torch.erfc(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def erfinv(x):
     """The inverse error function, elementwise."""
-    return torch.erfinv(_float(_to_tensor(x)))
+    return torch.erfinv(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def logdet(x):
     """`log(det(x))` of the positive-definite matrices `x`."""
-    return torch.logdet(_float(_to_tensor(x)))
+    return torch.logdet(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def cdist(x, y):
     """Euclidean distances between the rows of `x` and those of `y`."""
-    x, y = _tensors(x, y)
-    return torch.cdist(_float(x), _float(y))
+    x, y = convert_to_tensors(x, y)
+    return torch.cdist(ensure_float(x), ensure_float(y))
 
 
 @keras_op
 def extract_sequences(x, sequence_length, sequence_stride):
     """Frames of `sequence_length` samples every `sequence_stride` samples along the last axis."""
-    return _to_tensor(x).unfold(-1, sequence_length, sequence_stride)
+    return convert_to_tensor(x).unfold(-1, sequence_length, sequence_stride)
 
 
 def _complex(x) -> torch.Tensor:
     if not isinstance(x, (tuple, list)) or len(x) != 2:
         raise ValueError(f"Expected a (real, imag) pair of tensors; received {type(x).__name__}.")
-    real, imag = (_float(t) for t in _tensors(*x))
+    real, imag = (ensure_float(t) for t in convert_to_tensors(*x))
     if real.shape != imag.shape:
         raise ValueError(f"real and imag parts must have the same shape; received {tuple(real.shape)} and "
                          f"{tuple(imag.shape)}.")
@@ -151,7 +151,7 @@ def ifft2(x):
 @keras_op
 def rfft(x, fft_length=None):
     """FFT of the real `x` along its last axis; returns `(real, imag)` of the non-negative frequencies."""
-    out = torch.fft.rfft(_float(_to_tensor(x)), n=fft_length)
+    out = torch.fft.rfft(ensure_float(convert_to_tensor(x)), n=fft_length)
     return out.real, out.imag
 
 
@@ -164,13 +164,13 @@ def irfft(x, fft_length=None):
 @keras_op
 def view_as_complex(x):
     """A complex tensor from `x` whose last axis holds (real, imag)."""
-    return torch.view_as_complex(_float(_to_tensor(x)).contiguous())
+    return torch.view_as_complex(ensure_float(convert_to_tensor(x)).contiguous())
 
 
 @keras_op
 def view_as_real(x):
     """The complex `x` as a real tensor with a last axis of (real, imag)."""
-    return torch.view_as_real(_to_tensor(x))
+    return torch.view_as_real(convert_to_tensor(x))
 
 
 __all__ = sorted(name for name, value in list(globals().items())

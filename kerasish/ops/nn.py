@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from kerasish import config
-from kerasish.ops.core import _float, _tensors, _to_tensor
+from kerasish.backend.common.tensors import convert_to_tensor, convert_to_tensors, ensure_float
 from kerasish.ops.operation import keras_op
 
 # ---- activations -------------------------------------------------------------------------------------------
@@ -23,43 +23,43 @@ from kerasish.ops.operation import keras_op
 @keras_op
 def relu(x):
     """`max(x, 0)`."""
-    return torch.relu(_to_tensor(x))
+    return torch.relu(convert_to_tensor(x))
 
 
 @keras_op
 def relu6(x):
     """`min(max(x, 0), 6)`."""
-    return F.relu6(_float(_to_tensor(x)))
+    return F.relu6(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def sigmoid(x):
     """`1 / (1 + exp(-x))`."""
-    return torch.sigmoid(_float(_to_tensor(x)))
+    return torch.sigmoid(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def sparse_sigmoid(x):
     """0 below -1, 1 above 1, and `(x + 1) / 2` between."""
-    return torch.clamp((_float(_to_tensor(x)) + 1) / 2, 0, 1)
+    return torch.clamp((ensure_float(convert_to_tensor(x)) + 1) / 2, 0, 1)
 
 
 @keras_op
 def softplus(x):
     """`log(1 + exp(x))`."""
-    return F.softplus(_float(_to_tensor(x)))
+    return F.softplus(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def softsign(x):
     """`x / (1 + |x|)`."""
-    return F.softsign(_float(_to_tensor(x)))
+    return F.softsign(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def silu(x):
     """`x * sigmoid(x)` (also called swish)."""
-    return F.silu(_float(_to_tensor(x)))
+    return F.silu(ensure_float(convert_to_tensor(x)))
 
 
 swish = silu
@@ -68,25 +68,25 @@ swish = silu
 @keras_op
 def log_sigmoid(x):
     """`log(sigmoid(x))`, computed stably."""
-    return F.logsigmoid(_float(_to_tensor(x)))
+    return F.logsigmoid(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def leaky_relu(x, negative_slope=0.2):
     """`x` where positive, `negative_slope * x` elsewhere."""
-    return F.leaky_relu(_float(_to_tensor(x)), negative_slope)
+    return F.leaky_relu(ensure_float(convert_to_tensor(x)), negative_slope)
 
 
 @keras_op
 def hard_sigmoid(x):
     """`relu6(x + 3) / 6`."""
-    return F.hardsigmoid(_float(_to_tensor(x)))
+    return F.hardsigmoid(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def hard_silu(x):
     """`x * hard_sigmoid(x)` (also called hard swish)."""
-    return F.hardswish(_float(_to_tensor(x)))
+    return F.hardswish(ensure_float(convert_to_tensor(x)))
 
 
 hard_swish = hard_silu
@@ -95,31 +95,31 @@ hard_swish = hard_silu
 @keras_op
 def elu(x, alpha=1.0):
     """`x` where positive, `alpha * (exp(x) - 1)` elsewhere."""
-    return F.elu(_float(_to_tensor(x)), alpha)
+    return F.elu(ensure_float(convert_to_tensor(x)), alpha)
 
 
 @keras_op
 def selu(x):
     """Scaled ELU with Klambauer et al.'s constants."""
-    return F.selu(_float(_to_tensor(x)))
+    return F.selu(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def gelu(x, approximate=True):
     """Gaussian error linear unit; the tanh approximation unless `approximate=False`."""
-    return F.gelu(_float(_to_tensor(x)), approximate="tanh" if approximate else "none")
+    return F.gelu(ensure_float(convert_to_tensor(x)), approximate="tanh" if approximate else "none")
 
 
 @keras_op
 def celu(x, alpha=1.0):
     """`max(x, 0) + min(alpha * (exp(x / alpha) - 1), 0)`."""
-    return F.celu(_float(_to_tensor(x)), alpha)
+    return F.celu(ensure_float(convert_to_tensor(x)), alpha)
 
 
 @keras_op
 def glu(x, axis=-1):
     """Gated linear unit: `a * sigmoid(b)` for the two halves `a`, `b` of `x` along `axis`."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     if x.shape[axis] % 2:
         raise ValueError(f"glu needs an even size along axis {axis}; received shape {tuple(x.shape)}.")
     return F.glu(x, dim=axis)
@@ -128,44 +128,44 @@ def glu(x, axis=-1):
 @keras_op
 def tanh_shrink(x):
     """`x - tanh(x)`."""
-    return F.tanhshrink(_float(_to_tensor(x)))
+    return F.tanhshrink(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def hard_tanh(x):
     """`x` clipped to [-1, 1]."""
-    return F.hardtanh(_float(_to_tensor(x)))
+    return F.hardtanh(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def hard_shrink(x, threshold=0.5):
     """`x` where `|x| > threshold`, else 0."""
-    return F.hardshrink(_float(_to_tensor(x)), threshold)
+    return F.hardshrink(ensure_float(convert_to_tensor(x)), threshold)
 
 
 @keras_op
 def soft_shrink(x, threshold=0.5):
     """`x` moved `threshold` towards zero, 0 within `threshold` of it."""
-    return F.softshrink(_float(_to_tensor(x)), threshold)
+    return F.softshrink(ensure_float(convert_to_tensor(x)), threshold)
 
 
 @keras_op
 def threshold(x, threshold, default_value):
     """`x` where `x > threshold`, else `default_value`."""
-    return F.threshold(_float(_to_tensor(x)), threshold, default_value)
+    return F.threshold(ensure_float(convert_to_tensor(x)), threshold, default_value)
 
 
 @keras_op
 def squareplus(x, b=4):
     """`(x + sqrt(x ** 2 + b)) / 2`."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     return (x + torch.sqrt(x * x + b)) / 2
 
 
 @keras_op
 def sparse_plus(x):
     """0 below -1, `x` above 1, and `(x + 1) ** 2 / 4` between."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     return torch.where(x <= -1, torch.zeros_like(x), torch.where(x >= 1, x, (x + 1) ** 2 / 4))
 
 
@@ -184,7 +184,7 @@ def _softmax_dims(x, axis):
 @keras_op
 def softmax(x, axis=-1):
     """`exp(x) / sum(exp(x))` over `axis` (an int, a tuple, or None for all axes)."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     if isinstance(axis, int):
         return torch.softmax(x, dim=axis)
     flat, restore = _softmax_dims(x, range(x.ndim) if axis is None else axis)
@@ -194,7 +194,7 @@ def softmax(x, axis=-1):
 @keras_op
 def log_softmax(x, axis=-1):
     """`x - logsumexp(x)` over `axis` (an int, a tuple, or None for all axes)."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     if isinstance(axis, int):
         return torch.log_softmax(x, dim=axis)
     flat, restore = _softmax_dims(x, range(x.ndim) if axis is None else axis)
@@ -204,7 +204,7 @@ def log_softmax(x, axis=-1):
 @keras_op
 def sparsemax(x, axis=-1):
     """The Euclidean projection of `x` onto the simplex along `axis` (sparse probabilities)."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     z = torch.sort(x, dim=axis, descending=True).values
     k = torch.arange(1, x.shape[axis] + 1, dtype=x.dtype, device=x.device)
     shape = [1] * x.ndim
@@ -270,7 +270,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         data_format: `"channels_last"` or `"channels_first"` (default: the configured image data format).
         dilation_rate: an int or one per spatial dim.
     """
-    inputs, kernel = _tensors(inputs, kernel)
+    inputs, kernel = convert_to_tensors(inputs, kernel)
     x, moved = _channels_first(inputs, data_format)
     n = x.ndim - 2
     weight = kernel.permute((n + 1, n) + tuple(range(n))).to(x.dtype)
@@ -282,7 +282,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 @keras_op
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """Depthwise convolution with a kernel in Keras's layout `spatial + (in_channels, depth_multiplier)`."""
-    inputs, kernel = _tensors(inputs, kernel)
+    inputs, kernel = convert_to_tensors(inputs, kernel)
     x, moved = _channels_first(inputs, data_format)
     n = x.ndim - 2
     channels, multiplier = kernel.shape[-2], kernel.shape[-1]
@@ -300,7 +300,7 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 
 
 def _pool(inputs, pool_size, strides, padding, data_format, average: bool):
-    inputs = _to_tensor(inputs)
+    inputs = convert_to_tensor(inputs)
     x, moved = _channels_first(inputs, data_format)
     n = x.ndim - 2
     pool_size = _tuple(pool_size, n)
@@ -347,7 +347,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """
     if sparse:
         raise ValueError("kerasish supports dense tensors only; received sparse=True.")
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     classes = torch.arange(num_classes, device=x.device)
     out = (x.long().unsqueeze(-1) == classes).to(config.standardize_dtype(dtype))
     return torch.movedim(out, -1, axis) if axis != -1 else out
@@ -357,7 +357,7 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
 def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwargs):
     """Multi-hot encoding: for each row of class ids (or the one 1-D list), 1 at every id present."""
     num_classes = num_classes if num_classes is not None else kwargs.pop("num_tokens", None)
-    inputs = _to_tensor(inputs)
+    inputs = convert_to_tensor(inputs)
     encoded = one_hot(inputs, num_classes, axis=axis, dtype=dtype, sparse=sparse)
     return torch.amax(encoded, dim=1 if inputs.ndim > 1 else 0)
 
@@ -366,8 +366,8 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary cross-entropy between `target` and `output` (probabilities clipped to
     `[epsilon, 1 - epsilon]`, or logits)."""
-    target, output = _tensors(target, output)
-    output = _float(output)
+    target, output = convert_to_tensors(target, output)
+    output = ensure_float(output)
     target = target.to(output.dtype)
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
@@ -388,8 +388,8 @@ def _log_probabilities(output: torch.Tensor, from_logits: bool, axis: int) -> to
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Cross-entropy between one-hot `target` and `output` (probabilities, renormalized and clipped, or
     logits) along `axis`."""
-    target, output = _tensors(target, output)
-    output = _float(output)
+    target, output = convert_to_tensors(target, output)
+    output = ensure_float(output)
     if target.shape != output.shape:
         raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
                          f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
@@ -399,8 +399,8 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 @keras_op
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Cross-entropy between integer `target` ids and `output` (probabilities or logits) along `axis`."""
-    target, output = _tensors(target, output)
-    output = _float(output)
+    target, output = convert_to_tensors(target, output)
+    output = ensure_float(output)
     if target.ndim == output.ndim and target.shape[-1] == 1:
         target = target.squeeze(-1)
     log_probabilities = _log_probabilities(output, from_logits, axis)
@@ -414,7 +414,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 @keras_op
 def moments(x, axes, keepdims=False, synchronized=False):
     """`(mean, variance)` of `x` over `axes` (half precision computed in float32)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     dims = (axes,) if isinstance(axes, int) else tuple(axes)
     compute = x.float() if x.dtype in (torch.float16, torch.bfloat16) or not x.is_floating_point() else x
     variance, mean = torch.var_mean(compute, dim=dims, correction=0, keepdim=keepdims)
@@ -425,12 +425,12 @@ def moments(x, axes, keepdims=False, synchronized=False):
 @keras_op
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
     """`(x - mean) / sqrt(variance + epsilon) * scale + offset`, with the 1-D statistics along `axis`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     shape = [1] * x.ndim
     shape[axis] = -1
 
     def along(v):
-        return None if v is None else _to_tensor(v, device=x.device).to(x.dtype).reshape(shape)
+        return None if v is None else convert_to_tensor(v, device=x.device).to(x.dtype).reshape(shape)
 
     inv = torch.rsqrt(along(variance) + epsilon)
     if scale is not None:
@@ -445,7 +445,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 def normalize(x, axis=-1, order=2, epsilon=None):
     """`x / max(norm(x), epsilon)` along `axis` (`order` is the norm's order; epsilon defaults to
     `config.epsilon()`)."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     epsilon = config.epsilon() if epsilon is None else epsilon
     if order == 2:
         inv_norm = torch.rsqrt(torch.sum(x * x, dim=axis, keepdim=True))
@@ -457,7 +457,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 @keras_op
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """Normalizes `x` to zero mean and unit variance over `axis`, then scales by `gamma` and shifts by `beta`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     epsilon = config.epsilon() if epsilon is None else epsilon
     out_dtype = x.dtype if x.is_floating_point() else torch.float32
     compute = x.float() if x.dtype in (torch.float16, torch.bfloat16) or not x.is_floating_point() else x
@@ -465,7 +465,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     shape = [x.shape[d] if d in axes else 1 for d in range(x.ndim)]
 
     def along(v):
-        return None if v is None else _to_tensor(v, device=x.device).to(compute.dtype).reshape(shape)
+        return None if v is None else convert_to_tensor(v, device=x.device).to(compute.dtype).reshape(shape)
 
     variance, mean = torch.var_mean(compute, dim=axes, correction=0, keepdim=True)
     out = (compute - mean) * torch.rsqrt(variance + epsilon)
@@ -479,23 +479,23 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 @keras_op
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """`x * rsqrt(mean(x ** 2) + epsilon) * scale` over `axis`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     epsilon = config.epsilon() if epsilon is None else epsilon
-    compute = _float(x).float() if x.dtype in (torch.float16, torch.bfloat16) else _float(x)
+    compute = ensure_float(x).float() if x.dtype in (torch.float16, torch.bfloat16) else ensure_float(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = compute * torch.rsqrt(torch.mean(compute * compute, dim=axes, keepdim=True) + epsilon)
     if scale is not None:
-        out = out * _to_tensor(scale, device=x.device).to(out.dtype)
+        out = out * convert_to_tensor(scale, device=x.device).to(out.dtype)
     return out.to(x.dtype if x.is_floating_point() else out.dtype)
 
 
 @keras_op
 def psnr(x1, x2, max_val):
     """Peak signal-to-noise ratio: `20 log10(max_val) - 10 log10(mean((x1 - x2) ** 2))`."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     if x1.shape != x2.shape:
         raise ValueError(f"psnr needs inputs of the same shape; received {tuple(x1.shape)} and {tuple(x2.shape)}.")
-    mse = torch.mean((_float(x1) - _float(x2)) ** 2)
+    mse = torch.mean((ensure_float(x1) - ensure_float(x2)) ** 2)
     return 20.0 * math.log10(max_val) - 10.0 * torch.log10(mse)
 
 
@@ -510,8 +510,8 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
         output_length: `(batch,)` output lengths.
         mask_index: the blank class.
     """
-    target, output, target_length, output_length = _tensors(target, output, target_length, output_length)
-    log_probs = torch.log_softmax(_float(output), dim=-1).transpose(0, 1)
+    target, output, target_length, output_length = convert_to_tensors(target, output, target_length, output_length)
+    log_probs = torch.log_softmax(ensure_float(output), dim=-1).transpose(0, 1)
     return F.ctc_loss(log_probs, target.long(), output_length.long(), target_length.long(), blank=mask_index,
                       reduction="none", zero_infinity=False)
 
@@ -530,22 +530,22 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         flash_attention: accepted for compatibility (torch picks its kernel).
         attn_logits_soft_cap: cap the logits with `cap * tanh(logits / cap)`.
     """
-    query, key, value = _tensors(query, key, value)
+    query, key, value = convert_to_tensors(query, key, value)
     q, k, v = (t.transpose(1, 2) for t in (query, key, value))  # (batch, heads, length, dim)
     if k.shape[1] != q.shape[1]:
         repeats = q.shape[1] // k.shape[1]
         k, v = k.repeat_interleave(repeats, dim=1), v.repeat_interleave(repeats, dim=1)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     if bias is None and attn_logits_soft_cap is None and not (is_causal and mask is not None):
-        attn_mask = None if mask is None else _to_tensor(mask, device=q.device).bool()
+        attn_mask = None if mask is None else convert_to_tensor(mask, device=q.device).bool()
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
         return out.transpose(1, 2)
     logits = torch.matmul(q, k.transpose(-1, -2)) * scale
     if attn_logits_soft_cap is not None:
         logits = attn_logits_soft_cap * torch.tanh(logits / attn_logits_soft_cap)
     if bias is not None:
-        logits = logits + _to_tensor(bias, device=q.device).to(logits.dtype)
-    allowed = None if mask is None else _to_tensor(mask, device=q.device).bool()
+        logits = logits + convert_to_tensor(bias, device=q.device).to(logits.dtype)
+    allowed = None if mask is None else convert_to_tensor(mask, device=q.device).bool()
     if is_causal:
         causal = torch.ones(q.shape[2], k.shape[2], dtype=torch.bool, device=q.device).tril()
         allowed = causal if allowed is None else allowed & causal

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 from kerasish import config
-from kerasish.ops.core import _device_of, _float, _operands, _tensors, _to_tensor, default_device
-from kerasish.ops.dtypes import result_type
+from kerasish.backend.common.dtypes import result_type
+from kerasish.backend.common.tensors import (convert_to_tensor, convert_to_tensors, default_device, device_of,
+                                             ensure_float)
 from kerasish.ops.operation import keras_op
 
 _std = config.standardize_dtype
@@ -38,13 +39,38 @@ def _shape(shape) -> tuple:
     return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
 
 
+def _operands(x1, x2):
+    """Two operands of an elementwise op: a Python number beside a tensor stays a number (torch then promotes as
+    Keras does: int8 tensor + 2 is int8, int32 tensor + 0.5 is float); anything else becomes a tensor."""
+    if isinstance(x1, torch.Tensor):
+        if isinstance(x2, torch.Tensor) or _is_weak_scalar(x2, x1):
+            return x1, x2
+        return x1, convert_to_tensor(x2, device=x1.device)
+    if isinstance(x2, torch.Tensor):
+        if _is_weak_scalar(x1, x2):
+            return x1, x2
+        return convert_to_tensor(x1, device=x2.device), x2
+    return tuple(convert_to_tensors(x1, x2))
+
+
+def _is_weak_scalar(value, tensor: torch.Tensor) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        # torch turns int + float into its default float32; Keras into floatx.
+        return tensor.is_floating_point() or config.floatx() == "float32"
+    return False
+
+
 def _dtype_or(dtype, default: str) -> torch.dtype:
     return _std(dtype if dtype is not None else default)
 
 
 def _promoted(*xs):
     """`xs` as tensors cast to their Keras result dtype."""
-    tensors = _tensors(*xs)
+    tensors = convert_to_tensors(*xs)
     dtype = _std(result_type(*(t.dtype for t in tensors)))
     return [t.to(dtype) for t in tensors]
 
@@ -69,7 +95,7 @@ def empty(shape, dtype=None):
 
 def full(shape, fill_value, dtype=None):
     """A tensor of `shape` filled with `fill_value` (floatx unless `dtype` is given)."""
-    fill = _to_tensor(fill_value, _dtype_or(dtype, config.floatx()))
+    fill = convert_to_tensor(fill_value, _dtype_or(dtype, config.floatx()))
     return fill.expand(_shape(shape)).clone()
 
 
@@ -115,7 +141,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         dtype: the result dtype.
         axis: where the new axis goes when `start`/`stop` are tensors.
     """
-    start, stop = _tensors(start, stop)
+    start, stop = convert_to_tensors(start, stop)
     out_dtype = _std(dtype if dtype is not None else result_type(start.dtype, stop.dtype, float))
     start, stop = start.double(), stop.double()
     div = (num - 1) if endpoint else num
@@ -131,53 +157,53 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     """`base ** linspace(start, stop, ...)`."""
     exponents = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
-    out_dtype = dtype if dtype is not None else result_type(*_tensors(start, stop)[0:1], float)
+    out_dtype = dtype if dtype is not None else result_type(*convert_to_tensors(start, stop)[0:1], float)
     return (base ** exponents).to(_std(out_dtype))
 
 
 @keras_op
 def zeros_like(x, dtype=None):
     """Zeros of `x`'s shape (and dtype, unless `dtype` is given)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.zeros_like(x, dtype=None if dtype is None else _std(dtype))
 
 
 @keras_op
 def ones_like(x, dtype=None):
     """Ones of `x`'s shape (and dtype, unless `dtype` is given)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.ones_like(x, dtype=None if dtype is None else _std(dtype))
 
 
 @keras_op
 def empty_like(x, dtype=None):
     """An uninitialized tensor of `x`'s shape and dtype."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.empty_like(x, dtype=None if dtype is None else _std(dtype))
 
 
 @keras_op
 def full_like(x, fill_value, dtype=None):
     """A tensor of `x`'s shape filled with `fill_value` (in `x`'s dtype unless `dtype` is given)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.full_like(x, fill_value, dtype=None if dtype is None else _std(dtype))
 
 
 @keras_op
 def array(x, dtype=None):
     """`x` as a tensor."""
-    return _to_tensor(x, None if dtype is None else _std(dtype))
+    return convert_to_tensor(x, None if dtype is None else _std(dtype))
 
 
 @keras_op
 def copy(x):
     """A copy of `x`."""
-    return _to_tensor(x).clone()
+    return convert_to_tensor(x).clone()
 
 
 def meshgrid(*x, indexing="xy"):
     """Coordinate grids from 1-D coordinate vectors (`indexing="xy"` or `"ij"`)."""
-    return list(torch.meshgrid(*_tensors(*x), indexing=indexing))
+    return list(torch.meshgrid(*convert_to_tensors(*x), indexing=indexing))
 
 
 # ---- elementwise, one operand ------------------------------------------------------------------------------
@@ -187,7 +213,7 @@ def _unary_float(torch_fn, doc: str):
     """An op computing a float function elementwise; integer and bool inputs become floatx first."""
 
     def op(x):
-        return torch_fn(_float(_to_tensor(x)))
+        return torch_fn(ensure_float(convert_to_tensor(x)))
 
     op.__doc__ = doc
     return op
@@ -231,7 +257,7 @@ cbrt = _named("cbrt", _unary_float(lambda x: torch.sign(x) * torch.abs(x) ** (1.
 @keras_op
 def abs(x):  # noqa: A001 (Keras's name)
     """Absolute value, elementwise."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return x if x.dtype == torch.bool else torch.abs(x)
 
 
@@ -241,19 +267,19 @@ absolute = abs
 @keras_op
 def fabs(x):
     """Absolute value as a float, elementwise."""
-    return torch.abs(_float(_to_tensor(x)))
+    return torch.abs(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def negative(x):
     """`-x`, elementwise."""
-    return torch.negative(_to_tensor(x))
+    return torch.negative(convert_to_tensor(x))
 
 
 @keras_op
 def square(x):
     """`x * x`, elementwise (bool becomes int32)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.int()
     return torch.square(x)
@@ -262,19 +288,19 @@ def square(x):
 @keras_op
 def sign(x):
     """-1, 0 or 1 by the sign of `x`, elementwise."""
-    return torch.sign(_to_tensor(x))
+    return torch.sign(convert_to_tensor(x))
 
 
 @keras_op
 def signbit(x):
     """Whether the sign bit of `x` is set, elementwise."""
-    return torch.signbit(_to_tensor(x))
+    return torch.signbit(convert_to_tensor(x))
 
 
 @keras_op
 def round(x, decimals=0):  # noqa: A001
     """Rounds half to even to `decimals` decimals; integers are rounded at negative `decimals` only."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.is_floating_point():
         return torch.round(x, decimals=decimals)
     if decimals >= 0:
@@ -286,62 +312,62 @@ def round(x, decimals=0):  # noqa: A001
 @keras_op
 def trunc(x):
     """Rounds toward zero, elementwise."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.trunc(x) if x.is_floating_point() else x
 
 
 @keras_op
 def isnan(x):
     """Whether `x` is NaN, elementwise."""
-    return torch.isnan(_to_tensor(x))
+    return torch.isnan(convert_to_tensor(x))
 
 
 @keras_op
 def isinf(x):
     """Whether `x` is infinite, elementwise."""
-    return torch.isinf(_to_tensor(x))
+    return torch.isinf(convert_to_tensor(x))
 
 
 @keras_op
 def isfinite(x):
     """Whether `x` is finite, elementwise."""
-    return torch.isfinite(_to_tensor(x))
+    return torch.isfinite(convert_to_tensor(x))
 
 
 @keras_op
 def isneginf(x):
     """Whether `x` is -inf, elementwise."""
-    return torch.isneginf(_to_tensor(x))
+    return torch.isneginf(convert_to_tensor(x))
 
 
 @keras_op
 def isposinf(x):
     """Whether `x` is +inf, elementwise."""
-    return torch.isposinf(_to_tensor(x))
+    return torch.isposinf(convert_to_tensor(x))
 
 
 @keras_op
 def isreal(x):
     """Whether `x` has no imaginary part, elementwise."""
-    return torch.isreal(_to_tensor(x))
+    return torch.isreal(convert_to_tensor(x))
 
 
 @keras_op
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """Replaces NaN with `nan` and infinities with `posinf`/`neginf` (the dtype's extremes by default)."""
-    return torch.nan_to_num(_to_tensor(x), nan=nan, posinf=posinf, neginf=neginf)
+    return torch.nan_to_num(convert_to_tensor(x), nan=nan, posinf=posinf, neginf=neginf)
 
 
 @keras_op
 def logical_not(x):
     """Logical NOT, elementwise."""
-    return torch.logical_not(_to_tensor(x))
+    return torch.logical_not(convert_to_tensor(x))
 
 
 @keras_op
 def bitwise_not(x):
     """Bitwise NOT, elementwise."""
-    return torch.bitwise_not(_to_tensor(x))
+    return torch.bitwise_not(convert_to_tensor(x))
 
 
 bitwise_invert = bitwise_not
@@ -350,21 +376,21 @@ bitwise_invert = bitwise_not
 @keras_op
 def real(x):
     """Real part."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.real(x) if x.is_complex() else x
 
 
 @keras_op
 def imag(x):
     """Imaginary part (zeros for real inputs)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.imag(x) if x.is_complex() else torch.zeros_like(x)
 
 
 @keras_op
 def conjugate(x):
     """Complex conjugate."""
-    return torch.conj(_to_tensor(x)).resolve_conj()
+    return torch.conj(convert_to_tensor(x)).resolve_conj()
 
 
 conj = conjugate
@@ -373,7 +399,7 @@ conj = conjugate
 @keras_op
 def angle(x):
     """Complex argument, elementwise."""
-    return torch.angle(_float(_to_tensor(x)))
+    return torch.angle(ensure_float(convert_to_tensor(x)))
 
 
 # ---- elementwise, two operands -----------------------------------------------------------------------------
@@ -411,7 +437,7 @@ def divide(x1, x2):
     """`x1 / x2` (true division: integers give floats), with broadcasting."""
     x1, x2 = _operands(x1, x2)
     if not isinstance(x1, torch.Tensor):
-        x1 = _to_tensor(x1, device=x2.device)
+        x1 = convert_to_tensor(x1, device=x2.device)
     return torch.true_divide(x1, x2)
 
 
@@ -421,7 +447,7 @@ true_divide = divide
 @keras_op
 def divide_no_nan(x1, x2):
     """`x1 / x2`, with 0 where `x2` is 0."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     quotient = torch.true_divide(x1, x2)
     return torch.where(x2 == 0, torch.zeros((), dtype=quotient.dtype, device=quotient.device), quotient)
 
@@ -429,14 +455,14 @@ def divide_no_nan(x1, x2):
 @keras_op
 def floor_divide(x1, x2):
     """`x1 // x2`, with broadcasting."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     return torch.floor_divide(x1, x2)
 
 
 @keras_op
 def mod(x1, x2):
     """`x1 % x2`, with the sign of `x2` (as NumPy)."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     if x1.dtype == torch.bool and x2.dtype == torch.bool:
         x1, x2 = x1.int(), x2.int()
     return torch.remainder(x1, x2)
@@ -445,7 +471,7 @@ def mod(x1, x2):
 @keras_op
 def fmod(x1, x2):
     """Remainder of `x1 / x2` with the sign of `x1` (C's fmod)."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     return torch.fmod(x1, x2)
 
 
@@ -460,9 +486,9 @@ def _weak_promoted(x1, x2):
     """`x1`, `x2` as tensors of Keras's result dtype, Python numbers counting as weak types."""
     dtype = _std(result_type(*(v.dtype if isinstance(v, (torch.Tensor, np.ndarray)) else
                                float if isinstance(v, float) else int if isinstance(v, int) and
-                               not isinstance(v, bool) else _to_tensor(v).dtype for v in (x1, x2))))
-    device = _device_of(x1, x2)
-    return _to_tensor(x1, device=device).to(dtype), _to_tensor(x2, device=device).to(dtype)
+                               not isinstance(v, bool) else convert_to_tensor(v).dtype for v in (x1, x2))))
+    device = device_of(x1, x2)
+    return convert_to_tensor(x1, device=device).to(dtype), convert_to_tensor(x2, device=device).to(dtype)
 
 
 @keras_op
@@ -480,21 +506,21 @@ def minimum(x1, x2):
 @keras_op
 def fmax(x1, x2):
     """Elementwise maximum ignoring NaN."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     return torch.fmax(x1, x2)
 
 
 @keras_op
 def fmin(x1, x2):
     """Elementwise minimum ignoring NaN."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     return torch.fmin(x1, x2)
 
 
 def _float_pair(torch_fn, name: str, doc: str):
     def op(x1, x2):
         x1, x2 = _promoted(x1, x2)
-        return torch_fn(_float(x1), _float(x2))
+        return torch_fn(ensure_float(x1), ensure_float(x2))
 
     op.__doc__ = doc
     return _named(name, op)
@@ -511,21 +537,21 @@ nextafter = _float_pair(torch.nextafter, "nextafter", "The next float after `x1`
 def heaviside(x1, x2):
     """Heaviside step: 0 where `x1 < 0`, `x2` where `x1 == 0`, 1 where `x1 > 0`."""
     x1, x2 = _promoted(x1, x2)
-    return torch.heaviside(_float(x1), _float(x2))
+    return torch.heaviside(ensure_float(x1), ensure_float(x2))
 
 
 @keras_op
 def ldexp(x1, x2):
     """`x1 * 2 ** x2`."""
-    x1, x2 = _tensors(x1, x2)
-    return torch.ldexp(_float(x1), x2)
+    x1, x2 = convert_to_tensors(x1, x2)
+    return torch.ldexp(ensure_float(x1), x2)
 
 
 def _compare(torch_fn, name: str, doc: str):
     def op(x1, x2):
         x1, x2 = _operands(x1, x2)
         if not isinstance(x1, torch.Tensor):
-            x1 = _to_tensor(x1, device=x2.device)
+            x1 = convert_to_tensor(x1, device=x2.device)
         return torch_fn(x1, x2)
 
     op.__doc__ = doc
@@ -568,14 +594,14 @@ def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
 @keras_op
 def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of `x1` occurs in `x2`."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     return torch.isin(x1, x2, assume_unique=assume_unique, invert=invert)
 
 
 @keras_op
 def clip(x, x_min, x_max):
     """`x` limited to `[x_min, x_max]` (bool becomes int32)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.int()
     return torch.clip(x, x_min, x_max)
@@ -585,13 +611,13 @@ def clip(x, x_min, x_max):
 def where(condition, x1=None, x2=None):
     """`x1` where `condition` holds, else `x2`; with only `condition`, the indices where it holds."""
     if x1 is None and x2 is None:  # the indices where `condition` holds, int64 as in Keras on torch
-        return torch.nonzero(_to_tensor(condition)).T
+        return torch.nonzero(convert_to_tensor(condition)).T
     if x1 is None or x2 is None:
         raise ValueError("`x1` and `x2` must both be given, or both be None.")
-    device = _device_of(condition, x1, x2)
-    condition = _to_tensor(condition, device=device).bool()
+    device = device_of(condition, x1, x2)
+    condition = convert_to_tensor(condition, device=device).bool()
     if not isinstance(x1, torch.Tensor) and not isinstance(x2, torch.Tensor):
-        x1, x2 = _tensors(x1, x2)
+        x1, x2 = convert_to_tensors(x1, x2)
     x1, x2 = _operands(x1, x2)
     return torch.where(condition, x1, x2)
 
@@ -602,7 +628,7 @@ def where(condition, x1=None, x2=None):
 @keras_op
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     """Sum over `axis` (all axes if None); bool and small ints sum to int32."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     axis = _axes(axis)
     if axis == ():
         return x
@@ -615,7 +641,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 @keras_op
 def prod(x, axis=None, keepdims=False, dtype=None):
     """Product over `axis` (all axes if None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if dtype is None:
         small = (torch.bool, torch.int8, torch.int16, torch.uint8)
         out = torch.int32 if x.dtype in small else _std(result_type(x.dtype))
@@ -630,7 +656,7 @@ def prod(x, axis=None, keepdims=False, dtype=None):
 @keras_op
 def mean(x, axis=None, keepdims=False):
     """Mean over `axis` (all axes if None); integer and bool inputs give float32."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     axis = _axes(axis)
     if axis == ():
         return x
@@ -643,7 +669,7 @@ def mean(x, axis=None, keepdims=False):
 @keras_op
 def var(x, axis=None, keepdims=False):
     """Population variance over `axis` (all axes if None); integer inputs give floats."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     out_dtype = x.dtype if x.is_floating_point() else _std(config.floatx())
     compute = x.float() if x.dtype in (torch.float16, torch.bfloat16) or not x.is_floating_point() else x
     return torch.var(compute, dim=_dims(x, _axes(axis)), correction=0, keepdim=keepdims).to(out_dtype)
@@ -658,7 +684,7 @@ def std(x, axis=None, keepdims=False):
 @keras_op
 def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     """Maximum over `axis` (all axes if None), and at least `initial` if given."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     out = torch.amax(x, dim=_dims(x, _axes(axis)), keepdim=keepdims)
     return out if initial is None else torch.clamp(out, min=initial)
 
@@ -666,7 +692,7 @@ def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001
 @keras_op
 def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001
     """Minimum over `axis` (all axes if None), and at most `initial` if given."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     out = torch.amin(x, dim=_dims(x, _axes(axis)), keepdim=keepdims)
     return out if initial is None else torch.clamp(out, max=initial)
 
@@ -684,26 +710,26 @@ def ptp(x, axis=None, keepdims=False):
 @keras_op
 def all(x, axis=None, keepdims=False):  # noqa: A001
     """Whether every element over `axis` is true."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.all(x, dim=_dims(x, _axes(axis)), keepdim=keepdims)
 
 
 @keras_op
 def any(x, axis=None, keepdims=False):  # noqa: A001
     """Whether any element over `axis` is true."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.any(x, dim=_dims(x, _axes(axis)), keepdim=keepdims)
 
 
 @keras_op
 def count_nonzero(x, axis=None):
     """How many elements over `axis` are non-zero (int32)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.count_nonzero(x, dim=_dims(x, _axes(axis))).int()
 
 
 def _arg_reduce(torch_fn, x, axis, keepdims):
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     if axis is None and keepdims:
@@ -726,7 +752,7 @@ def argmin(x, axis=None, keepdims=False):
 @keras_op
 def argsort(x, axis=-1):
     """Indices that sort `x` along `axis` (stable; of the flattened tensor if None), int32."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     if axis is None:
@@ -737,7 +763,7 @@ def argsort(x, axis=-1):
 @keras_op
 def sort(x, axis=-1):
     """`x` sorted along `axis` (of the flattened tensor if None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
     return torch.sort(x, dim=axis, stable=True).values
@@ -750,7 +776,7 @@ def argpartition(x, kth, axis=-1):
 
 
 def _cumulative(torch_fn, x, axis, dtype):
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if dtype is None:
         out = torch.int32 if x.dtype == torch.bool else _std(result_type(x.dtype))
     else:
@@ -783,10 +809,10 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         method: `"linear"`, `"lower"`, `"higher"`, `"midpoint"` or `"nearest"`.
         keepdims: keep reduced axes as size 1.
     """
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     out_dtype = x.dtype if x.is_floating_point() else _std(config.floatx())
     compute = x.double() if x.dtype == torch.float64 else x.float()
-    q = _to_tensor(q, dtype=compute.dtype, device=x.device)
+    q = convert_to_tensor(q, dtype=compute.dtype, device=x.device)
     dims = [d % x.ndim for d in _dims(x, _axes(axis))]
     kept = [d for d in range(x.ndim) if d not in dims]
     flat = compute.permute(kept + dims).reshape([x.shape[d] for d in kept] + [-1])
@@ -814,7 +840,7 @@ def average(x, axis=None, weights=None):
     """Weighted mean over `axis` (plain mean when `weights` is None)."""
     if weights is None:
         return mean(x, axis=axis)
-    x, weights = _tensors(x, weights)
+    x, weights = convert_to_tensors(x, weights)
     dtype = _std(result_type(x.dtype, weights.dtype, float))
     x, weights = x.to(dtype), weights.to(dtype)
     if axis is not None and weights.ndim == 1 and x.ndim > 1:
@@ -828,7 +854,7 @@ def average(x, axis=None, weights=None):
 @keras_op
 def nansum(x, axis=None, keepdims=False):
     """Sum over `axis` treating NaN as zero."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.is_floating_point():
         x = torch.where(torch.isnan(x), torch.zeros((), dtype=x.dtype, device=x.device), x)
     return sum(x, axis=axis, keepdims=keepdims)
@@ -837,7 +863,7 @@ def nansum(x, axis=None, keepdims=False):
 @keras_op
 def nanmean(x, axis=None, keepdims=False):
     """Mean over `axis` ignoring NaN."""
-    x = _float(_to_tensor(x))
+    x = ensure_float(convert_to_tensor(x))
     return torch.nanmean(x, dim=_dims(x, _axes(axis)), keepdim=keepdims)
 
 
@@ -850,9 +876,9 @@ def trace(x, offset=0, axis1=0, axis2=1):
 @keras_op
 def bincount(x, weights=None, minlength=0, sparse=False):
     """Counts of each non-negative int in `x` (per row for 2-D `x`), weighted by `weights` if given."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if weights is not None:
-        weights = _to_tensor(weights, device=x.device)
+        weights = convert_to_tensor(weights, device=x.device)
     out_dtype = torch.int32 if weights is None else _std(result_type(weights.dtype))
     if x.ndim == 1:
         return torch.bincount(x, weights, minlength).to(out_dtype)
@@ -880,7 +906,7 @@ def _product_dtypes(x1: torch.Tensor, x2: torch.Tensor):
 @keras_op
 def matmul(x1, x2):
     """Matrix product with NumPy's broadcasting over leading axes."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     result, compute = _product_dtypes(x1, x2)
     return torch.matmul(x1.to(compute), x2.to(compute)).to(result)
 
@@ -889,7 +915,7 @@ def matmul(x1, x2):
 def dot(x1, x2):
     """NumPy's dot: product of scalars, inner product of vectors, matrix product, or sum over the last axis of
     `x1` and the second-to-last of `x2`."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     result, compute = _product_dtypes(x1, x2)
     x1, x2 = x1.to(compute), x2.to(compute)
     if x1.ndim == 0 or x2.ndim == 0:
@@ -902,7 +928,7 @@ def dot(x1, x2):
 @keras_op
 def tensordot(x1, x2, axes=2):
     """Sum of products over `axes` (an int: the last/first `axes` axes; or a pair of axis lists)."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     result, compute = _product_dtypes(x1, x2)
     if not isinstance(axes, int):
         axes = [list(a) if isinstance(a, (list, tuple)) else [a] for a in axes]
@@ -912,7 +938,7 @@ def tensordot(x1, x2, axes=2):
 @keras_op
 def inner(x1, x2):
     """Inner product over the last axes."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     result, compute = _product_dtypes(x1, x2)
     return torch.inner(x1.to(compute), x2.to(compute)).to(result)
 
@@ -920,7 +946,7 @@ def inner(x1, x2):
 @keras_op
 def vdot(x1, x2):
     """Dot product of the flattened inputs (conjugating `x1`)."""
-    x1, x2 = _tensors(x1, x2)
+    x1, x2 = convert_to_tensors(x1, x2)
     result, compute = _product_dtypes(x1, x2)
     return torch.vdot(x1.reshape(-1).to(compute), x2.reshape(-1).to(compute)).to(result)
 
@@ -953,7 +979,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 @keras_op
 def einsum(subscripts, *operands, **kwargs):
     """Einstein summation over `operands` as described by `subscripts` (`"ij,jk->ik"`)."""
-    operands = _tensors(*operands)
+    operands = convert_to_tensors(*operands)
     if builtins.all(o.dtype == torch.int8 for o in operands):
         result = torch.int32
     else:
@@ -968,19 +994,19 @@ def einsum(subscripts, *operands, **kwargs):
 @keras_op
 def reshape(x, newshape):
     """`x` with shape `newshape` (one entry may be -1)."""
-    return _to_tensor(x).reshape(_shape(newshape))
+    return convert_to_tensor(x).reshape(_shape(newshape))
 
 
 @keras_op
 def ravel(x):
     """`x` flattened to 1-D."""
-    return _to_tensor(x).reshape(-1)
+    return convert_to_tensor(x).reshape(-1)
 
 
 @keras_op
 def expand_dims(x, axis):
     """`x` with new size-1 axes at `axis` (an int or a tuple, positions in the result)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if isinstance(axis, int):
         return torch.unsqueeze(x, axis)
     out_ndim = x.ndim + len(axis)
@@ -992,7 +1018,7 @@ def expand_dims(x, axis):
 @keras_op
 def squeeze(x, axis=None):
     """`x` without its size-1 axes (only those in `axis` if given)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if axis is None:
         return torch.squeeze(x)
     for a in _dims(x, _axes(axis)):
@@ -1004,7 +1030,7 @@ def squeeze(x, axis=None):
 @keras_op
 def transpose(x, axes=None):
     """`x` with its axes permuted (reversed if `axes` is None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if axes is None:
         return x.permute(tuple(reversed(range(x.ndim))))
     return x.permute(tuple(axes))
@@ -1013,25 +1039,25 @@ def transpose(x, axes=None):
 @keras_op
 def moveaxis(x, source, destination):
     """`x` with axes moved from `source` to `destination`."""
-    return torch.moveaxis(_to_tensor(x), _axes(source), _axes(destination))
+    return torch.moveaxis(convert_to_tensor(x), _axes(source), _axes(destination))
 
 
 @keras_op
 def swapaxes(x, axis1, axis2):
     """`x` with two axes swapped."""
-    return torch.swapaxes(_to_tensor(x), axis1, axis2)
+    return torch.swapaxes(convert_to_tensor(x), axis1, axis2)
 
 
 @keras_op
 def broadcast_to(x, shape):
     """`x` broadcast to `shape`."""
-    return torch.broadcast_to(_to_tensor(x), _shape(shape))
+    return torch.broadcast_to(convert_to_tensor(x), _shape(shape))
 
 
 @keras_op
 def flip(x, axis=None):
     """`x` reversed along `axis` (all axes if None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return torch.flip(x, dims=_dims(x, _axes(axis)))
 
 
@@ -1050,34 +1076,34 @@ def flipud(x):
 @keras_op
 def rot90(array, k=1, axes=(0, 1)):
     """`array` rotated by 90 degrees `k` times in the plane of `axes`."""
-    return torch.rot90(_to_tensor(array), k=k, dims=list(axes))
+    return torch.rot90(convert_to_tensor(array), k=k, dims=list(axes))
 
 
 @keras_op
 def roll(x, shift, axis=None):
     """`x` rolled by `shift` along `axis` (the flattened tensor if None)."""
-    return torch.roll(_to_tensor(x), shifts=_axes(shift), dims=_axes(axis))
+    return torch.roll(convert_to_tensor(x), shifts=_axes(shift), dims=_axes(axis))
 
 
 @keras_op
 def tile(x, repeats):
     """`x` repeated `repeats` times along each axis (NumPy's tile)."""
-    return torch.tile(_to_tensor(x), (repeats,) if isinstance(repeats, int) else tuple(repeats))
+    return torch.tile(convert_to_tensor(x), (repeats,) if isinstance(repeats, int) else tuple(repeats))
 
 
 @keras_op
 def repeat(x, repeats, axis=None):
     """Each element of `x` repeated `repeats` times along `axis` (of the flattened tensor if None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if not isinstance(repeats, int):
-        repeats = _to_tensor(repeats, device=x.device)
+        repeats = convert_to_tensor(repeats, device=x.device)
     return torch.repeat_interleave(x, repeats, dim=axis)
 
 
 @keras_op
 def concatenate(xs, axis=0):
     """The tensors `xs` joined along `axis` (flattened first if `axis` is None)."""
-    xs = _tensors(*xs)
+    xs = convert_to_tensors(*xs)
     if axis is None:
         xs, axis = [x.reshape(-1) for x in xs], 0
     return torch.cat(xs, dim=axis)
@@ -1126,21 +1152,21 @@ def _split_points(x, indices_or_sections, axis, even: bool):
 @keras_op
 def split(x, indices_or_sections, axis=0):
     """`x` split along `axis` into equal sections (an int) or at the given indices (a list)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return list(torch.tensor_split(x, _split_points(x, indices_or_sections, axis, True), dim=axis))
 
 
 @keras_op
 def array_split(x, indices_or_sections, axis=0):
     """`x` split along `axis` into nearly equal sections (an int) or at the given indices (a list)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return list(torch.tensor_split(x, _split_points(x, indices_or_sections, axis, False), dim=axis))
 
 
 @keras_op
 def hsplit(x, indices_or_sections):
     """`split` along axis 1 (axis 0 for 1-D)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return split(x, indices_or_sections, axis=1 if x.ndim > 1 else 0)
 
 
@@ -1166,7 +1192,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
         mode: `"constant"`, `"reflect"`, `"symmetric"` or `"edge"`.
         constant_values: the fill value for `"constant"` (0 by default).
     """
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
                              np.asarray([[pad_width, pad_width]]), (x.ndim, 2)).tolist()
     if mode == "constant":
@@ -1197,8 +1223,8 @@ def pad(x, pad_width, mode="constant", constant_values=None):
 def take(x, indices, axis=None):
     """Elements of `x` at `indices` along `axis` (of the flattened tensor if None); negative indices count
     from the end."""
-    x = _to_tensor(x)
-    indices = _to_tensor(indices, device=x.device).long()
+    x = convert_to_tensor(x)
+    indices = convert_to_tensor(indices, device=x.device).long()
     if axis is None:
         x, axis = x.reshape(-1), 0
     axis = axis % x.ndim
@@ -1211,8 +1237,8 @@ def take(x, indices, axis=None):
 @keras_op
 def take_along_axis(x, indices, axis=None):
     """Elements of `x` at `indices` matched along `axis` (NumPy's take_along_axis, with broadcasting)."""
-    x = _to_tensor(x)
-    indices = _to_tensor(indices, device=x.device).long()
+    x = convert_to_tensor(x)
+    indices = convert_to_tensor(indices, device=x.device).long()
     if axis is None:
         x, axis = x.reshape(-1), 0
     size = x.shape[axis]
@@ -1223,32 +1249,32 @@ def take_along_axis(x, indices, axis=None):
 @keras_op
 def get_item(x, key):
     """`x[key]`."""
-    return _to_tensor(x)[key]
+    return convert_to_tensor(x)[key]
 
 
 @keras_op
 def nonzero(x):
     """The indices of the non-zero elements of `x`: an int32 tensor of shape `(x.ndim, count)`, whose rows
     unpack as NumPy's tuple does (`rows, cols = ops.nonzero(x)`)."""
-    return torch.nonzero(_to_tensor(x)).T.int()
+    return torch.nonzero(convert_to_tensor(x)).T.int()
 
 
 @keras_op
 def tril(x, k=0):
     """`x` with the elements above the `k`-th diagonal zeroed."""
-    return torch.tril(_to_tensor(x), diagonal=k)
+    return torch.tril(convert_to_tensor(x), diagonal=k)
 
 
 @keras_op
 def triu(x, k=0):
     """`x` with the elements below the `k`-th diagonal zeroed."""
-    return torch.triu(_to_tensor(x), diagonal=k)
+    return torch.triu(convert_to_tensor(x), diagonal=k)
 
 
 @keras_op
 def diag(x, k=0):
     """The `k`-th diagonal of a matrix, or a matrix with vector `x` on its `k`-th diagonal."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.ndim not in (1, 2):
         raise ValueError(f"`diag` takes a 1-D or 2-D tensor; received shape {tuple(x.shape)}.")
     return torch.diag(x, k)
@@ -1257,62 +1283,62 @@ def diag(x, k=0):
 @keras_op
 def diagflat(x, k=0):
     """A matrix with the flattened `x` on its `k`-th diagonal."""
-    return torch.diagflat(_to_tensor(x), k)
+    return torch.diagflat(convert_to_tensor(x), k)
 
 
 @keras_op
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """The diagonal over `axis1`/`axis2`, as the last axis."""
-    return torch.diagonal(_to_tensor(x), offset=offset, dim1=axis1, dim2=axis2)
+    return torch.diagonal(convert_to_tensor(x), offset=offset, dim1=axis1, dim2=axis2)
 
 
 @keras_op
 def diff(a, n=1, axis=-1):
     """The `n`-th discrete difference along `axis`."""
-    return torch.diff(_to_tensor(a), n=n, dim=axis)
+    return torch.diff(convert_to_tensor(a), n=n, dim=axis)
 
 
 @keras_op
 def digitize(x, bins):
     """The index of the bin of each element of `x` (int32)."""
-    x, bins = _tensors(x, bins)
+    x, bins = convert_to_tensors(x, bins)
     return torch.bucketize(x, bins, right=True).int()
 
 
 @keras_op
 def searchsorted(sorted_sequence, values, side="left"):
     """Where `values` would be inserted into the 1-D `sorted_sequence` to keep it sorted (int32)."""
-    sorted_sequence, values = _tensors(sorted_sequence, values)
+    sorted_sequence, values = convert_to_tensors(sorted_sequence, values)
     return torch.searchsorted(sorted_sequence, values, side=side, out_int32=True)
 
 
 @keras_op
 def unravel_index(indices, shape):
     """Flat `indices` as a tuple of coordinate tensors into `shape`."""
-    indices = _to_tensor(indices)
+    indices = convert_to_tensor(indices)
     return tuple(torch.unravel_index(indices.long(), _shape(shape)))
 
 
 @keras_op
 def vander(x, N=None, increasing=False):  # noqa: N803
     """The Vandermonde matrix of the 1-D `x`."""
-    return torch.vander(_to_tensor(x), N=N, increasing=increasing)
+    return torch.vander(convert_to_tensor(x), N=N, increasing=increasing)
 
 
 @keras_op
 def trapezoid(y, x=None, dx=1.0, axis=-1):
     """Integral of `y` along `axis` by the trapezoidal rule."""
-    y = _float(_to_tensor(y))
+    y = ensure_float(convert_to_tensor(y))
     if x is None:
         return torch.trapezoid(y, dx=dx, dim=axis)
-    return torch.trapezoid(y, _to_tensor(x, device=y.device), dim=axis)
+    return torch.trapezoid(y, convert_to_tensor(x, device=y.device), dim=axis)
 
 
 @keras_op
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D tensors (`mode` `"valid"`, `"same"` or `"full"`)."""
     x1, x2 = _promoted(x1, x2)
-    x1, x2 = _float(x1), _float(x2)
+    x1, x2 = ensure_float(x1), ensure_float(x2)
     n, m = x1.shape[0], x2.shape[0]
     padding = {"valid": 0, "full": m - 1, "same": m // 2}[mode]
     out = torch.nn.functional.conv1d(x1.reshape(1, 1, -1), x2.conj().reshape(1, 1, -1), padding=padding)
@@ -1325,13 +1351,13 @@ def correlate(x1, x2, mode="valid"):
 @keras_op
 def corrcoef(x):
     """Pearson correlation coefficients of the rows of `x`."""
-    return torch.corrcoef(_float(_to_tensor(x)))
+    return torch.corrcoef(ensure_float(convert_to_tensor(x)))
 
 
 @keras_op
 def select(condlist, choicelist, default=0):
     """Elements from `choicelist[i]` where `condlist[i]` first holds, else `default`."""
-    out = _to_tensor(default, device=_device_of(*choicelist))
+    out = convert_to_tensor(default, device=device_of(*choicelist))
     for condition, choice in reversed(list(zip(condlist, choicelist))):
         out = where(condition, choice, out)
     return out
@@ -1340,7 +1366,7 @@ def select(condlist, choicelist, default=0):
 @keras_op
 def size(x):
     """The number of elements of `x`."""
-    return _to_tensor(x).numel()
+    return convert_to_tensor(x).numel()
 
 
 def ndim(x) -> int:
@@ -1372,7 +1398,7 @@ def kaiser(x, beta):
 @keras_op
 def slogdet(x):
     """`(sign, log|det|)` of the square matrices `x`."""
-    return tuple(torch.linalg.slogdet(_float(_to_tensor(x))))
+    return tuple(torch.linalg.slogdet(ensure_float(convert_to_tensor(x))))
 
 
 __all__ = [name for name, value in list(globals().items())

@@ -1,10 +1,10 @@
 """Ops in functional graphs: an op applied to a symbolic KerasTensor becomes a node of the graph.
 
 Every public op is wrapped by `keras_op`, which costs one cheap scan of the arguments on concrete tensors and,
-when it finds a KerasTensor, records the call as an `Operation`: a weightless layer of a class named as Keras
-names the op's class (`mean` -> `Mean`, `expand_dims` -> `ExpandDims`). Its config holds the op's other
-arguments (`{"name": "mean", "axis": 1, "keepdims": false}`) and its node holds the operands, which is the shape
-Keras 3 writes for ops in a functional model's config::
+when it finds a KerasTensor, records the call as an `Operation` (`kerasish/layers/operation.py`): a weightless
+layer of a class named as Keras names the op's class (`mean` -> `Mean`, `expand_dims` -> `ExpandDims`). Its config
+holds the op's other arguments (`{"name": "mean", "axis": 1, "keepdims": false}`) and its node holds the operands,
+which is the shape Keras 3 writes for ops in a functional model's config::
 
     {"module": "keras.src.ops.numpy", "class_name": "Mean", "config": {"name": "mean", "axis": 1, ...},
      "registered_name": "Mean", "inbound_nodes": [{"args": [<keras tensor>], "kwargs": {}}]}
@@ -15,64 +15,23 @@ from __future__ import annotations
 import functools
 import inspect
 
-from kerasish.layers.keras_tensor import KerasTensor, Node, compute_output_spec
-from kerasish.layers.layer import Layer
+from kerasish.backend.common.keras_tensor import KerasTensor
 
-# Keras class name -> Operation class, for every op that can take part in a graph.
+# Keras class name -> (the op's function, its leading config arguments), for every op that can join a graph; the
+# `Operation` classes are made from these on first use.
+_OP_FUNCTIONS: dict[str, tuple] = {}
 _OPERATIONS: dict[str, type] = {}
 
 
-class Operation(Layer):
-    """One op called on symbolic tensors, as a weightless layer.
-
-    Subclasses are made by `keras_op`, one per op; `arguments` are the op's arguments that are not operands, and
-    `call` passes them to the op along with the operands of the node.
-
-    Args:
-        name: the node's name (the op's snake-case name, numbered: `mean`, `mean_1`, ...).
-        **arguments: the op's arguments that are not operands (`axis`, `keepdims`, ...).
-    """
-
-    _function = None  # the op's concrete implementation, set on each subclass
-    _leading = ()  # config arguments passed positionally, before the operands (einsum's `subscripts`)
-
-    def __init__(self, name: str | None = None, **arguments):
-        super().__init__(name=name)
-        self.arguments = arguments
-        self.built = True
-
-    def call(self, *args, **kwargs):
-        cls = type(self)
-        if cls._leading:
-            args = tuple(self.arguments[name] for name in cls._leading) + args
-            arguments = {k: v for k, v in self.arguments.items() if k not in cls._leading}
-            return cls._function(*args, **kwargs, **arguments)
-        return cls._function(*args, **kwargs, **self.arguments)
-
-    def __call__(self, *args, **kwargs):
-        # No weights, learning phase or masks: skip Layer.__call__ and run the op (or record it).
-        if _any_symbolic(args, kwargs):
-            outputs = compute_output_spec(self, args, kwargs)  # runs `call` on meta tensors
-            Node(self, args, kwargs, outputs)
-            return outputs
-        return self.call(*args, **kwargs)
-
-    def get_config(self) -> dict:
-        return {"name": self.name, **self.arguments}
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
-
-
-def _any_symbolic(args, kwargs) -> bool:
+def any_symbolic(args, kwargs) -> bool:
+    """Whether any of an op call's arguments (or the items of a list or tuple argument) is a KerasTensor."""
     for value in args:
         if isinstance(value, KerasTensor):
             return True
         if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
             return True
     if kwargs:
-        return _any_symbolic(tuple(kwargs.values()), None)
+        return any_symbolic(tuple(kwargs.values()), None)
     return False
 
 
@@ -114,18 +73,14 @@ def keras_op(function):
     if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in parameters):
         leading = tuple(p.name for p in parameters
                         if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in _OPERAND_NAMES)
-    cls = type(class_name, (Operation,), {"_function": staticmethod(function), "_leading": leading,
-                                          "__module__": function.__module__, "__qualname__": class_name,
-                                          "__doc__": function.__doc__})
-    _OPERATIONS[class_name] = cls
+    _OP_FUNCTIONS[class_name] = (function, leading)
 
     @functools.wraps(function)
     def op(*args, **kwargs):
-        if _any_symbolic(args, kwargs):
-            return _record(cls, signature, args, kwargs)
+        if any_symbolic(args, kwargs):
+            return _record(get_operation_class(class_name), signature, args, kwargs)
         return function(*args, **kwargs)
 
-    op.operation_class = cls
     return op
 
 
@@ -140,7 +95,7 @@ def _record(cls, signature: inspect.Signature, args, kwargs):
             node_args.extend(value)
         elif kind == inspect.Parameter.VAR_KEYWORD:
             arguments.update(value)
-        elif name in _OPERAND_NAMES or _any_symbolic((value,), None):
+        elif name in _OPERAND_NAMES or any_symbolic((value,), None):
             if leading:
                 node_args.append(value)
             elif value is not None:
@@ -153,11 +108,18 @@ def _record(cls, signature: inspect.Signature, args, kwargs):
 
 def get_operation_class(class_name: str) -> type | None:
     """The `Operation` class Keras writes as `class_name` in a model config (`"Mean"`), or None."""
-    return _OPERATIONS.get(class_name)
+    cls = _OPERATIONS.get(class_name)
+    if cls is None and class_name in _OP_FUNCTIONS:
+        # Upward import, lazy on purpose: an op joins a graph as a layer, and layers sit on the floor above ops (and
+        # use them), so the layer class is imported only when an op first meets a KerasTensor or a config.
+        from kerasish.layers.operation import operation_class
+
+        cls = _OPERATIONS[class_name] = operation_class(class_name, *_OP_FUNCTIONS[class_name])
+    return cls
 
 
-def deserialize(config: dict) -> Operation:
-    """Builds an `Operation` from its serialized config (Keras 3's shape, module `keras.src.ops.*`)."""
+def deserialize(config: dict):
+    """Builds an `Operation` layer from its serialized config (Keras 3's shape, module `keras.src.ops.*`)."""
     cls = get_operation_class(config["class_name"])
     if cls is None:
         raise ValueError(f"Unknown op in model config: '{config['class_name']}' (module {config.get('module')}). "

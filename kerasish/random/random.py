@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from kerasish import config
-from kerasish.ops.core import _to_tensor, default_device
+from kerasish.backend.common.tensors import convert_to_tensor, default_device
 from kerasish.random.seed_generator import SeedGenerator
 
 
@@ -83,7 +83,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         noise_shape: the shape of the keep mask, broadcast over `inputs` (None entries take the input's size).
         seed: an int, a `SeedGenerator` or None.
     """
-    inputs = _to_tensor(inputs)
+    inputs = convert_to_tensor(inputs)
     if not 0 <= rate < 1:
         raise ValueError(f"`rate` must be in [0, 1); received rate={rate}.")
     if rate == 0:
@@ -97,7 +97,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
 
 def shuffle(x, axis=0, seed=None):
     """`x` with its slices along `axis` randomly permuted."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     generator = _generator(seed, x.device)
     permutation = torch.randperm(x.shape[axis], generator=generator, device=x.device)
     return torch.index_select(x, axis, permutation)
@@ -105,7 +105,7 @@ def shuffle(x, axis=0, seed=None):
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """Draws `num_samples` class ids per row of the `(batch, classes)` `logits`."""
-    logits = _to_tensor(logits)
+    logits = convert_to_tensor(logits)
     probabilities = torch.softmax(logits.float(), dim=-1)
     samples = torch.multinomial(probabilities, num_samples, replacement=True,
                                 generator=_generator(seed, logits.device))
@@ -116,8 +116,8 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
     """Samples from binomial distributions of `counts` trials with success `probabilities`."""
     device = default_device()
     dtype = _float_dtype(dtype)
-    counts = torch.broadcast_to(_to_tensor(counts, dtype=dtype, device=device), _shape(shape))
-    probabilities = torch.broadcast_to(_to_tensor(probabilities, dtype=dtype, device=device), _shape(shape))
+    counts = torch.broadcast_to(convert_to_tensor(counts, dtype=dtype, device=device), _shape(shape))
+    probabilities = torch.broadcast_to(convert_to_tensor(probabilities, dtype=dtype, device=device), _shape(shape))
     return torch.binomial(counts, probabilities, generator=_generator(seed, device))
 
 
@@ -125,7 +125,7 @@ def gamma(shape, alpha, dtype=None, seed=None):
     """Samples from gamma distributions of concentration `alpha` (scale 1)."""
     device = default_device()
     dtype = _float_dtype(dtype)
-    concentration = torch.broadcast_to(_to_tensor(alpha, dtype=torch.float32, device=device), _shape(shape))
+    concentration = torch.broadcast_to(convert_to_tensor(alpha, dtype=torch.float32, device=device), _shape(shape))
     if seed is None:
         return torch._standard_gamma(concentration).to(dtype)
     # torch's gamma sampler takes no generator: draw under a seed forked from the global state.

@@ -25,6 +25,7 @@ import torch
 
 from kerasish.saving.atomic import atomic_write
 from kerasish.saving.h5_format import get_dataset, get_group, numpy_dtype, read_dataset, reading
+from kerasish.saving.object_registry import obj_type
 from kerasish.utils.naming import to_snake_case
 
 
@@ -182,11 +183,8 @@ def _walk_layer(layer, path: str, visited: set) -> Iterator[tuple[str, Any]]:
         return
     visited.add(id(layer))
     yield path, layer
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-
     children = []
-    if isinstance(layer, (Functional, Sequential)):
+    if obj_type(layer) in ("Functional", "Sequential"):  # as Keras's walk: the layers a model tracks come first
         children.append(("layers", list(layer.layers)))
     aliases = KERAS_ATTRIBUTE_NAMES.get(type(layer).__name__, {})
     named = {aliases.get(attr, attr): module for attr, module in layer._modules.items()}

@@ -15,10 +15,16 @@ import contextlib
 import inspect
 import threading
 import types
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
+
+from kerasish import config
 
 _GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
 _GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
+# kerasish's own classes by the namespace their configs are read in: "layers" (layers, and models, which Keras
+# deserializes as layers). Filled as the classes are defined or exported (`register_builtin`), as Keras's
+# `keras_export` fills its table, so a reader of configs looks names up here and imports no class it may name.
+_BUILTIN_OBJECTS: dict[str, dict[str, Any]] = {}
 _SCOPE = threading.local()
 
 
@@ -75,8 +81,6 @@ def in_safe_mode() -> bool:
     scoped = getattr(_SCOPE, "safe_mode", None)
     if scoped is not None:
         return scoped
-    from kerasish import config
-
     return config.in_safe_mode()
 
 
@@ -102,6 +106,36 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         return obj
 
     return decorator
+
+
+def register_builtin(namespace: str, *aliases: str) -> Callable:
+    """Registers one of kerasish's own classes in `namespace` under its name (and `aliases`), as Keras's
+    `keras_export` does; deserialization finds it there without importing the module that defines it.
+
+    Example:
+        @register_builtin("layers", "Model")  # configs naming "Functional" or "Model" build a Functional
+        class Functional(Model): ...
+    """
+
+    def decorator(obj):
+        table = _BUILTIN_OBJECTS.setdefault(namespace, {})
+        for name in (obj.__name__, *aliases):
+            table[name] = obj
+        return obj
+
+    return decorator
+
+
+def builtin_objects(namespace: str) -> Mapping[str, Any]:
+    """kerasish's own classes registered in `namespace` (see `register_builtin`), by name; read-only."""
+    return types.MappingProxyType(_BUILTIN_OBJECTS.setdefault(namespace, {}))
+
+
+def obj_type(obj) -> str:
+    """What `obj` is to Keras's saving code, which asks rather than checking classes: its `_obj_type()`
+    ("Functional" and "Sequential" models say so), else "Layer"."""
+    answer = getattr(obj, "_obj_type", None)
+    return answer() if answer is not None else "Layer"
 
 
 def get_registered_name(obj) -> str:
@@ -135,6 +169,10 @@ def _public_module(obj) -> str:
             return "keras.src.ops." + parts[2]
         if parts[1] == "models":  # Keras exports Model and Sequential at the top; Functional only privately
             return "keras.src.models.functional" if getattr(obj, "__name__", "") == "Functional" else "keras"
+        if parts[1:4] == ["layers", "preprocessing", "feature_space"]:  # a layer Keras exports from keras.utils
+            return "keras.utils"
+        if parts[1] == "legacy" and len(parts) > 2:  # Keras 2's `K` functions: keras.backend
+            return "keras." + parts[2]
         return "keras." + parts[1]
     return module
 
@@ -229,10 +267,15 @@ def deserialize_keras_object(
 
 
 @contextlib.contextmanager
-def building_from_config(where: str) -> Iterator[None]:
+def building_from_config(where: str, named: str | None = None) -> Iterator[None]:
     """Any error while building objects from a config becomes a ValueError that starts with `where` (a file, a
     layer of a model): a damaged config must say what is wrong, never surface as an internal error (KeyError,
     AttributeError, IndexError, ...) from deep inside a layer. Nested scopes give the path to the damage.
+
+    Args:
+        where: what is being built, put in front of the message.
+        named: a ValueError whose message already holds this (by default `where`: an inner scope said it) passes
+            unchanged; a loader passes its file's path, so errors that name the file are not prefixed again.
 
     Example:
         with building_from_config(f"layer {index} ({config_label(layer_config)})"):
@@ -242,11 +285,11 @@ def building_from_config(where: str) -> Iterator[None]:
     try:
         yield
     except ValueError as e:
-        if where in str(e):
+        if (where if named is None else named) in str(e):
             raise
         raise ValueError(f"{where}: {e}") from e
     except Exception as e:  # whatever a damaged config makes a constructor raise
-        raise ValueError(f"{where}: {type(e).__name__}: {e}") from e
+        raise ValueError(f"{where}: its config is damaged ({type(e).__name__}: {e}).") from e
 
 
 def config_label(config) -> str:

@@ -1,9 +1,12 @@
-"""Whole models on disk: `model.save(path)` and `load_model(path)`, in Keras 3's `.keras` archive or the legacy `.h5`.
+"""Models on disk: every decision about which format a file is in, and whole models in Keras 3's `.keras` archive
+or the legacy `.h5`. `Model.save`, `save_weights` and `load_weights` come here.
 
 - `.keras`: a zip of `config.json` (the model's config with its `compile_config` and `build_config`),
   `metadata.json` and `model.weights.h5` (Keras 3's weights layout, optimizer state included).
 - `.h5`: root attributes `model_config` and `training_config` (JSON), groups `model_weights/` (the legacy
   weights layout) and `optimizer_weights/`.
+- weights alone: `*.weights.h5` in Keras 3's layout (keras3_format.py), any other name in the legacy HDF5 layout
+  (h5_format.py).
 
 Both load the files real Keras writes, and both are written atomically. Loading never runs code from the file:
 configs are parsed as JSON, and Lambda layers' bytecode needs `safe_mode=False`. Nor does it trust the file's
@@ -14,7 +17,6 @@ before its weights take any memory (docs/saving.md, "Security").
 from __future__ import annotations
 
 import collections
-import contextlib
 import datetime
 import io
 import json
@@ -23,14 +25,12 @@ import zipfile
 from typing import Any
 
 import h5py
-import torch
-from torch.overrides import TorchFunctionMode
-from torch.utils._device import _device_constructors
 
 from kerasish.saving import h5_format, keras3_format
 from kerasish.saving.atomic import atomic_write
 from kerasish.saving.h5_format import reading
-from kerasish.saving.object_registry import CustomObjectScope, SafeModeScope, in_safe_mode, serialize_keras_object
+from kerasish.saving.meta_probe import probe_then_build
+from kerasish.saving.object_registry import CustomObjectScope, SafeModeScope, building_from_config, in_safe_mode
 
 _CONFIG = "config.json"
 _METADATA = "metadata.json"
@@ -44,7 +44,7 @@ MAX_CONFIG_BYTES = 16 * 2**20
 WEIGHTS_BOMB_FLOOR_BYTES = 64 * 2**20
 MAX_WEIGHTS_EXPANSION = 100
 # Building a model from a file's config takes at most the weights file's size plus this much memory before the
-# config is checked against the weights file (see _probe_then_build).
+# config is checked against the weights file (see meta_probe.py).
 PROBE_BUDGET_BYTES = 32 * 2**20
 
 
@@ -95,13 +95,51 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
                      "(is it truncated?).")
 
 
+def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
+    """Saves a model's weights, atomically: Keras 3's layout (optimizer state included) for `*.weights.h5`, Keras's
+    legacy HDF5 layout for other names (`*.h5`).
+
+    Args:
+        model: the model.
+        filepath: where to write.
+        overwrite: replace an existing file; False raises instead.
+    """
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    if str(filepath).endswith(".weights.h5"):
+        keras3_format.save_weights_to_keras3_h5(model, filepath)
+    else:
+        h5_format.save_weights_to_hdf5(model, str(filepath))
+
+
+def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False, by_name: bool = False) -> None:
+    """Loads weights saved by `save_weights` or `save` (kerasish's or Keras's, either layout) into `model`; every
+    name and shape is checked before anything is assigned.
+
+    Args:
+        model: the model to load into.
+        filepath: a `.keras` archive (its weights, not its optimizer), a legacy HDF5 weights or model file, or a
+            Keras 3 `.weights.h5` file.
+        skip_mismatch: skip, with a warning, weights that do not fit instead of raising.
+        by_name: give each layer the weights saved under its name (legacy HDF5 files only).
+    """
+    path = str(filepath)
+    if path.endswith(".keras") and zipfile.is_zipfile(path):
+        _load_archive_weights(model, path, skip_mismatch=skip_mismatch)
+    elif h5_format.is_legacy_weights_file(path):
+        h5_format.load_weights_from_hdf5(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+    else:
+        if by_name:
+            raise ValueError(f"by_name=True needs a legacy HDF5 weights file; {path!r} is in Keras 3's layout, "
+                             "which addresses weights by position in the model.")
+        keras3_format.load_weights_from_keras3_h5(model, path, skip_mismatch=skip_mismatch)
+
+
 # ---- the .keras archive ------------------------------------------------------------------------------------
 
 
 def _save_keras_archive(model, path: str, include_optimizer: bool) -> None:
-    from kerasish.layers import serialize
-
-    config = serialize(model)
+    config = _model_config(model)
     config["compile_config"] = model.get_compile_config()
     metadata = {"keras_version": h5_format.KERAS_VERSION, "date_saved": datetime.datetime.now().strftime(
         "%Y-%m-%d@%H:%M:%S")}
@@ -133,7 +171,7 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
     return model
 
 
-def load_weights_from_archive(model, path: str, skip_mismatch: bool = False) -> None:
+def _load_archive_weights(model, path: str, skip_mismatch: bool = False) -> None:
     """`model.load_weights("m.keras")`: the weights (not the optimizer) of a `.keras` archive."""
     with reading(path):
         with zipfile.ZipFile(path) as z:
@@ -183,16 +221,14 @@ def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
 
 
 def _save_legacy_h5(model, path: str, include_optimizer: bool) -> None:
-    from kerasish.layers import serialize
-
-    model_config = {k: v for k, v in serialize(model).items() if k in ("class_name", "config")}
+    model_config = {k: v for k, v in _model_config(model).items() if k in ("class_name", "config")}
     with atomic_write(path) as tmp_path, h5py.File(tmp_path, "x") as f:
         f.attrs["keras_version"] = h5_format.KERAS_VERSION
         f.attrs["backend"] = h5_format.BACKEND
         f.attrs["model_config"] = json.dumps(model_config)
-        training_config = model._legacy_training_config() if getattr(model, "compiled", False) else None
-        if training_config is not None:
-            f.attrs["training_config"] = json.dumps(training_config)
+        compile_config = model.get_compile_config()
+        if compile_config is not None:
+            f.attrs["training_config"] = json.dumps(_to_legacy_training_config(compile_config))
         h5_format.save_weights_to_hdf5_group(f.create_group("model_weights"), model)
         optimizer = getattr(model, "optimizer", None)
         if include_optimizer and optimizer is not None and getattr(optimizer, "built", False):
@@ -246,6 +282,13 @@ def _load_optimizer_state(optimizer, values: list, path: str) -> None:
         values = [h5_format.read_dataset(v, h5_format.numpy_dtype(variable)) if isinstance(v, h5py.Dataset) else v
                   for v, variable in zip(values, optimizer.variables)]
     optimizer.load_own_variables({str(i): v for i, v in enumerate(values)})
+
+
+def _to_legacy_training_config(compile_config: dict) -> dict:
+    """`get_compile_config()` -> the `training_config` attribute of a legacy `.h5` model file."""
+    config = dict(compile_config)
+    optimizer = config.pop("optimizer")
+    return {**config, "optimizer_config": {"class_name": optimizer["class_name"], "config": optimizer["config"]}}
 
 
 def _from_legacy_training_config(training: dict) -> dict:
@@ -303,9 +346,17 @@ def _parse_json(raw, label: str) -> dict:
     return config
 
 
+def _model_config(model) -> dict:
+    # Upward, so lazy: layers use this package (the registry), which loads this module with the package.
+    from kerasish.layers import serialize
+
+    return serialize(model)
+
+
 def _model_from_config(config: dict, custom_objects, path: str, weights_bytes: int, check_fit):
     """The model `config` describes; in safe mode, built for real only once `check_fit(model)` has found that the
-    file's weights (`weights_bytes` of them) fit it (see `_probe_then_build`)."""
+    file's weights (`weights_bytes` of them) fit it (see meta_probe.py)."""
+    # Upward, so lazy: layers use this package (the registry), which loads this module with the package.
     from kerasish.layers import deserialize
 
     if "class_name" not in config:
@@ -315,123 +366,15 @@ def _model_from_config(config: dict, custom_objects, path: str, weights_bytes: i
         return deserialize(config, custom_objects=custom_objects)
 
     with _building(path):
-        model = _probe_then_build(build, PROBE_BUDGET_BYTES + weights_bytes, check_fit) if in_safe_mode() else build()
+        model = probe_then_build(build, PROBE_BUDGET_BYTES + weights_bytes, check_fit) if in_safe_mode() else build()
     if not hasattr(model, "compile"):
         raise ValueError(f"{path!r} describes a {type(model).__name__}, not a model.")
     return model
 
 
-def _probe_then_build(build, budget: int, check_fit):
-    """A config can ask for any size (`Dense(units=10**8)`), so the model is first built as a probe under
-    `_MetaPastBudget(budget)`: a model that fits the budget (as large as its weights file, plus an allowance) is
-    built once, its probe being the model. Otherwise the probe's weights (some on the meta device) are checked
-    against the file's datasets (metadata only) and the model is built again for real, with torch's RNG rewound so
-    that it draws what a single build would."""
-    rng = torch.get_rng_state()
-    probe = _MetaPastBudget(budget)
-    try:
-        with probe:
-            model = build()
-    except Exception as e:
-        if not probe.used_meta:
-            raise
-        raise ValueError(f"its config asks for more than the {budget} bytes its weights file accounts for, and some "
-                         f"layer cannot be built without that memory to check it against the file first "
-                         f"({type(e).__name__}: {e}). Load it with safe_mode=False only if you trust the file.") from e
-    if not probe.used_meta or not hasattr(model, "compile"):
-        return model  # real throughout; or not a model at all, which the caller refuses
-    check_fit(model)
-    torch.set_rng_state(rng)
-    return build()
-
-
-class _MetaPastBudget(TorchFunctionMode):
-    """Runs torch calls as usual until their results add up to `budget` bytes. Past it, a call that makes memory
-    from sizes (a factory such as `torch.empty(shape)`, `expand(...).clone()`: a result larger than its tensor
-    inputs) returns a meta tensor of its result's shape instead, and so does every call that reads a meta tensor.
-    Calls that only convert or transform data they are given stay real (that data already exists, and a layer may
-    read its values, as lookup tables do), and so do one-element results (initializers draw seeds with `.item()`).
-    `used_meta` says whether any call went to meta."""
-
-    def __init__(self, budget: int):
-        super().__init__()
-        self.remaining = budget
-        self.used_meta = False
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if getattr(func, "__name__", None) == "__get__":  # reading an attribute (shape, dtype, ...) makes no memory
-            return func(*args, **kwargs)
-        inputs = _tensors((args, kwargs))
-        if any(t.is_meta for t in inputs):
-            return _on_meta(func, args, kwargs)
-        if func not in _CONVERSIONS:
-            try:
-                shape_only = _on_meta(func, args, kwargs)
-            except Exception:  # no meta kernel, or the call reads values: its result is not made from sizes
-                shape_only = None
-            tensors = _tensors(shape_only)
-            size = sum(t.nbytes for t in tensors)
-            if size > self.remaining and size > sum(t.nbytes for t in inputs) and any(t.numel() > 1 for t in tensors):
-                self.used_meta = True
-                return shape_only
-        result = func(*args, **kwargs)
-        # Only fresh memory counts: not views of the inputs, nor in-place results.
-        held = {t.untyped_storage().data_ptr() for t in inputs if t.layout == torch.strided}
-        self.remaining -= sum(t.nbytes for t in _tensors(result)
-                              if t.layout == torch.strided and t.untyped_storage().data_ptr() not in held)
-        return result
-
-
-_CONVERSIONS = frozenset({torch.tensor, torch.as_tensor, torch.asarray, torch.from_numpy, torch.frombuffer})
-
-
-def _tensors(value) -> list[torch.Tensor]:
-    """The tensors in `value`, looking into lists, tuples and dicts (how torch calls take and return them)."""
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [t for item in value for t in _tensors(item)]
-    if isinstance(value, dict):
-        return [t for item in value.values() for t in _tensors(item)]
-    return []
-
-
-def _to_meta(value):
-    if isinstance(value, torch.Tensor):
-        return value.to("meta")
-    if isinstance(value, (list, tuple)) and _tensors(value):
-        return type(value)(_to_meta(item) for item in value) if type(value) in (list, tuple) else value
-    return value
-
-
-def _on_meta(func, args, kwargs):
-    """`func` run on meta copies of its tensor arguments: its result's shapes and dtypes, without memory."""
-    args = tuple(_to_meta(arg) for arg in args)
-    # A CPU generator cannot drive a meta op.
-    kwargs = {k: _to_meta(v) for k, v in kwargs.items() if k != "generator"}
-    if "device" in kwargs or func in _FACTORIES:
-        kwargs["device"] = "meta"
-    return func(*args, **kwargs)
-
-
-# The calls `with torch.device(...)` places on a device: those that make a tensor from sizes or data alone.
-_FACTORIES = _device_constructors()
-
-
-@contextlib.contextmanager
 def _building(path: str):
-    """Errors while building from a file's config name the file; a damaged config raises ValueError, never an
-    internal error (AttributeError, IndexError, ...) from deep inside a layer."""
-    try:
-        yield
-    except ValueError as e:
-        if path in str(e):
-            raise
-        raise ValueError(f"Cannot build the model in {path!r}: {e}") from e
-    except Exception as e:
-        raise ValueError(f"Cannot build the model in {path!r}: its config is damaged ({type(e).__name__}: {e}).") \
-            from e
+    """Errors while building from the file's config name the file, as ValueErrors (`building_from_config`)."""
+    return building_from_config(f"Cannot build the model in {path!r}", named=path)
 
 
 def _build_optimizer(model) -> bool:
@@ -444,26 +387,4 @@ def _build_optimizer(model) -> bool:
     return True
 
 
-def serialize_compile_argument(value):
-    """A compile argument (optimizer, losses, metrics, nested in lists/dicts) as JSON-ready config."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
-    if isinstance(value, dict):
-        return {k: serialize_compile_argument(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [serialize_compile_argument(v) for v in value]
-    return serialize_keras_object(value)
-
-
-def deserialize_compile_argument(value, module):
-    """Inverse of `serialize_compile_argument`, resolving configs through `module.deserialize`."""
-    if isinstance(value, dict) and "class_name" in value:
-        return module.deserialize(value)
-    if isinstance(value, dict):
-        return {k: deserialize_compile_argument(v, module) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deserialize_compile_argument(v, module) for v in value]
-    return value
-
-
-__all__ = ["load_model", "save_model"]
+__all__ = ["load_model", "load_weights", "save_model", "save_weights"]

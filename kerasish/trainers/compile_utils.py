@@ -1,4 +1,5 @@
-"""What `compile(loss=..., metrics=...)` turns into: per-output losses and metrics, resolved on the first batch.
+"""What `compile(loss=..., metrics=...)` turns into: per-output losses and metrics, resolved on the first batch;
+and `compile`'s arguments as the config files store (`get_compile_config`/`compile_from_config`).
 
 Keras resolves some names from the data: `"accuracy"` becomes binary, sparse categorical or categorical accuracy,
 and `"crossentropy"` the matching loss, by the shapes of `y_true` and `y_pred`. So both objects build lazily on
@@ -11,8 +12,45 @@ import torch
 
 from kerasish import losses as losses_module
 from kerasish import metrics as metrics_module
+from kerasish import optimizers as optimizers_module
 from kerasish.losses.losses import check_class_ids
+from kerasish.saving.object_registry import serialize_keras_object
 from kerasish.utils import tree
+
+# The `compile` arguments a compile config holds; the modules whose `deserialize` rebuilds the configs among them.
+COMPILE_ARGUMENTS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
+                     "steps_per_execution", "jit_compile")
+_DESERIALIZERS = {"optimizer": optimizers_module, "loss": losses_module, "metrics": metrics_module,
+                  "weighted_metrics": metrics_module}
+
+
+def serialize_compile_argument(value):
+    """A compile argument (optimizer, losses, metrics, nested in lists/dicts) as JSON-ready config."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {k: serialize_compile_argument(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [serialize_compile_argument(v) for v in value]
+    return serialize_keras_object(value)
+
+
+def deserialize_compile_argument(value, module):
+    """Inverse of `serialize_compile_argument`, resolving configs through `module.deserialize`."""
+    if isinstance(value, dict) and "class_name" in value:
+        return module.deserialize(value)
+    if isinstance(value, dict):
+        return {k: deserialize_compile_argument(v, module) for k, v in value.items()}
+    if isinstance(value, list):
+        return [deserialize_compile_argument(v, module) for v in value]
+    return value
+
+
+def compile_arguments_from_config(config: dict) -> dict:
+    """`compile`'s keyword arguments from a compile config (kerasish's `get_compile_config()` or one Keras wrote):
+    optimizer, loss and metric configs become objects; keys `compile` does not take are dropped."""
+    return {key: deserialize_compile_argument(value, _DESERIALIZERS[key]) if key in _DESERIALIZERS else value
+            for key, value in config.items() if key in COMPILE_ARGUMENTS}
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred) -> tuple[bool, bool]:

@@ -1,11 +1,14 @@
-"""Steps through a data adapter epoch by epoch, honouring `steps_per_epoch` as Keras does."""
+"""Steps through a data adapter epoch by epoch, honouring `steps_per_epoch` as Keras does, on the run's device."""
 
 from __future__ import annotations
 
 import warnings
 from typing import Callable
 
+import torch
+
 from kerasish.trainers.data_adapters import DataAdapter, unpack_x_y_sample_weight
+from kerasish.utils import tree
 
 
 class EpochIterator:
@@ -14,7 +17,8 @@ class EpochIterator:
     Without `steps`, an epoch is one full pass over the adapter. With `steps`, an epoch is that many batches drawn
     from an iterator that carries over between epochs; when a pass over data of known size ends inside an epoch,
     that epoch stops there with a warning and the next one starts a fresh pass. A generator that runs dry ends
-    training with the same warning; data that yields no batch at all is an error.
+    training with the same warning; data that yields no batch at all is an error. Batches come on the device given
+    to `to_device` (the CPU until then).
     """
 
     def __init__(self, adapter: DataAdapter, steps: int | None = None):
@@ -28,6 +32,11 @@ class EpochIterator:
         self._warned = False
         self._target_check = None
         self._check_each_batch = False
+        self._move = None  # None: the batches stay where the adapter makes them
+
+    def to_device(self, device: torch.device) -> None:
+        """Has the batches come on `device` (moved after the per-batch target check, which reads them on the CPU)."""
+        self._move = batch_mover(device)
 
     def __iter__(self):
         if self.steps is None:
@@ -65,7 +74,7 @@ class EpochIterator:
         self._drawn_any = True
         if self._check_each_batch:
             self._target_check(unpack_x_y_sample_weight(batch)[1])
-        return batch
+        return batch if self._move is None else self._move(batch)
 
     def _check_not_empty(self) -> None:
         if not self._drawn_any:
@@ -98,3 +107,11 @@ def _warn_out_of_data(steps: int | None) -> None:
     detail = f" ({steps} steps per epoch here)" if steps is not None else ""
     warnings.warn(f"Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
                   f"generate at least `steps_per_epoch * epochs` batches{detail}.", stacklevel=4)
+
+
+def batch_mover(device: torch.device):
+    """None on the CPU (batches are already there: callers skip the call), else a function moving a batch."""
+    if device.type == "cpu":
+        return None
+    return lambda batch: tree.map_structure(
+        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch)

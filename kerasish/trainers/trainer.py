@@ -3,21 +3,30 @@
 The loop is thin on purpose: in-memory data is converted once and sliced per batch, metrics accumulate on the
 device and are read (`.item()`) only when something is shown or logged, and callbacks are called only for the
 hooks they override. `train_step`/`test_step`/`predict_step` can be overridden as in Keras.
+
+`fit`, `evaluate` and `predict` read like Keras's torch trainer: `_run` sets each run up and cleans it up (device,
+data, distribution strategy, callbacks, mode), the epoch body is the step and its hooks, and what differs across
+processes is the strategy's (`kerasish.distribute.strategy`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from kerasish import metrics as metrics_module
 from kerasish import optimizers as optimizers_module
-from kerasish.callbacks import CallbackList
-from kerasish.distribute import collectives, environment
+from kerasish.callbacks import CallbackList, ProgbarLogger
+from kerasish.callbacks.backup_and_restore import ResumePoint
+from kerasish.callbacks.callback_list import overrides
+from kerasish.distribute.launcher import launch_fit, should_launch
+from kerasish.distribute.strategy import LocalStrategy, get_strategy
 from kerasish.layers.input_layer import adjust_rank
 from kerasish.layers.layer import collect_losses
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics, check_targets_like
@@ -27,7 +36,7 @@ from kerasish.trainers.data_adapters import (
     train_validation_split,
     unpack_x_y_sample_weight,
 )
-from kerasish.trainers.epoch_iterator import EpochIterator
+from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
 from kerasish.utils import tree
 
 
@@ -75,8 +84,31 @@ def _resolve_verbose(verbose) -> int:
     return int(verbose)
 
 
-def default_device() -> torch.device:
-    return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+class _RunState:
+    """What the steps read that a run sets up, held apart from the model's attributes (where torch would register
+    the modules and the list of layers as submodules of the model: a cycle through it)."""
+
+    __slots__ = ("compiled", "forward", "layers")
+
+    def __init__(self):
+        self.compiled = None  # the model's `torch.compile`d forward (`jit_compile=True`), made once per `compile`
+        self.forward = None  # what the steps call: None (the model), `compiled`, or a strategy's wrapper of either
+        self.layers = None  # every layer of the model, listed once per run
+
+
+@dataclass
+class _Run:
+    """A run of `fit`, `evaluate` or `predict`, as `Trainer._run` set it up."""
+
+    strategy: LocalStrategy
+    callbacks: CallbackList
+    data: EpochIterator
+    validation: EpochIterator | None = None  # fit's validation data
+    started: bool = False  # whether training has started: the model built, checked and wrapped by the strategy
+
+
+# The hooks through which a callback can set `stop_training` in the middle of an epoch.
+_TRAIN_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
 
 
 class Trainer:
@@ -97,10 +129,9 @@ class Trainer:
         self.steps_per_execution = 1
         self._compile_config = None
         self._train_params = None
-        self._layers_of_run = None
-        self._compiled_forward = None
+        self._run_state = _RunState()
         self._metrics_logs = MetricsLogs(self)
-        self._resume_point = None  # set by BackupAndRestore in on_train_begin when a backup is restored
+        self._resume_point = None  # a ResumePoint, set by BackupAndRestore in on_train_begin when a backup is restored
 
     # ---- compile -------------------------------------------------------------------------------------------
 
@@ -139,7 +170,7 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile is True and not run_eagerly
         self.steps_per_execution = steps_per_execution
-        self._compiled_forward = None
+        self._run_state = _RunState()
         self._train_params = None
         self._compile_config = {
             "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
@@ -203,7 +234,9 @@ class Trainer:
         return self._metrics_logs
 
     def _forward(self, x, training: bool):
-        forward = self if self._compiled_forward is None else self._compiled_forward  # torch.compile or DDP
+        forward = self._run_state.forward  # torch.compile, a strategy's wrapper, or None: the model itself
+        if forward is None:
+            forward = self
         return forward(x, training=training) if self._call_has_training else forward(x)
 
     def train_step(self, data):
@@ -239,46 +272,58 @@ class Trainer:
 
     # ---- preparing a run -----------------------------------------------------------------------------------
 
-    def _prepare(self) -> torch.device:
-        """Moves the model to its device (this rank's under distributed training, else the default one); the
-        parameters and layers of the run are listed afresh (the model may have changed since the last run), once its
-        first forward pass has built everything."""
-        device = environment.local_device() if self._distributed else default_device()
+    @contextlib.contextmanager
+    def _run(self, data: EpochIterator, callbacks, verbose, validation: EpochIterator | None = None,
+             **params) -> Iterator[_Run]:
+        """The set-up and clean-up every run of `fit`, `evaluate` and `predict` shares.
+
+        The model goes to the device of this process's strategy, the data (and validation data) gets this
+        process's share and yields its batches on that device, and `callbacks` become a `CallbackList` (with the
+        CallbackList `params`; a progress bar on the chief process only). When the run ends, however it ends, the
+        model's mode is as it was, the data is closed and a wrapper the strategy put around the model is dropped.
+        """
+        iterators = [data] if validation is None else [data, validation]
+        state, was_training = self._run_state, self.training
+        outer_forward = state.forward  # a run within a run (evaluate inside fit) leaves the outer one's forward
+        try:
+            strategy = get_strategy()
+            self._prepare(strategy.device)
+            strategy.shard(iterators)
+            for iterator in iterators:
+                iterator.to_device(strategy.device)
+            verbose = _resolve_verbose(verbose) if strategy.is_chief else 0
+            if not isinstance(callbacks, CallbackList):
+                callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                                         steps=data.num_batches, **params)
+            yield _Run(strategy, callbacks, data, validation)
+        finally:
+            self.train(was_training)
+            for iterator in iterators:
+                iterator.close()
+            state.forward = outer_forward if outer_forward is not None else state.compiled
+
+    def _prepare(self, device: torch.device | None = None) -> torch.device:
+        """Moves the model to `device` (by default, that of this process's strategy); the parameters and layers of
+        the run are listed afresh (the model may have changed since the last run), once its first forward pass has
+        built everything. With `jit_compile`, the forward pass is compiled, once per `compile`."""
+        device = get_strategy().device if device is None else device
         if any(p.device != device for p in self.parameters()) or any(b.device != device for b in self.buffers()):
             self.to(device)
+        state = self._run_state
         self._train_params = None
-        self._layers_of_run = None
-        if self.jit_compile and self._compiled_forward is None:
-            self.__dict__["_compiled_forward"] = torch.compile(self)  # not a submodule: that would be a cycle
+        state.layers = None
+        if self.jit_compile and state.compiled is None:
+            state.compiled = torch.compile(self)
+        if state.forward is None:
+            state.forward = state.compiled
         return device
-
-    @property
-    def _distributed(self) -> bool:
-        return environment.maybe_initialize()
-
-    def _distribute_data(self, iterators, device) -> None:
-        """Gives this rank its share of each data source, shuffled alike on every rank."""
-        seed = collectives.shared_seed(device)
-        for iterator in iterators:
-            if iterator is not None:
-                iterator.adapter.distribute(environment.rank(), environment.world_size(), seed)
-
-    def _wrap_for_ddp(self, device) -> None:
-        """Runs the (built) model's forward through DistributedDataParallel, which averages gradients across
-        ranks during `backward` (and starts every rank from rank 0's weights)."""
-        from torch.nn.parallel import DistributedDataParallel
-
-        inner = self if self._compiled_forward is None else self._compiled_forward
-        ddp = DistributedDataParallel(inner, device_ids=[device.index] if device.type == "cuda" else None)
-        self.__dict__["_compiled_forward"] = ddp
-        self.__dict__["_ddp_inner"] = inner
 
     def _run_layers(self) -> list:
         """Every layer of the model, listed once per run (after the first forward pass has built them all)."""
-        if self._layers_of_run is None:
-            # Through __dict__: assigning a list of layers would register them as submodules (model included).
-            self.__dict__["_layers_of_run"] = self._flatten_layers()
-        return self._layers_of_run
+        state = self._run_state
+        if state.layers is None:
+            state.layers = self._flatten_layers()
+        return state.layers
 
     def _collect_train_params(self) -> list:
         """The parameters the optimizer steps, in Keras's weight order, fixed once the model is built."""
@@ -377,7 +422,8 @@ class Trainer:
         self._check_string_data(x)
         adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                    class_weight=class_weight, workers=workers,
-                                   use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+                                   use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
+                                   steps=steps)
         return EpochIterator(adapter, steps)
 
     def _check_string_data(self, x) -> None:
@@ -418,133 +464,128 @@ class Trainer:
         the trained weights and History come back here; under torchrun or SLURM, DDP is used without asking.
         """
         self._assert_compiled("fit")
-        if distribute is not None or devices is not None:
-            if distribute not in (None, "ddp"):
-                raise ValueError(f'`distribute` must be "ddp" or None; received {distribute!r}.')
-            from kerasish.distribute import resolve_devices
-
-            if resolve_devices(devices) > 1 and not self._distributed and environment.launched_environment() is None:
-                return self._launch_fit(devices, dict(
-                    x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                    validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-                    class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
-                    steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-                    validation_batch_size=validation_batch_size, validation_freq=validation_freq, workers=workers,
-                    use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size))
+        if should_launch(distribute, devices):
+            return self._launch_fit(devices, dict(
+                x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+                class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size, validation_freq=validation_freq, workers=workers,
+                use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size))
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight), validation_split)
         train = self._iterator_for(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight,
                                    workers, use_multiprocessing, max_queue_size)
-        validation = None
-        if validation_data is not None:
-            val_x, val_y, val_sw = unpack_x_y_sample_weight(validation_data)
-            validation = self._iterator_for(val_x, val_y, val_sw,
-                                            batch_size if validation_batch_size is None else validation_batch_size,
-                                            validation_steps)
-            self._check_validation_data(validation_data, train, validation)
-        device = self._prepare()
-        distributed = self._distributed
-        if distributed:
-            self._distribute_data([train, validation], device)
-        verbose = _resolve_verbose(verbose) if environment.is_chief() else 0
-        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
-            steps=train.num_batches)
-        self.stop_training = False
-        was_training = self.training
-        built = False
+        validation = self._validation_iterator(
+            validation_data, train, batch_size if validation_batch_size is None else validation_batch_size,
+            validation_steps)
         epoch_logs = {}
-        move = _batch_mover(device)
-        stop = collectives.StopVote(self, callback_list, device)  # under DDP, one rank's stop stops them all
-        callback_list.on_train_begin()
-        resume, self._resume_point = self._resume_point, None
-        if resume is not None:
-            initial_epoch = resume.epoch
-        try:
-            for epoch in range(initial_epoch, epochs):
+        with self._run(train, callbacks, verbose, validation, add_history=True, epochs=epochs) as run:
+            self.stop_training = False
+            # Under a data-parallel strategy, one rank's stop stops them all.
+            stop = run.strategy.stop_vote(self, _may_stop_between_batches(run.callbacks))
+            run.callbacks.on_train_begin()
+            resume = self._take_resume_point(initial_epoch)
+            for epoch in range(resume.epoch, epochs):
                 if train.exhausted:
                     train.warn_out_of_data()
                     break
-                self.reset_metrics()
-                callback_list.on_epoch_begin(epoch)
-                self.train()
-                batch_hooks = callback_list.has_train_batch_hooks
-                logs = None
-                batches = iter(train)
-                if resume is not None:
-                    if self._skip_done_batches(batches, resume, move):
-                        built = True
-                        logs = self._metrics_logs  # the epoch ends even when the backup was at its last batch
-                        if distributed:
-                            self._wrap_for_ddp(device)
-                    resume = None
-                for step, batch in batches:
-                    if move is not None:
-                        batch = move(batch)
-                    if not built:
-                        self._build_from_batch(batch, train)
-                        if validation is not None:  # validation arrays too, before the first step
-                            self._check_targets(None, validation)
-                        built = True
-                        if distributed:
-                            self._wrap_for_ddp(device)
-                    if batch_hooks:
-                        callback_list.on_train_batch_begin(step)
-                    logs = self.train_step(batch)
-                    if batch_hooks:
-                        callback_list.on_train_batch_end(step, logs)
-                    if stop.after_batch():
-                        break
+                logs = self._train_epoch(run, epoch, resume, stop)
                 if logs is None:
                     break  # no data this epoch
-                if distributed:
-                    collectives.sum_metric_states(self.metrics)
-                epoch_logs = _floats(logs)
-                if validation is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_iterator(validation, device, callback_list)
-                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-                callback_list.on_epoch_end(epoch, epoch_logs)
+                epoch_logs = self._end_epoch(run, epoch, logs, validation_freq)
                 if stop.after_epoch():
                     break
-        finally:
-            self.train(was_training)
-            train.close()
-            if validation is not None:
-                validation.close()
-            if "_ddp_inner" in self.__dict__:  # back to the plain model once training ends
-                inner = self.__dict__.pop("_ddp_inner")
-                self.__dict__["_compiled_forward"] = None if inner is self else inner
         if epochs > 0 and getattr(self.optimizer, "built", False):
             # As Keras: with `use_ema`, training ends on the moving average of the weights (a no-op otherwise).
             self.optimizer.finalize_variable_values(self.optimizer._trainable_variables)
-        callback_list.on_train_end(logs=epoch_logs)
+        run.callbacks.on_train_end(logs=epoch_logs)
         return self.history
+
+    def _validation_iterator(self, validation_data, train: EpochIterator, batch_size, steps) -> EpochIterator | None:
+        if validation_data is None:
+            return None
+        val_x, val_y, val_sw = unpack_x_y_sample_weight(validation_data)
+        validation = self._iterator_for(val_x, val_y, val_sw, batch_size, steps)
+        self._check_validation_data(validation_data, train, validation)
+        return validation
+
+    def _take_resume_point(self, initial_epoch: int) -> ResumePoint:
+        """Where this `fit` starts: where a restored backup left off (BackupAndRestore sets it in
+        `on_train_begin`), else at the first batch of `initial_epoch`."""
+        resume, self._resume_point = self._resume_point, None
+        return resume if resume is not None else ResumePoint(initial_epoch)
+
+    def _train_epoch(self, run: _Run, epoch: int, resume: ResumePoint, stop):
+        """One epoch of the train step and its hooks; returns the last step's logs, None when no batch came."""
+        callbacks = run.callbacks
+        self.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        self.train()
+        hooks = callbacks.has_train_batch_hooks
+        batches, logs = self._epoch_batches(run, resume)
+        for step, batch in batches:
+            if hooks:
+                callbacks.on_train_batch_begin(step)
+            logs = self.train_step(batch)
+            if hooks:
+                callbacks.on_train_batch_end(step, logs)
+            if stop.after_batch():
+                break
+        return logs
+
+    def _epoch_batches(self, run: _Run, resume: ResumePoint):
+        """This epoch's `(step, batch)`s, from where the run stands, and the logs it starts with: past the batches
+        a restored backup had done (the state of its moment back, the metrics' logs to start from), and through the
+        start of training on the first batch of the run."""
+        batches = iter(run.data)
+        done = resume.skip_done_batches(batches)
+        if done is not None:
+            self._start_training(run, done)  # the model is built from the last batch done
+        resume.restore()
+        if not run.started:
+            batches = self._starting_on_first(run, batches)
+        return batches, (None if done is None else self._metrics_logs)
+
+    def _starting_on_first(self, run: _Run, batches: Iterator) -> Iterator:
+        """`batches`, training started on the first of them (drawn here, then put back in front)."""
+        first = next(batches, None)
+        if first is None:
+            return batches
+        self._start_training(run, first[1])
+        return itertools.chain([first], batches)
+
+    def _start_training(self, run: _Run, batch) -> None:
+        """Before the first step: builds the model from `batch` and checks the data (the validation arrays too),
+        then has the strategy wrap the built model."""
+        self._build_from_batch(batch, run.data)
+        if run.validation is not None:
+            self._check_targets(None, run.validation)
+        state = self._run_state
+        state.forward = run.strategy.wrap(self if state.forward is None else state.forward)
+        run.started = True
+
+    def _end_epoch(self, run: _Run, epoch: int, logs, validation_freq: int) -> dict:
+        """The epoch's logs (every process's share of the data reduced), then validation's; `on_epoch_end`."""
+        run.strategy.reduce_metrics(self.metrics)
+        epoch_logs = _floats(logs)
+        if run.validation is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = self._evaluate_iterator(run.validation, run)
+            epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        run.callbacks.on_epoch_end(epoch, epoch_logs)
+        return epoch_logs
 
     def _launch_fit(self, devices, fit_kwargs: dict):
         """`fit(distribute="ddp", devices=N)` outside a launched group: builds the model here (so that the trained
         weights can come back into it), then runs `fit` in N processes."""
-        from kerasish.distribute import launch_fit
-
         if not self.built:
             iterator = self._iterator_for(fit_kwargs["x"], fit_kwargs["y"], fit_kwargs["sample_weight"],
-                                          fit_kwargs["batch_size"], None)
+                                          fit_kwargs["batch_size"], fit_kwargs["steps_per_epoch"])
             if not iterator.adapter.can_restart:
                 raise ValueError("fit(distribute=\"ddp\") needs a built model when the data is a generator: call the "
                                  "model on a batch (or `model.build(input_shape)`) first.")
             self._build_from_batch(next(iter(iterator.adapter.get_epoch_iterator())))
         return launch_fit(self, devices, fit_kwargs)
-
-    def _skip_done_batches(self, batches, resume, move) -> bool:
-        """Draws and drops the batches of a resumed epoch that were trained on before the backup, so that the
-        data comes in the uninterrupted run's order, then has the callback restore the state of that moment.
-        Returns whether any batch was skipped (the model is then built from the last of them)."""
-        last = None
-        for _, last in itertools.islice(batches, resume.step):
-            pass
-        if last is not None:
-            self._build_from_batch(last if move is None else move(last))
-        resume.restore()
-        return last is not None
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict: bool = False, **kwargs):
@@ -555,16 +596,8 @@ class Trainer:
         if unknown:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(unknown)}")
         iterator = self._iterator_for(x, y, sample_weight, batch_size, steps)
-        device = self._prepare()
-        if self._distributed:
-            self._distribute_data([iterator], device)
-        verbose = _resolve_verbose(verbose) if environment.is_chief() else 0
-        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_batches)
-        try:
-            logs = self._evaluate_iterator(iterator, device, callback_list)
-        finally:
-            iterator.close()
+        with self._run(iterator, callbacks, verbose, epochs=1) as run:
+            logs = self._evaluate_iterator(run.data, run)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def _flatten_metrics_in_order(self, logs: dict):
@@ -579,82 +612,62 @@ class Trainer:
         values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_iterator(self, iterator: EpochIterator, device, callback_list) -> dict:
+    def _evaluate_iterator(self, iterator: EpochIterator, run: _Run) -> dict:
+        """The test step and its hooks on every batch of `iterator`; returns the logs `on_test_end` gets."""
+        callbacks = run.callbacks
         was_training = self.training
         self.eval()
         self.reset_metrics()
-        callback_list.on_test_begin()
-        batch_hooks = callback_list.has_test_batch_hooks
-        move = _batch_mover(device)
+        callbacks.on_test_begin()
+        hooks = callbacks.has_test_batch_hooks
         logs = None
         try:
             with torch.no_grad():
                 for step, batch in iterator:
-                    if move is not None:
-                        batch = move(batch)
                     if step == 0:
                         self._build_from_batch(batch, iterator)
-                    if batch_hooks:
-                        callback_list.on_test_batch_begin(step)
+                    if hooks:
+                        callbacks.on_test_batch_begin(step)
                     logs = self.test_step(batch)
-                    if batch_hooks:
-                        callback_list.on_test_batch_end(step, logs)
+                    if hooks:
+                        callbacks.on_test_batch_end(step, logs)
         finally:
             self.train(was_training)
-        if environment.is_distributed():
-            collectives.sum_metric_states(self.metrics)  # every rank saw its share: the totals are the metrics
+        run.strategy.reduce_metrics(self.metrics)  # every process saw its share: the totals are the metrics
         logs = _floats(logs if logs is not None else self._metrics_logs)
-        callback_list.on_test_end(logs)
+        callbacks.on_test_end(logs)
         return logs
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, batch by batch, as numpy arrays (structured like the model's outputs)."""
         iterator = self._iterator_for(x, None, None, batch_size, steps)
-        device = self._prepare()
-        distributed = self._distributed
-        if distributed:
-            self._distribute_data([iterator], device)
-        verbose = _resolve_verbose(verbose) if environment.is_chief() else 0
-        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=iterator.num_batches)
-        was_training = self.training
-        self.eval()
-        callback_list.on_predict_begin()
-        batch_hooks = callback_list.has_predict_batch_hooks
-        move = _batch_mover(device)
-        outputs = []
-        checked = False
-        try:
-            step_fn = self.predict_step if type(self).predict_step is not Trainer.predict_step else \
-                self._predict_batch  # the built-in step without its unpacking, for small batches' sake
-            with torch.inference_mode():
-                for step, batch in iterator:
-                    if not checked:
-                        self._check_inputs(unpack_x_y_sample_weight(batch)[0])
-                        checked = True
-                    if batch_hooks:
-                        callback_list.on_predict_batch_begin(step)
-                    if move is not None:
-                        batch = move(batch)
-                    batch_outputs = step_fn(batch)
-                    outputs.append(batch_outputs)
-                    if batch_hooks:
-                        callback_list.on_predict_batch_end(step, {"outputs": batch_outputs})
-        finally:
-            self.train(was_training)
-            iterator.close()
-        callback_list.on_predict_end()
+        with self._run(iterator, callbacks, verbose, epochs=1) as run:
+            outputs = self._predict_iterator(run.data, run.callbacks)
+        run.callbacks.on_predict_end()
         if not outputs:
             raise ValueError("Unexpected result of `predict_step` (empty batch_outputs): the input data yielded no "
                              "batches.")
-        if distributed:  # each rank predicted its part of every batch: put the batches back together
-            outputs = [tree.map_structure(lambda t: t.cpu(), o) for o in outputs]
-            outputs = [tree.pack_sequence_as(parts[0], [torch.cat(p) for p in zip(*(tree.flatten(o) for o in parts))])
-                       for parts in collectives.gather_batches(outputs)]
-        if isinstance(outputs[0], torch.Tensor):
-            return torch.cat(outputs).cpu().numpy()
-        flat = [torch.cat(parts) for parts in zip(*(tree.flatten(o) for o in outputs))]
-        return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
+        return _concatenate(run.strategy.gather(outputs))  # each process predicted its part of every batch
+
+    def _predict_iterator(self, iterator: EpochIterator, callbacks: CallbackList) -> list:
+        """The predict step and its hooks on every batch of `iterator`; returns the batches' outputs."""
+        self.eval()
+        callbacks.on_predict_begin()
+        hooks = callbacks.has_predict_batch_hooks
+        step_fn = self.predict_step if type(self).predict_step is not Trainer.predict_step else \
+            self._predict_batch  # the built-in step without its unpacking, for small batches' sake
+        outputs = []
+        with torch.inference_mode():
+            for step, batch in iterator:
+                if not outputs:
+                    self._check_inputs(unpack_x_y_sample_weight(batch)[0])
+                if hooks:
+                    callbacks.on_predict_batch_begin(step)
+                batch_outputs = step_fn(batch)
+                outputs.append(batch_outputs)
+                if hooks:
+                    callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
+        return outputs
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
         """One training step on one batch (metrics reset first, as in Keras); returns its loss and metrics as
@@ -719,13 +732,20 @@ def _num_rows(x) -> int:
 
 
 def _to_device(batch, device: torch.device):
-    mover = _batch_mover(device)
+    mover = batch_mover(device)
     return batch if mover is None else mover(batch)
 
 
-def _batch_mover(device: torch.device):
-    """None on the CPU (batches are already there: the loop skips the call), else a function moving a batch."""
-    if device.type == "cpu":
-        return None
-    return lambda batch: tree.map_structure(
-        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch)
+def _concatenate(outputs: list):
+    """Per-batch outputs (tensors, or structures of them) joined along the batch axis, as numpy arrays."""
+    if isinstance(outputs[0], torch.Tensor):
+        return torch.cat(outputs).cpu().numpy()
+    flat = [torch.cat(parts) for parts in zip(*(tree.flatten(o) for o in outputs))]
+    return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
+
+
+def _may_stop_between_batches(callbacks: CallbackList) -> bool:
+    """Whether a callback may set `stop_training` in the middle of an epoch: one with train batch hooks, other than
+    the progress bar (which never stops)."""
+    return any(overrides(callback, hook) for callback in callbacks
+               if not isinstance(callback, ProgbarLogger) for hook in _TRAIN_BATCH_HOOKS)

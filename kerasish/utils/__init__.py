@@ -1,8 +1,12 @@
-"""Utilities, as `keras.utils`."""
+"""Utilities, as `keras.utils`.
+
+The modules here are ground-floor helpers that import no package above them. `FeatureSpace` is the exception
+Keras's API asks for: it is a layer (`kerasish/layers/preprocessing/feature_space.py`, where Keras has it) that
+`keras.utils` exports, so this facade looks it up on first use (PEP 562) instead of importing the layers here.
+"""
 
 from __future__ import annotations
 
-from kerasish.utils.feature_space import FeatureSpace
 from kerasish.utils.file_utils import get_file
 from kerasish.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
 from kerasish.utils.numerical_utils import normalize, to_categorical
@@ -25,3 +29,12 @@ __all__ = [
     "register_keras_serializable", "set_random_seed", "to_categorical",
     "array_to_img", "img_to_array", "load_img", "save_img", "smart_resize",
 ]
+
+
+def __getattr__(name: str):
+    if name == "FeatureSpace":
+        from kerasish.layers.preprocessing.feature_space import FeatureSpace  # facade: see the module docstring
+
+        globals()[name] = FeatureSpace
+        return FeatureSpace
+    raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 import kerasish as keras
 from kerasish import layers
+from kerasish.layers.convolutional.conv_layer import ConvLayer
 from tests.fixtures.layers_conv.keras_cases import assert_config_matches_keras, case, case_names, fixtures, replay
 
 CONV_CLASSES = ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
@@ -142,3 +143,47 @@ def test_argument_errors():
         layers.Conv2D(3, 5, name="small")(keras.Input((3, 3, 1)))
     with pytest.raises(ValueError, match="evenly divisible"):
         layers.Conv2D(4, 3, groups=2)(torch.randn(1, 5, 5, 3))
+
+
+def _make(class_name: str, **kwargs):
+    cls = getattr(layers, class_name)
+    counts = {"depth_multiplier": 2} if "Depthwise" in class_name else {"filters": 2}
+    return cls(**{**counts, "kernel_size": 3, **kwargs})
+
+
+@pytest.mark.parametrize("class_name", CONV_CLASSES)
+def test_every_convolution_checks_its_window_in_the_one_geometry_constructor(class_name):
+    rank = int(next(c for c in class_name if c.isdigit()))
+    assert isinstance(_make(class_name), ConvLayer)
+    expected = {
+        "kernel_size": (f"The `kernel_size` argument must be a tuple of {rank} integers. Received "
+                        f"kernel_size=(3, 3, 3, 3)", {"kernel_size": (3, 3, 3, 3)}),
+        "strides": (f"The `strides` argument must be a tuple of {rank} integers. Received strides=0, including values "
+                    f"that do not satisfy `value > 0`", {"strides": 0}),
+        "dilation": ("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                     f"strides={(2,) * rank} and dilation_rate={(2,) * rank}", {"strides": 2, "dilation_rate": 2}),
+        "data_format": ("The `data_format` argument must be one of 'channels_first', 'channels_last'. Received: "
+                        "data_format=nhwc", {"data_format": "NHWC"}),
+        "padding": ("The `padding` argument must be one of ('valid', 'same'). Received: padding='full'",
+                    {"padding": "full"}),
+    }
+    for message, kwargs in expected.values():
+        if class_name == "Conv1D" and "padding" in kwargs:
+            message = message.replace("('valid', 'same')", "('valid', 'same', 'causal')")
+        with pytest.raises(ValueError) as error:
+            _make(class_name, **kwargs)
+        assert str(error.value) == message
+    layer = _make(class_name, kernel_size=[2] * rank, strides=1, padding="SAME", data_format="channels_first",
+                  dilation_rate=[1] * rank)
+    assert (layer.kernel_size, layer.strides, layer.dilation_rate) == ((2,) * rank, (1,) * rank, (1,) * rank)
+    assert (layer.padding, layer.data_format, layer.input_spec.ndim) == ("same", "channels_first", rank + 2)
+
+
+@pytest.mark.parametrize("class_name", CONV_CLASSES)
+def test_the_window_is_checked_before_the_channel_counts_as_keras_does(class_name):
+    # Keras 3.15: Conv2D(filters=-1, kernel_size="x") -> "The `kernel_size` argument must be a tuple of 2 integers"
+    counts = {"depth_multiplier": -1} if "Depthwise" in class_name else {"filters": -1}
+    with pytest.raises(ValueError, match="`kernel_size` argument must be a tuple"):
+        getattr(layers, class_name)(**counts, kernel_size="x")
+    with pytest.raises(ValueError, match="strictly positive"):
+        getattr(layers, class_name)(**counts, kernel_size=3)

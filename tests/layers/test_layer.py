@@ -371,6 +371,40 @@ def test_training_flag_reaches_dropout_inside_a_custom_layer():
     assert torch.equal(layer(x, training=False), x)
 
 
+def test_training_argument_is_dropped_for_a_leaf_call_without_it_and_inherited_inside_one_with_it():
+    class Probe(layers.Layer):
+        seen = []
+
+        def call(self, x, training=None):
+            Probe.seen.append(training)
+            return x
+
+    class Outer(layers.Layer):  # its call takes no `training`; the nested Probe inherits the outer call's
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.probe = Probe()
+
+        def call(self, x):
+            return self.probe(x)
+
+    x = torch.ones(2, 3)
+    torch.testing.assert_close(layers.Dense(2, kernel_initializer="ones")(x, training=True), torch.full((2, 2), 3.0))
+    outer = Outer()
+    outer(x, training=True)
+    outer(x)
+    outer.probe(x, training=False)
+    outer.train()
+    outer(x)
+    assert Probe.seen == [True, False, False, True]
+
+
+def test_numpy_data_that_does_not_fit_the_built_layer_raises_a_value_error_naming_it():
+    layer = layers.Dense(2, name="fixed_width")
+    layer(np.ones((1, 3), "float32"))
+    with pytest.raises(ValueError, match='layer "fixed_width".*axis -1 of input shape to have value 3.*\\(4, 5\\)'):
+        layer(np.ones((4, 5), "float32"))
+
+
 def test_weights_are_registered_under_the_attribute_the_layer_assigns():
     class Accumulate(layers.Layer):
         def build(self, input_shape):

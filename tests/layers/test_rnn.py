@@ -12,6 +12,7 @@ import torch
 
 import kerasish as keras
 from kerasish import layers as L
+from kerasish.layers.rnn.rnn import cell_property_names
 from kerasish.utils import tree
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "layers_rnn", "rnn_fixtures.json")
@@ -242,6 +243,24 @@ def test_configs_round_trip_with_keras_keys():
     stacked = L.RNN([L.LSTMCell(3), L.GRUCell(2)])
     clone = L.RNN.from_config(stacked.get_config())
     assert [type(c).__name__ for c in clone.cell.cells] == ["LSTMCell", "GRUCell"]
+
+
+@pytest.mark.parametrize("name, layer", [
+    ("lstm", L.LSTM(3, activation="relu", unit_forget_bias=False, kernel_regularizer="l2", dropout=0.25, seed=7)),
+    ("gru", L.GRU(2, reset_after=False, recurrent_dropout=0.5, bias_constraint="non_neg", seed=11)),
+    ("simple_rnn", L.SimpleRNN(4, activation=None, use_bias=False, recurrent_initializer="zeros")),
+])
+def test_layers_that_make_their_cell_write_its_arguments_from_the_cell_property_list(name, layer):
+    keras_keys = list(CASES[name]["layers"][0]["config"])
+    cell_config = layer.cell.get_config()
+    names = cell_property_names(type(layer))
+    # One list, in Keras's order, of the cell's arguments the layer takes; their values are the cell's.
+    assert names == [key for key in keras_keys if key in cell_config and key not in ("name", "trainable", "dtype")]
+    config = layer.get_config()
+    assert "cell" not in config and {key: config[key] for key in names} == {key: cell_config[key] for key in names}
+    assert [getattr(layer, key) for key in names] == [getattr(layer.cell, key) for key in names]
+    rebuilt = type(layer).from_config(config)
+    assert rebuilt.get_config() == config and type(rebuilt.cell) is type(layer.cell)
 
 
 def test_bad_inputs_raise_clear_errors():

@@ -174,3 +174,33 @@ def test_a_functional_subclass_rebuilt_from_config_keeps_its_methods():
     rebuilt.set_weights(model.get_weights())
     x = np.ones((1, 3), "float32")
     np.testing.assert_allclose(rebuilt.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_compile_arguments_serialize_and_deserialize_next_to_compile():
+    from kerasish.trainers import compile_utils
+
+    arguments = {"loss": [keras.losses.MeanSquaredError(), "mae"], "run_eagerly": True,
+                 "optimizer": keras.optimizers.Adam(0.01)}
+    config = compile_utils.serialize_compile_argument(arguments)
+    assert config["loss"][1] == "mae" and config["loss"][0]["class_name"] == "MeanSquaredError"
+    assert config["optimizer"]["config"]["learning_rate"] == pytest.approx(0.01) and config["run_eagerly"] is True
+    loss = compile_utils.deserialize_compile_argument(config["loss"], keras.losses)
+    assert isinstance(loss[0], keras.losses.MeanSquaredError) and loss[1] == "mae"
+    metrics = [{"class_name": "MeanAbsoluteError", "config": {"name": "mae_metric"}}]
+    arguments = compile_utils.compile_arguments_from_config({**config, "metrics": metrics, "not_a_compile_argument": 1})
+    assert sorted(arguments) == ["loss", "metrics", "optimizer", "run_eagerly"]
+    assert isinstance(arguments["optimizer"], keras.optimizers.Adam)
+    assert arguments["optimizer"].learning_rate == pytest.approx(0.01)
+    assert isinstance(arguments["metrics"][0], keras.metrics.MeanAbsoluteError)
+    assert arguments["metrics"][0].name == "mae_metric"
+
+
+def test_a_model_compiles_from_its_compile_config():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse", metrics=["mae"])
+    twin = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    twin.compile_from_config(model.get_compile_config())
+    assert twin.get_compile_config() == model.get_compile_config()
+    twin.set_weights(model.get_weights())
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
+    assert twin.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))

@@ -11,7 +11,7 @@ import torch
 
 import kerasish as keras
 from kerasish import backend, ops
-from kerasish.ops.operation import Operation
+from kerasish.layers.operation import Operation
 
 
 def _functional_with_ops():
@@ -32,7 +32,7 @@ def _direct(x: torch.Tensor) -> torch.Tensor:
 def test_op_on_input_builds_a_node_with_symbolic_shape_and_dtype():
     inputs = keras.Input((3, 4))
     out = ops.mean(inputs, axis=1)
-    assert isinstance(out, keras.layers.keras_tensor.KerasTensor)
+    assert isinstance(out, keras.KerasTensor)
     assert out.shape == (None, 4) and out.dtype == "float32"
     ids = ops.argmax(inputs, axis=-1)
     assert ids.shape == (None, 3) and ids.dtype == "int32"

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from kerasish import config, ops
-from kerasish.ops.dtypes import result_type
+from kerasish.backend.common.dtypes import result_type
 
 X = np.arange(12, dtype="float32").reshape(3, 4) / 4.0 - 1.0
 

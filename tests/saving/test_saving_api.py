@@ -197,3 +197,46 @@ def test_subclassed_model_loads_from_keras_archive_by_building_on_its_recorded_s
     built = _TwoDense()
     built.build((None, 3))
     assert built.count_params() == model.count_params()
+
+
+@pytest.mark.parametrize("name, layout", [("w.weights.h5", "keras3"), ("w.h5", "legacy"), ("w.hdf5", "legacy")])
+def test_save_weights_picks_the_layout_from_the_file_name(tmp_path, name, layout):
+    import h5py
+
+    from kerasish.saving import saving_api
+
+    model = _model()
+    saving_api.save_weights(model, tmp_path / name)
+    with h5py.File(tmp_path / name) as f:
+        assert ("layer_names" in f.attrs) == (layout == "legacy")
+        assert ("layers" in f) == (layout == "keras3")
+    twin = _model()
+    saving_api.load_weights(twin, tmp_path / name)
+    for a, b in zip(twin.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(FileExistsError, match=name):
+        saving_api.save_weights(model, tmp_path / name, overwrite=False)
+
+
+def test_load_weights_reads_every_file_kind_and_refuses_by_name_for_keras3_layouts(tmp_path):
+    from kerasish.saving import saving_api
+
+    model = _model()
+    model.save(tmp_path / "m.keras")
+    model.save(tmp_path / "m.h5")
+    model.save_weights(tmp_path / "m.weights.h5")
+    for name in ("m.keras", "m.h5", "m.weights.h5"):
+        twin = _model()
+        saving_api.load_weights(twin, tmp_path / name)
+        for a, b in zip(twin.get_weights(), model.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    saving_api.load_weights(_model(), tmp_path / "m.h5", by_name=True)
+    with pytest.raises(ValueError, match=r"by_name=True needs a legacy HDF5 weights file.*m\.weights\.h5"):
+        saving_api.load_weights(_model(), tmp_path / "m.weights.h5", by_name=True)
+
+
+def test_save_weights_and_load_weights_are_keras_saving_names():
+    from kerasish.saving import saving_api
+
+    assert keras.saving.save_weights is saving_api.save_weights
+    assert keras.saving.load_weights is saving_api.load_weights

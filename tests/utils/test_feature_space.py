@@ -17,8 +17,8 @@ import pytest
 import torch
 
 import kerasish as keras
+from kerasish.layers.preprocessing.feature_space import Cross, Feature, FeatureSpace
 from kerasish.saving import keras3_format
-from kerasish.utils.feature_space import Cross, Feature, FeatureSpace
 
 FIXTURE = json.loads((pathlib.Path(__file__).parents[1] / "fixtures/feature_space/keras3.json").read_text())
 

@@ -1,92 +1,17 @@
-"""BaseConv: the N-D convolution behind Conv1D/2D/3D, and ConvOp, the torch call every convolution layer shares.
+"""BaseConv: the N-D convolution behind Conv1D/2D/3D.
 
-Kernels stay in Keras's layout, `kernel_size + (in // groups, filters)`; torch's `(filters, in // groups,
-*kernel_size)` is a permuted view of it. Channels-last inputs are permuted to channels-first views (torch's
-`channels_last` memory format, which its convolution kernels run natively) and the outputs permuted back, so
-no activation is copied to change layout.
+The kernel stays in Keras's layout, `kernel_size + (in // groups, filters)`; ConvOp runs it as torch's
+`(filters, in // groups, *kernel_size)`, a permuted view.
 """
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-
 from kerasish import activations, constraints, initializers, regularizers
-from kerasish.layers.convolutional.conv_utils import (
-    channels_first_order,
-    channels_last_order,
-    conv_output_shape,
-    same_padding_args,
-    standardize_data_format,
-    standardize_padding,
-    standardize_tuple,
-)
-from kerasish.layers.input_spec import InputSpec
-from kerasish.layers.layer import Layer
-
-_CONV_FUNCTIONS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+from kerasish.layers.convolutional.conv_layer import ConvLayer, positive_int
+from kerasish.layers.convolutional.conv_utils import conv_output_shape
 
 
-class ConvOp:
-    """A convolution's geometry, resolved once when the layer is made: called with a torch-layout weight, it
-    runs the convolution on inputs in the layer's data format, with Keras's (TensorFlow's) padding.
-
-    Args:
-        rank: the number of spatial axes.
-        kernel_size, strides, dilation_rate: tuples of `rank` ints.
-        padding: `"valid"`, `"same"` or `"causal"` (1-D only: pads `dilation * (kernel - 1)` on the left).
-        data_format: `"channels_last"` or `"channels_first"`.
-        groups: torch's `groups` (input channels for a depthwise convolution).
-    """
-
-    def __init__(self, rank: int, kernel_size, strides, padding: str, dilation_rate, data_format: str,
-                 groups: int = 1):
-        self.conv = _CONV_FUNCTIONS[rank]
-        self.kernel_size, self.strides, self.dilation_rate, self.groups = kernel_size, strides, dilation_rate, groups
-        self.channels_last = data_format == "channels_last"
-        self.to_channels_first = channels_first_order(rank)
-        self.to_channels_last = channels_last_order(rank)
-        # With strides > 1 TensorFlow's "same" padding depends on the input length; otherwise it is fixed.
-        self.size_dependent = padding == "same" and max(strides) > 1
-        if padding == "valid" or self.size_dependent:
-            self.padding, self.pad = 0, None
-        elif padding == "causal":
-            self.padding, self.pad = 0, ((kernel_size[0] - 1) * dilation_rate[0], 0)
-        else:
-            self.padding, self.pad = same_padding_args((1,) * rank, kernel_size, strides, dilation_rate)
-
-    def __call__(self, inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-        x = inputs.permute(self.to_channels_first) if self.channels_last else inputs
-        padding, pad = self.padding, self.pad
-        if self.size_dependent:
-            padding, pad = same_padding_args(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)
-        if pad is not None:
-            x = F.pad(x, pad)
-        outputs = self.conv(x, weight, bias, self.strides, padding, self.dilation_rate, self.groups)
-        return outputs.permute(self.to_channels_last) if self.channels_last else outputs
-
-
-def channel_axis_size(layer: Layer, input_shape) -> int:
-    """The input's channel count, which must be known to build `layer`."""
-    channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[1]
-    if channels is None:
-        raise ValueError(f'Layer "{layer.name}" needs a known channel axis ({layer.data_format}); received '
-                         f"input_shape={tuple(input_shape)}.")
-    return channels
-
-
-def check_strides_and_dilation(strides, dilation_rate) -> None:
-    if max(strides) > 1 and max(dilation_rate) > 1:
-        raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                         f"strides={strides} and dilation_rate={dilation_rate}")
-
-
-def torch_kernel_order(rank: int) -> tuple[int, ...]:
-    """The permutation taking a Keras kernel `kernel_size + (a, b)` to torch's `(b, a, *kernel_size)`."""
-    return (rank + 1, rank) + tuple(range(rank))
-
-
-class BaseConv(Layer):
+class BaseConv(ConvLayer):
     """N-D convolution (cross-correlation): `activation(conv(inputs, kernel) + bias)`.
 
     Args:
@@ -112,40 +37,25 @@ class BaseConv(Layer):
                  use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={filters}.")
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         allow_causal=rank == 1, activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = positive_int(filters, "filters")
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
         if filters % groups:
             raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
                              f"Received: groups={groups}, filters={filters}.")
-        self.filters = filters
         self.groups = groups
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = standardize_padding(padding, allow_causal=rank == 1)
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-        self._apply_activation = self.activation is not activations.linear
-        self._kernel_order = torch_kernel_order(rank)
-        self._conv = ConvOp(rank, self.kernel_size, self.strides, self.padding, self.dilation_rate,
-                            self.data_format, groups)
+        self._conv = self._conv_op(groups)
 
     def build(self, input_shape):
-        channels = channel_axis_size(self, input_shape)
+        channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(f'Layer "{self.name}": the number of input channels must be evenly divisible by the '
                              f"number of groups. Received groups={self.groups}, but the input has {channels} "
@@ -158,8 +68,7 @@ class BaseConv(Layer):
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        channel_axis = -1 if self.data_format == "channels_last" else 1
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self._expect_channels(channels)
 
     def call(self, inputs):
         outputs = self._conv(inputs, self.kernel.permute(self._kernel_order), self.bias)

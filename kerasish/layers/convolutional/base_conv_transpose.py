@@ -12,17 +12,13 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from kerasish import activations, constraints, initializers, regularizers
-from kerasish.layers.convolutional.base_conv import channel_axis_size, check_strides_and_dilation, torch_kernel_order
+from kerasish.layers.convolutional.conv_layer import ConvLayer, positive_int
 from kerasish.layers.convolutional.conv_utils import (
     channels_first_order,
     channels_last_order,
     pop_keras2_groups,
-    standardize_data_format,
-    standardize_padding,
     standardize_tuple,
 )
-from kerasish.layers.input_spec import InputSpec
-from kerasish.layers.layer import Layer
 
 _CONV_TRANSPOSE_FUNCTIONS = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
@@ -43,7 +39,7 @@ def transpose_crops(kernel: int, stride: int, dilation: int, padding: str,
     return effective - 1 - left_pad, effective - 1 - right_pad
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(ConvLayer):
     """N-D transposed convolution (the gradient of a convolution): `activation(conv_transpose(x, kernel) + bias)`.
 
     Args:
@@ -68,36 +64,22 @@ class BaseConvTranspose(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  **kwargs):
         pop_keras2_groups(kwargs, self.__class__.__name__)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={filters}.")
-        self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = standardize_padding(padding)
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.filters = positive_int(filters, "filters")
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = standardize_tuple(output_padding, rank, "output_padding", allow_zero=True)
             if any(p >= s for p, s in zip(self.output_padding, self.strides)):
                 raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. "
                                  f"Received: output_padding={self.output_padding}, strides={self.strides}")
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-        self._apply_activation = self.activation is not activations.linear
         self._conv_transpose = _CONV_TRANSPOSE_FUNCTIONS[rank]
-        self._kernel_order = torch_kernel_order(rank)
         self._channels_last = self.data_format == "channels_last"
         self._to_channels_first, self._to_channels_last = channels_first_order(rank), channels_last_order(rank)
         output_paddings = self.output_padding or (None,) * rank
@@ -112,7 +94,7 @@ class BaseConvTranspose(Layer):
             self._trim = (slice(None), slice(None)) + tuple(slice(0, -t if t else None) for t in trims)
 
     def build(self, input_shape):
-        channels = channel_axis_size(self, input_shape)
+        channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
@@ -121,8 +103,7 @@ class BaseConvTranspose(Layer):
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        channel_axis = -1 if self._channels_last else 1
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self._expect_channels(channels)
 
     def call(self, inputs):
         x = inputs.permute(self._to_channels_first) if self._channels_last else inputs

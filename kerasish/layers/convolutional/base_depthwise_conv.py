@@ -9,24 +9,11 @@ output channel `c * depth_multiplier + m` is filter `m` of input channel `c`, as
 from __future__ import annotations
 
 from kerasish import activations, constraints, initializers, regularizers
-from kerasish.layers.convolutional.base_conv import (
-    ConvOp,
-    channel_axis_size,
-    check_strides_and_dilation,
-    torch_kernel_order,
-)
-from kerasish.layers.convolutional.conv_utils import (
-    conv_output_shape,
-    pop_keras2_groups,
-    standardize_data_format,
-    standardize_padding,
-    standardize_tuple,
-)
-from kerasish.layers.input_spec import InputSpec
-from kerasish.layers.layer import Layer
+from kerasish.layers.convolutional.conv_layer import ConvLayer, positive_int
+from kerasish.layers.convolutional.conv_utils import conv_output_shape, pop_keras2_groups
 
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(ConvLayer):
     """N-D depthwise convolution: `activation(depthwise_conv(inputs, kernel) + bias)`.
 
     Args:
@@ -50,32 +37,18 @@ class BaseDepthwiseConv(Layer):
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, bias_constraint=None,
                  **kwargs):
         pop_keras2_groups(kwargs, self.__class__.__name__)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
-            raise ValueError(f"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. "
-                             f"Received depth_multiplier={depth_multiplier}.")
-        self.depth_multiplier = depth_multiplier
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-        self._apply_activation = self.activation is not activations.linear
-        self._kernel_order = torch_kernel_order(rank)
 
     def build(self, input_shape):
-        channels = channel_axis_size(self, input_shape)
+        channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
                                       initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
@@ -85,11 +58,9 @@ class BaseDepthwiseConv(Layer):
             self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
                                         initializer=self.bias_initializer, regularizer=self.bias_regularizer,
                                         constraint=self.bias_constraint)
-        channel_axis = -1 if self.data_format == "channels_last" else 1
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self._expect_channels(channels)
         self._torch_kernel_shape = self.kernel_size + (1, channels * self.depth_multiplier)
-        self._conv = ConvOp(self.rank, self.kernel_size, self.strides, self.padding, self.dilation_rate,
-                            self.data_format, groups=channels)
+        self._conv = self._conv_op(groups=channels)
 
     def call(self, inputs):
         kernel = self.kernel.reshape(self._torch_kernel_shape).permute(self._kernel_order)

@@ -7,24 +7,11 @@ BaseDepthwiseConv) followed by a 1x1 pointwise convolution that mixes the channe
 from __future__ import annotations
 
 from kerasish import activations, constraints, initializers, regularizers
-from kerasish.layers.convolutional.base_conv import (
-    ConvOp,
-    channel_axis_size,
-    check_strides_and_dilation,
-    torch_kernel_order,
-)
-from kerasish.layers.convolutional.conv_utils import (
-    conv_output_shape,
-    pop_keras2_groups,
-    standardize_data_format,
-    standardize_padding,
-    standardize_tuple,
-)
-from kerasish.layers.input_spec import InputSpec
-from kerasish.layers.layer import Layer
+from kerasish.layers.convolutional.conv_layer import ConvLayer, ConvOp, positive_int
+from kerasish.layers.convolutional.conv_utils import conv_output_shape, pop_keras2_groups
 
 
-class BaseSeparableConv(Layer):
+class BaseSeparableConv(ConvLayer):
     """N-D separable convolution: `activation(pointwise_conv(depthwise_conv(inputs)) + bias)`.
 
     Args:
@@ -55,24 +42,10 @@ class BaseSeparableConv(Layer):
         # depthwise and pointwise ones.
         for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             kwargs.pop(key, None)
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.rank = rank
-        if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
-            raise ValueError(f"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. "
-                             f"Received depth_multiplier={depth_multiplier}.")
-        if not isinstance(filters, int) or filters <= 0:
-            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
-                             f"Received filters={filters}.")
-        self.depth_multiplier = depth_multiplier
-        self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        check_strides_and_dilation(self.strides, self.dilation_rate)
-        self.padding = standardize_padding(padding)
-        self.data_format = standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         activity_regularizer=activity_regularizer, **kwargs)
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
+        self.filters = positive_int(filters, "filters")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -82,14 +55,11 @@ class BaseSeparableConv(Layer):
         self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-        self._apply_activation = self.activation is not activations.linear
-        self._kernel_order = torch_kernel_order(rank)
         ones = (1,) * rank
         self._pointwise_conv = ConvOp(rank, ones, ones, "valid", ones, self.data_format)
 
     def build(self, input_shape):
-        channels = channel_axis_size(self, input_shape)
+        channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self.add_weight(
             name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
@@ -103,11 +73,9 @@ class BaseSeparableConv(Layer):
         if self.use_bias:
             self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        channel_axis = -1 if self.data_format == "channels_last" else 1
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis: channels})
+        self._expect_channels(channels)
         self._depthwise_shape = self.kernel_size + (1, channels * self.depth_multiplier)
-        self._depthwise_conv = ConvOp(self.rank, self.kernel_size, self.strides, self.padding, self.dilation_rate,
-                                      self.data_format, groups=channels)
+        self._depthwise_conv = self._conv_op(groups=channels)
 
     def call(self, inputs):
         depthwise = self.depthwise_kernel.reshape(self._depthwise_shape).permute(self._kernel_order)

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from kerasish import config
+from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.feature_column.base import (
     DenseColumn,
     FeatureCache,
@@ -16,7 +17,6 @@ from kerasish.feature_column.base import (
 )
 from kerasish.feature_column.embedding import EmbeddingColumn, IndicatorColumn
 from kerasish.feature_column.sequence import SequenceCategoricalColumn, sequence_length
-from kerasish.layers.keras_tensor import KerasTensor
 from kerasish.layers.layer import Layer
 
 

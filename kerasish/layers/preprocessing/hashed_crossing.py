@@ -7,9 +7,9 @@ import torch
 from kerasish import config
 from kerasish.feature_column.crossed import DEFAULT_HASH_KEY
 from kerasish.feature_column.fingerprint import fingerprint_cat64, unsigned_mod
+from kerasish.feature_column.structured_data import as_ids
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing.category_encoding import check_not_sparse, check_output_mode, encode_categorical
-from kerasish.trainers.data_adapters.structured_data import as_ids
 
 
 class HashedCrossing(Layer):

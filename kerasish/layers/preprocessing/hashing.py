@@ -11,9 +11,9 @@ from kerasish.feature_column.fingerprint import (
     keyed_fingerprint,
     unsigned_mod,
 )
+from kerasish.feature_column.structured_data import as_ids, holds_text
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing.category_encoding import check_not_sparse, check_output_mode, encode_categorical
-from kerasish.trainers.data_adapters.structured_data import as_ids, holds_text
 
 
 class Hashing(Layer):

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from kerasish.feature_column.fingerprint import fingerprint_strings
+from kerasish.feature_column.structured_data import as_ids
 from kerasish.layers.preprocessing.index_lookup import IndexLookup
-from kerasish.trainers.data_adapters.structured_data import as_ids
 
 
 class StringLookup(IndexLookup):

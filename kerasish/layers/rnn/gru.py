@@ -226,6 +226,7 @@ class GRU(RNN):
     dropout = cell_property("dropout")
     recurrent_dropout = cell_property("recurrent_dropout")
     reset_after = cell_property("reset_after")
+    seed = cell_property("seed")
 
     def inner_loop(self, sequences, initial_state, mask, training):
         cell = self.cell
@@ -245,34 +246,6 @@ class GRU(RNN):
                              "dropout, unroll=False and a right-padded mask). Pass use_cudnn='auto' to fall back "
                              "to the step loop.")
         return super().inner_loop(sequences, initial_state, mask, training)
-
-    def get_config(self) -> dict:
-        base = {k: v for k, v in super().get_config().items() if k != "cell"}
-        return {
-            **base,
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "reset_after": self.reset_after,
-            "seed": self.cell.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict):
-        return cls(**config)
 
 
 def _torch_gate_order(weight: torch.Tensor, dim: int) -> torch.Tensor:

@@ -224,10 +224,10 @@ class LSTM(RNN):
     activation = cell_property("activation")
     recurrent_activation = cell_property("recurrent_activation")
     use_bias = cell_property("use_bias")
-    unit_forget_bias = cell_property("unit_forget_bias")
     kernel_initializer = cell_property("kernel_initializer")
     recurrent_initializer = cell_property("recurrent_initializer")
     bias_initializer = cell_property("bias_initializer")
+    unit_forget_bias = cell_property("unit_forget_bias")
     kernel_regularizer = cell_property("kernel_regularizer")
     recurrent_regularizer = cell_property("recurrent_regularizer")
     bias_regularizer = cell_property("bias_regularizer")
@@ -236,6 +236,7 @@ class LSTM(RNN):
     bias_constraint = cell_property("bias_constraint")
     dropout = cell_property("dropout")
     recurrent_dropout = cell_property("recurrent_dropout")
+    seed = cell_property("seed")
 
     def inner_loop(self, sequences, initial_state, mask, training):
         cell = self.cell
@@ -254,31 +255,3 @@ class LSTM(RNN):
                              "configuration (it needs tanh/sigmoid activations, no recurrent dropout, unroll=False "
                              "and a right-padded mask). Pass use_cudnn='auto' to fall back to the step loop.")
         return super().inner_loop(sequences, initial_state, mask, training)
-
-    def get_config(self) -> dict:
-        base = {k: v for k, v in super().get_config().items() if k != "cell"}
-        return {
-            **base,
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.cell.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config_: dict):
-        return cls(**config_)

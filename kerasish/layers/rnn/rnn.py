@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from kerasish import regularizers
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells
@@ -170,7 +171,7 @@ class RNN(Layer):
         return output_mask
 
     def get_config(self) -> dict:
-        return {
+        config = {
             **super().get_config(),
             "return_sequences": self.return_sequences,
             "return_state": self.return_state,
@@ -178,21 +179,49 @@ class RNN(Layer):
             "stateful": self.stateful,
             "unroll": self.unroll,
             "zero_output_for_mask": self.zero_output_for_mask,
-            "cell": serialize_keras_object(self.cell),
         }
+        names = cell_property_names(type(self))
+        if not names:
+            return {**config, "cell": serialize_keras_object(self.cell)}
+        # A layer that makes its own cell (LSTM, GRU, SimpleRNN) takes the cell's arguments itself: its config
+        # holds them, as the cell's config has them, in place of the cell.
+        cell_config = self.cell.get_config()
+        return {**config, **{name: cell_config[name] for name in names},
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
         config = dict(config)
+        if "cell" not in config:  # a layer that makes its own cell from its arguments
+            return cls(**config)
         from kerasish import layers  # the layer registry imports this module
 
         cell = layers.deserialize(config.pop("cell"), custom_objects)
         return cls(cell, **config)
 
 
+class _CellProperty(property):
+    def __init__(self, name: str):
+        super().__init__(lambda layer: getattr(layer.cell, name), doc=f"The cell's `{name}`.")
+        self.name = name
+
+
 def cell_property(name: str) -> property:
-    """A read-only attribute of a recurrent layer that is its cell's (`LSTM.units` is `LSTM.cell.units`)."""
-    return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
+    """A read-only attribute of a recurrent layer that is its cell's (`LSTM.units` is `LSTM.cell.units`).
+
+    A layer declaring cell properties makes its own cell from those `__init__` arguments: `RNN.get_config`
+    writes them, from the cell's config, instead of the cell.
+    """
+    return _CellProperty(name)
+
+
+def cell_property_names(cls: type) -> list[str]:
+    """The names of the cell properties `cls` declares, in declaration order (base classes first)."""
+    names = []
+    for klass in reversed(cls.__mro__):
+        names += [value.name for value in vars(klass).values()
+                  if isinstance(value, _CellProperty) and value.name not in names]
+    return names
 
 
 def _as_state(state, device: torch.device, dtype: torch.dtype) -> torch.Tensor:

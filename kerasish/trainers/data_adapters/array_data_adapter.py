@@ -10,13 +10,13 @@ import numpy as np
 import torch
 
 from kerasish import config
+from kerasish.feature_column.structured_data import as_feature_dict, string_ids
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
     check_batch_size,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
-from kerasish.trainers.data_adapters.structured_data import as_feature_dict, string_ids
 from kerasish.utils import tree
 
 ARGUMENTS = ("x", "y", "sample_weight")

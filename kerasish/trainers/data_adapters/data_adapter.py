@@ -18,6 +18,7 @@ class DataAdapter:
     """
 
     num_batches: int | None = None
+    infinite: bool = False  # known to never end (a repeated tf.data or grain dataset): needs a step count
     can_restart: bool = True
     shard: tuple[int, int] | None = None  # (rank, world_size) under distributed training: this rank's part only
     generator: torch.Generator | None = None  # the shuffling generator, seeded alike on every rank
@@ -61,6 +62,19 @@ def shard_indices(indices: list, shard: tuple[int, int] | None) -> list:
     per_rank = -(-len(indices) // world)
     padded = indices + indices[: per_rank * world - len(indices)]
     return padded[rank::world]
+
+
+def pad_to(batches, count: int):
+    """Yields `batches`, then the first of them again until `count` came: a rank whose shard of a stream is a batch
+    short still takes as many steps as the others (DDP needs every rank in every step), as `shard_indices` pads."""
+    first, seen = None, 0
+    for batch in batches:
+        first = batch if first is None else first
+        seen += 1
+        yield batch
+    while first is not None and seen < count:
+        seen += 1
+        yield first
 
 
 def unpack_x_y_sample_weight(data) -> tuple:

@@ -1,8 +1,10 @@
 """The symbolic side of the functional API: KerasTensor, Node, and calling a layer on KerasTensors.
 
-A layer called on KerasTensors builds itself, computes its output shapes by running `call` on `meta`-device
-tensors (shapes only, no computation), and records a `Node` linking its inputs to new KerasTensors. A functional
-`Model` later walks those nodes back from its outputs.
+A layer called on KerasTensors builds itself, computes its output shapes (from `compute_output_shape`, or by
+running `call` on `meta`-device tensors: shapes only, no computation), and records a `Node` linking its inputs to
+new KerasTensors. A functional `Model` later walks those nodes back from its outputs. This module sits on the
+ground floor: `symbolic_call` asks the layer it is given to build and to compute its output spec, so it imports
+nothing from `kerasish.layers`.
 """
 
 from __future__ import annotations
@@ -70,40 +72,32 @@ class Node:
         return [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in self.input_tensors]
 
 
-def shapes_to_specs(shapes):
-    """A shape, or a list/dict of shapes, as KerasTensors."""
+def shapes_to_specs(shapes, dtype=None):
+    """A shape, or a list/dict of shapes, as KerasTensors of `dtype` (floatx by default)."""
     if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
-        return KerasTensor(shapes)
+        return KerasTensor(shapes, dtype=dtype)
     if isinstance(shapes, dict):
-        return {k: shapes_to_specs(v) for k, v in shapes.items()}
-    return [shapes_to_specs(s) for s in shapes]
+        return {k: shapes_to_specs(v, dtype) for k, v in shapes.items()}
+    return [shapes_to_specs(s, dtype) for s in shapes]
 
 
 def symbolic_call(layer, args: tuple, kwargs: dict):
-    """Calls `layer` on KerasTensors: builds it, infers output shapes, records a Node."""
+    """Calls `layer` on KerasTensors: builds it (or checks that the inputs fit it), infers its output KerasTensors
+    with `layer.compute_output_spec`, and records a Node."""
     inputs = args[0] if args else next(iter(kwargs.values()))
-    if not layer.built:
-        layer._maybe_build(tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs))
+    shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None, inputs)
+    if layer.built:
+        layer._assert_input_compatibility(shapes)
     else:
-        from kerasish.layers.input_spec import assert_input_compatibility
-
-        assert_input_compatibility(layer.input_spec, tree.map_structure(lambda t: t.shape, inputs), layer.name)
-    outputs = compute_output_spec(layer, args, kwargs)
+        layer._maybe_build(shapes)
+    outputs = layer.compute_output_spec(*args, **kwargs)
     Node(layer, args, kwargs, outputs)
     return outputs
 
 
 def compute_output_spec(layer, args: tuple, kwargs: dict):
-    """Output KerasTensors of `layer(*args, **kwargs)`, from `compute_output_shape` if the layer defines it,
-    else by running `call` twice on meta tensors whose unknown dims take two probe sizes."""
-    from kerasish.layers.layer import Layer
-
-    if type(layer).compute_output_shape is not Layer.compute_output_shape:
-        shapes = tree.map_structure(lambda t: t.shape, args[0])
-        # A layer with weights computes in its own dtype (an Embedding maps int ids to floats); a weightless one
-        # (Reshape, Dropout, ...) passes its input's values, and dtype, through.
-        dtype = layer.dtype if layer._weight_specs else tree.flatten(args[0])[0].dtype
-        return _shapes_to_outputs(layer.compute_output_shape(shapes), dtype)
+    """Output KerasTensors of `layer.call(*args, **kwargs)`, found by running `call` twice on meta tensors whose
+    unknown dims take two probe sizes: output dims that differ between the runs are unknown."""
     runs = [_run_on_probe(layer, args, kwargs, size) for size in _PROBE_SIZES]
     first, second = (tree.flatten(r) for r in runs)
     outputs = [
@@ -111,14 +105,6 @@ def compute_output_spec(layer, args: tuple, kwargs: dict):
         for t1, t2 in zip(first, second)
     ]
     return tree.pack_sequence_as(runs[0], outputs)
-
-
-def _shapes_to_outputs(shapes, dtype):
-    if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
-        return KerasTensor(shapes, dtype=dtype)
-    if isinstance(shapes, dict):
-        return {k: _shapes_to_outputs(v, dtype) for k, v in shapes.items()}
-    return [_shapes_to_outputs(s, dtype) for s in shapes]
 
 
 def _run_on_probe(layer, args, kwargs, size):

@@ -9,7 +9,7 @@ import torch
 
 from kerasish import config, ops
 from kerasish import random as kerasish_random
-from kerasish.ops.core import _to_tensor
+from kerasish.backend.common.tensors import convert_to_tensor
 
 # Functions whose Keras 2 form is exactly the Keras 3 op.
 abs = ops.abs  # noqa: A001
@@ -112,7 +112,7 @@ def flatten(x):
 
 def batch_flatten(x):
     """`x` as `(batch, everything else)`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     return x.reshape(x.shape[0], -1)
 
 
@@ -130,7 +130,7 @@ def clip(x, min_value, max_value):
     """`x` limited to `[min_value, max_value]` (None for no bound; a max below the min becomes the min)."""
     if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)) and max_value < min_value:
         max_value = min_value
-    return torch.clamp(_to_tensor(x), min=min_value, max=max_value)
+    return torch.clamp(convert_to_tensor(x), min=min_value, max=max_value)
 
 
 def dot(x, y):
@@ -144,7 +144,7 @@ def batch_dot(x, y, axes=None):
     By default the last axis of `x` meets the second-to-last of `y` (its last if `y` is 2-D). Inputs of rank 2
     give `(batch, 1)` when both are 2-D, as in Keras 2.
     """
-    x, y = _to_tensor(x), _to_tensor(y)
+    x, y = convert_to_tensor(x), convert_to_tensor(y)
     if x.ndim < 2 or y.ndim < 2:
         raise ValueError(f"batch_dot needs inputs of rank >= 2; received shapes {tuple(x.shape)} and "
                          f"{tuple(y.shape)}.")
@@ -167,7 +167,7 @@ def batch_dot(x, y, axes=None):
 
 def l2_normalize(x, axis=None):
     """`x / sqrt(max(sum(x ** 2), 1e-12))` over `axis` (all axes if None)."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     dims = tuple(range(x.ndim)) if axis is None else axis
     return x * torch.rsqrt(torch.clamp(torch.sum(x * x, dim=dims, keepdim=True), min=1e-12))
 
@@ -175,7 +175,7 @@ def l2_normalize(x, axis=None):
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     """Rectified linear unit with Keras 2's options: `alpha` slope below `threshold`, output capped at
     `max_value`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     negative = torch.relu(threshold - x) if alpha != 0.0 else None
     out = x * (x > threshold).to(x.dtype) if threshold != 0 else torch.relu(x)
     if max_value is not None:
@@ -192,19 +192,19 @@ def softmax(x, axis=-1):
 
 def hard_sigmoid(x):
     """`clip(0.2 * x + 0.5, 0, 1)` (Keras 2's piecewise-linear sigmoid)."""
-    return torch.clamp(0.2 * _to_tensor(x) + 0.5, 0.0, 1.0)
+    return torch.clamp(0.2 * convert_to_tensor(x) + 0.5, 0.0, 1.0)
 
 
 def switch(condition, then_expression, else_expression):
     """`then_expression` where `condition` holds, else `else_expression` (either may be a callable). A scalar
     condition picks one whole expression; a lower-rank condition applies along the leading axes."""
-    condition = _to_tensor(condition)
+    condition = convert_to_tensor(condition)
     if condition.ndim == 0:
         chosen = then_expression if bool(condition) else else_expression
         return chosen() if callable(chosen) else chosen
     then_value = then_expression() if callable(then_expression) else then_expression
     else_value = else_expression() if callable(else_expression) else else_expression
-    then_value = _to_tensor(then_value, device=condition.device)
+    then_value = convert_to_tensor(then_value, device=condition.device)
     extra = then_value.ndim - condition.ndim
     if extra < 0:
         raise ValueError(f"Rank of `condition` ({condition.ndim}) must not exceed that of `then_expression` "
@@ -247,7 +247,7 @@ def arange(start, stop=None, step=1, dtype="int32"):
 
 def shape(x) -> torch.Tensor:
     """The shape of `x` as an int32 tensor (Keras 2's symbolic shape; see `int_shape` for a tuple)."""
-    return torch.tensor(tuple(_to_tensor(x).shape), dtype=torch.int32)
+    return torch.tensor(tuple(convert_to_tensor(x).shape), dtype=torch.int32)
 
 
 def gather(reference, indices):
@@ -262,7 +262,7 @@ def one_hot(indices, num_classes):
 
 def repeat(x, n):
     """The 2-D `(batch, dim)` `x` repeated into `(batch, n, dim)`."""
-    x = _to_tensor(x)
+    x = convert_to_tensor(x)
     if x.ndim != 2:
         raise ValueError(f"Expected input `x` to have rank 2. Received: rank(x)={x.ndim}")
     return x.unsqueeze(1).expand(-1, n, -1)
@@ -280,7 +280,7 @@ def reverse(x, axes):
 
 def bias_add(x, bias, data_format=None):
     """`x + bias`, with the bias along the channel axis of `data_format`."""
-    x, bias = _to_tensor(x), _to_tensor(bias)
+    x, bias = convert_to_tensor(x), convert_to_tensor(bias)
     if (data_format or config.image_data_format()) == "channels_first" and x.ndim > 2 and bias.ndim == 1:
         bias = bias.reshape((1, -1) + (1,) * (x.ndim - 2))
     return x + bias
@@ -348,28 +348,28 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 def update(x, new_x):
     """Assigns `new_x` to the variable `x`; returns `x`."""
     with torch.no_grad():
-        x.copy_(_to_tensor(new_x, dtype=x.dtype, device=x.device))
+        x.copy_(convert_to_tensor(new_x, dtype=x.dtype, device=x.device))
     return x
 
 
 def update_add(x, increment):
     """Adds `increment` to the variable `x`; returns `x`."""
     with torch.no_grad():
-        x.add_(_to_tensor(increment, dtype=x.dtype, device=x.device))
+        x.add_(convert_to_tensor(increment, dtype=x.dtype, device=x.device))
     return x
 
 
 def update_sub(x, decrement):
     """Subtracts `decrement` from the variable `x`; returns `x`."""
     with torch.no_grad():
-        x.sub_(_to_tensor(decrement, dtype=x.dtype, device=x.device))
+        x.sub_(convert_to_tensor(decrement, dtype=x.dtype, device=x.device))
     return x
 
 
 def moving_average_update(x, value, momentum):
     """`x = x * momentum + value * (1 - momentum)`, in place; returns `x`."""
     with torch.no_grad():
-        x.mul_(momentum).add_(_to_tensor(value, dtype=x.dtype, device=x.device), alpha=1 - momentum)
+        x.mul_(momentum).add_(convert_to_tensor(value, dtype=x.dtype, device=x.device), alpha=1 - momentum)
     return x
 
 
@@ -385,4 +385,5 @@ def map_fn(fn, elems, name=None, dtype=None):
 
 
 __all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and callable(value) and name not in ("config", "ops", "np", "torch"))
+                 if not name.startswith("_") and callable(value)
+                 and name not in ("config", "convert_to_tensor", "ops", "np", "torch"))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
+from kerasish.layers.input_layer import InputLayer
+from kerasish.saving.object_registry import obj_type
+
 
 def readable_memory_size(num_bytes: float) -> str:
     """`2308` -> `"2.25 KB"`, as Keras prints parameter memory."""
@@ -27,8 +30,6 @@ def _output_shape(layer) -> str:
 
 
 def _connections(layer, model) -> str:
-    from kerasish.layers.input_layer import InputLayer
-
     if isinstance(layer, InputLayer):
         return "-"
     member = {id(n) for nodes in model._nodes_by_depth.values() for n in nodes}
@@ -57,10 +58,8 @@ def _row_lines(cells: list[str], widths: list[int], align: list[str]) -> list[st
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None) -> None:
     """Prints the summary table of `model` with `print_fn` (default `print`)."""
-    from kerasish.models.functional import Functional
-
     print_fn = print_fn or print
-    functional = isinstance(model, Functional)
+    functional = obj_type(model) == "Functional"
     headers = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if functional else [])
     widths = [19, 17, 10, 17] if functional else [31, 22, 13]
     align = ["left", "left", "right", "left"]

@@ -20,9 +20,11 @@ import h5py
 import numpy as np
 import torch
 
+from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.feature_column.structured_data import as_feature_dict, is_table
 from kerasish.layers.core.identity import Identity
 from kerasish.layers.input_layer import Input
-from kerasish.layers.layer import Layer, _is_symbolic
+from kerasish.layers.layer import Layer
 from kerasish.layers.merging import Concatenate
 from kerasish.layers.preprocessing import (
     CategoryEncoding,
@@ -36,7 +38,7 @@ from kerasish.layers.preprocessing import (
 )
 from kerasish.layers.preprocessing.index_lookup import IndexLookup
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
-from kerasish.trainers.data_adapters.structured_data import as_feature_dict, is_table
+from kerasish.utils import tree
 from kerasish.utils.naming import auto_name
 
 # Keras's adapt() batches a dict of 1-D arrays 32 rows at a time; the batching shapes Normalization's running
@@ -408,7 +410,7 @@ class FeatureSpace(Layer):
         if not isinstance(data, dict):
             raise ValueError(f"A FeatureSpace can only be called with a dict, got {type(data).__name__}.")
         self._check_keys(data, list(self.features), "call")
-        if _is_symbolic(data):
+        if any(isinstance(value, KerasTensor) for value in tree.flatten(data)):
             return self._encode(data)
         inputs, single = {}, False
         for name in self.features:
@@ -488,6 +490,7 @@ class FeatureSpace(Layer):
             filepath: a path ending in `.keras`.
         """
         from kerasish.layers import serialize
+        # Upward import, lazy on purpose: writing Keras's archive layout is the saving floor's job.
         from kerasish.saving import h5_format, keras3_format
         from kerasish.saving.atomic import atomic_write
 

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 
 from kerasish import config
+from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.backend.common.tensors import convert_to_tensor
+from kerasish.backend.common.variable import Variable
 from kerasish.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format
-from kerasish.layers.keras_tensor import KerasTensor
-from kerasish.layers.variable import Variable
-from kerasish.ops.core import _to_tensor
 from kerasish.utils import naming
 
 __all__ = [
@@ -87,7 +87,7 @@ def count_params(x) -> int:
 
 def variable(value, dtype=None, name: str | None = None, constraint=None) -> Variable:
     """A trainable `Variable` holding `value` (floatx by default for float values)."""
-    tensor = _to_tensor(value, None if dtype is None else config.standardize_dtype(dtype))
+    tensor = convert_to_tensor(value, dtype)
     if dtype is None and tensor.is_floating_point():
         tensor = tensor.to(config.standardize_dtype(None))
     return Variable(tensor.clone(), requires_grad=tensor.is_floating_point(), path=name, constraint=constraint)
@@ -95,7 +95,7 @@ def variable(value, dtype=None, name: str | None = None, constraint=None) -> Var
 
 def constant(value, dtype=None, shape=None, name: str | None = None) -> torch.Tensor:
     """A tensor of `value` (floatx by default), broadcast to `shape` if given."""
-    tensor = _to_tensor(value, config.standardize_dtype(dtype))
+    tensor = convert_to_tensor(value, config.standardize_dtype(dtype))
     return tensor.expand(tuple(shape)).clone() if shape is not None else tensor
 
 

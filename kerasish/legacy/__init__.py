@@ -1,0 +1,4 @@
+"""Keras 2's APIs that Keras 3 keeps only for compatibility: the `K` backend module (`legacy/backend`).
+
+A facade on the top floor: it may import any package below it, and none of them imports it.
+"""
