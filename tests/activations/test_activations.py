@@ -1,4 +1,4 @@
-"""kerasish.activations against Keras 3 (fixture made by tests/fixtures/activations/generate_activations.py)."""
+"""kerasish.activations against Keras 3 (fixture made by tests/fixtures/activations/make_activations_fixtures.py)."""
 
 import json
 import math

@@ -1,5 +1,5 @@
 """kerasish.constraints against hand computation and Keras 3 (fixture made by
-tests/fixtures/constraints/generate_constraints.py)."""
+tests/fixtures/constraints/make_constraints_fixtures.py)."""
 
 import json
 import os

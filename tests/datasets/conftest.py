@@ -1,7 +1,7 @@
 """Dataset tests run offline: the files of tests/fixtures/datasets/files (small files in the formats Keras
 downloads) are served from a loopback HTTP server, `sources.SOURCES` points at it with the fixtures' hashes,
 and KERAS_HOME is a temporary folder. Expected arrays come from real Keras 3.15 run on the same files
-(tests/fixtures/datasets/make_dataset_fixtures.py wrote keras_outputs.npz)."""
+(tests/fixtures/datasets/make_datasets_fixtures.py wrote keras_outputs.npz)."""
 
 import hashlib
 import pathlib

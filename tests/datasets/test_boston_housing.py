@@ -3,7 +3,7 @@
 import pytest
 
 from kerasish.datasets import boston_housing
-from tests.fixtures.datasets.make_dataset_fixtures import SCENARIOS
+from tests.fixtures.datasets.make_datasets_fixtures import SCENARIOS
 
 
 @pytest.mark.parametrize("scenario", ["boston_housing", "boston_housing_split"])

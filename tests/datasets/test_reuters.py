@@ -6,7 +6,7 @@ import pytest
 
 from kerasish.datasets import reuters
 from tests.datasets.conftest import FIXTURES, KERAS_OUTPUTS
-from tests.fixtures.datasets.make_dataset_fixtures import SCENARIOS
+from tests.fixtures.datasets.make_datasets_fixtures import SCENARIOS
 
 
 @pytest.mark.parametrize("scenario", [name for name, (module, _) in SCENARIOS.items() if module == "reuters"])

@@ -1,5 +1,5 @@
 """DenseFeatures/SequenceFeatures against TensorFlow 2.17's feature columns (fixtures made by
-tests/fixtures/feature_column/make_dense_features_fixture.py, whose columns are rebuilt here one for one)."""
+tests/fixtures/feature_column/make_dense_features_fixtures.py, whose columns are rebuilt here one for one)."""
 
 import json
 import os

@@ -1,5 +1,5 @@
 """FarmHash Fingerprint64 against TensorFlow 2.17 (`tf.raw_ops.Fingerprint(method="farmhash64")` and
-`to_hash_bucket_fast`), from tests/fixtures/feature_column/make_fingerprint_fixture.py."""
+`to_hash_bucket_fast`), from tests/fixtures/feature_column/make_fingerprint_fixtures.py."""
 
 import json
 import os

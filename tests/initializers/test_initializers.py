@@ -1,5 +1,5 @@
 """kerasish.initializers: configs and deterministic values against Keras 3 (fixture made by
-tests/fixtures/initializers/generate_initializers.py), random draws against their distributions."""
+tests/fixtures/initializers/make_initializers_fixtures.py), random draws against their distributions."""
 
 import json
 import math

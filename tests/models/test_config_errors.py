@@ -2,7 +2,7 @@
 says what is wrong, never a TypeError, KeyError, AttributeError or IndexError from inside the loader.
 
 The configs damaged here are those tf.keras 2 and Keras 3 write for one small Sequential and one small functional
-model (two inputs, a layer called twice): tests/fixtures/models/make_small_configs.py made them.
+model (two inputs, a layer called twice): tests/fixtures/models/make_config_fixtures.py made them.
 """
 
 import copy

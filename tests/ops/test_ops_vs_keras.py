@@ -1,6 +1,6 @@
 """Every case of tests/fixtures/ops/keras_ops.json, replayed with kerasish.ops: values and dtypes must equal what
 Keras 3 (torch backend) returned. The cases (broadcasting, negative and tuple axes, int/bool/float16/float64
-inputs, Python scalars and NumPy arrays) and how they were made are in tests/fixtures/ops/make_keras_ops.py."""
+inputs, Python scalars and NumPy arrays) and how they were made are in tests/fixtures/ops/make_ops_fixtures.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """kerasish.regularizers against hand computation and Keras 3 (fixture made by
-tests/fixtures/regularizers/generate_regularizers.py)."""
+tests/fixtures/regularizers/make_regularizers_fixtures.py)."""
 
 import json
 import os

@@ -3,7 +3,7 @@
 The models (convolutions of every kind with BatchNormalization, Conv1D/LayerNormalization/PReLU, Embedding with
 LSTM, both GRUs, SimpleRNN, Bidirectional and TimeDistributed, MultiHeadAttention with a nested Sequential, and, for
 tf.keras 2 only, a mix of configs that Keras 3 does not write) are defined once in
-tests/fixtures/saving/conformance/models.py; the files and Keras's predictions come from make_conformance_files.py
+tests/fixtures/saving/conformance/models.py; the files and Keras's predictions come from make_conformance_fixtures.py
 in that folder, run with Keras 3.15 (JAX backend) and tf-keras 2.17.
 check_keras_reads_ours.py there checks the other direction (Keras 3 loading kerasish's files) by hand.
 """

@@ -1,6 +1,6 @@
 """Whole-model save/load (`.keras`, legacy `.h5`), Keras 3 `.weights.h5`, YAML and clone_model.
 
-Keras-written files come from tests/fixtures/saving/make_keras3_files.py (Keras 3.15, JAX backend).
+Keras-written files come from tests/fixtures/saving/make_keras3_file_fixtures.py (Keras 3.15, JAX backend).
 """
 
 import json

@@ -2,7 +2,7 @@
 on it that computes the same, saving, configs and errors.
 
 The reference numbers come from Keras 3.15.1 on TensorFlow 2.17.1 (Keras's FeatureSpace needs tf.data):
-tests/fixtures/feature_space/make_feature_space_fixture.py wrote tests/fixtures/feature_space/keras3.json, and
+tests/fixtures/feature_space/make_feature_space_fixtures.py wrote tests/fixtures/feature_space/keras3.json, and
 `make_space` below builds the same space.
 """
 

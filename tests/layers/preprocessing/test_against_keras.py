@@ -1,6 +1,6 @@
 """Preprocessing layers against Keras 3.15's outputs and configs.
 
-Fixtures: tests/fixtures/preprocessing/keras3.json, written by tests/fixtures/preprocessing/make_fixtures.py with
+Fixtures: tests/fixtures/preprocessing/keras3.json, written by tests/fixtures/preprocessing/make_preprocessing_layer_fixtures.py with
 Keras 3.15.1 on TensorFlow 2.17.1 (Keras's string layers need TensorFlow).
 """
 
