@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import torch
 
 from kerasish.backend.common.keras_tensor import KerasTensor
@@ -138,6 +141,30 @@ class Sequential(Model):
     @property
     def output_names(self) -> list[str]:
         return [self._stack[-1].name] if self._stack else []
+
+    # ---- Keras 2's classifier methods (removed in TF 2.6), with their deprecation warnings ----------------------
+
+    def predict_proba(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
+        """`predict` (Keras 2, deprecated), warning when the outputs are not probabilities."""
+        warnings.warn("`model.predict_proba()` is deprecated and will be removed after 2021-01-01. Please use "
+                      "`model.predict()` instead.", stacklevel=2)
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer might not normalize "
+                          "predictions into probabilities (like softmax or sigmoid would).", stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
+        """Class predictions (Keras 2, deprecated): the argmax of several outputs, `proba > 0.5` (int32) of one."""
+        warnings.warn("`model.predict_classes()` is deprecated and will be removed after 2021-01-01. Please use "
+                      "instead:* `np.argmax(model.predict(x), axis=-1)`,   if your model does multi-class "
+                      "classification   (e.g. if it uses a `softmax` last-layer activation).* "
+                      "`(model.predict(x) > 0.5).astype(\"int32\")`,   if your model does binary classification   "
+                      "(e.g. if it uses a `sigmoid` last-layer activation).", stacklevel=2)
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
 
     def get_config(self) -> dict:
         layers = [serialize(self._input_layer)] if self._input_layer is not None else []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -455,8 +456,9 @@ class Trainer:
         """Trains the model for `epochs` epochs; returns a `History` whose `history` dict holds the logs.
 
         Args mirror Keras's `Model.fit`: `x`/`y` as arrays (numpy or torch, or lists/dicts of them keyed by input
-        and output names), a Python generator or `PyDataset` yielding `(x, y[, sample_weight])`, or a torch
-        `Dataset`/`DataLoader`. `validation_split` takes the last fraction of array data, before shuffling.
+        and output names), a Python generator or `PyDataset` yielding `(x, y[, sample_weight])`, a torch
+        `Dataset`/`DataLoader`, a `tf.data.Dataset` or a grain dataset. `validation_split` takes the last fraction
+        of array data, before shuffling.
 
         Beyond Keras 3: Keras 2's `workers`/`use_multiprocessing`/`max_queue_size` load a PyDataset's batches in
         parallel (threads, or worker processes) and bound a generator's prefetching. `distribute="ddp"` with
@@ -588,14 +590,17 @@ class Trainer:
         return launch_fit(self, devices, fit_kwargs)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict: bool = False, **kwargs):
+                 callbacks=None, return_dict: bool = False, max_queue_size=None, workers=None,
+                 use_multiprocessing=None, **kwargs):
         """Returns the loss and metrics on the data: a scalar (loss only), a list in `metrics_names` order, or a
-        dict with `return_dict=True`."""
+        dict with `return_dict=True`. Keras 2's `max_queue_size`/`workers`/`use_multiprocessing` load the data as
+        in `fit`."""
         self._assert_compiled("evaluate")
         unknown = set(kwargs) - {"_use_cached_eval_dataset"}
         if unknown:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(unknown)}")
-        iterator = self._iterator_for(x, y, sample_weight, batch_size, steps)
+        iterator = self._iterator_for(x, y, sample_weight, batch_size, steps, workers=workers,
+                                      use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         with self._run(iterator, callbacks, verbose, epochs=1) as run:
             logs = self._evaluate_iterator(run.data, run)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
@@ -638,9 +643,12 @@ class Trainer:
         callbacks.on_test_end(logs)
         return logs
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for `x`, batch by batch, as numpy arrays (structured like the model's outputs)."""
-        iterator = self._iterator_for(x, None, None, batch_size, steps)
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=None,
+                workers=None, use_multiprocessing=None):
+        """The model's outputs for `x`, batch by batch, as numpy arrays (structured like the model's outputs).
+        Keras 2's `max_queue_size`/`workers`/`use_multiprocessing` load the data as in `fit`."""
+        iterator = self._iterator_for(x, None, None, batch_size, steps, workers=workers,
+                                      use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
         with self._run(iterator, callbacks, verbose, epochs=1) as run:
             outputs = self._predict_iterator(run.data, run.callbacks)
         run.callbacks.on_predict_end()
@@ -718,6 +726,39 @@ class Trainer:
     def _batch_result(self, logs, return_dict: bool):
         logs = _floats(logs)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
+
+    # ---- Keras 2's generator methods -----------------------------------------------------------------------
+    # tf.keras 2 kept them as deprecated aliases once fit/evaluate/predict took generators: the same warnings, the
+    # same signatures and defaults, and the arguments passed on as they are.
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs: int = 1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq: int = 1, class_weight=None,
+                      max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False, shuffle=True,
+                      initial_epoch: int = 0):
+        """Keras 2's `fit` on a generator or `PyDataset` (deprecated: `fit` takes them)."""
+        warnings.warn("`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.fit`, which supports generators.", stacklevel=2)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, max_queue_size=max_queue_size,
+                        workers=workers, use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size: int = 10, workers: int = 1,
+                           use_multiprocessing: bool = False, verbose=0):
+        """Keras 2's `evaluate` on a generator or `PyDataset` (deprecated: `evaluate` takes them)."""
+        warnings.warn("`Model.evaluate_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.evaluate`, which supports generators.", stacklevel=2)
+        return self.evaluate(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+                             use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size: int = 10, workers: int = 1,
+                          use_multiprocessing: bool = False, verbose=0):
+        """Keras 2's `predict` on a generator or `PyDataset` (deprecated: `predict` takes them)."""
+        warnings.warn("`Model.predict_generator` is deprecated and will be removed in a future version. Please use "
+                      "`Model.predict`, which supports generators.", stacklevel=2)
+        return self.predict(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+                            use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
 
 
 def _batch_size(x) -> int:
