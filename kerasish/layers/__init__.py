@@ -17,7 +17,7 @@ from kerasish.layers.preprocessing import *  # noqa: F401,F403
 from kerasish.layers.regularization import *  # noqa: F401,F403
 from kerasish.layers.reshaping import *  # noqa: F401,F403
 from kerasish.layers.rnn import *  # noqa: F401,F403
-from kerasish.ops.operation import deserialize as _deserialize_operation
+from kerasish.layers.serialization import deserialize, serialize  # noqa: F401  (in __all__)
 from kerasish.saving import object_registry
 from kerasish.layers import (activations, attention, convolutional, core, merging, normalization, pooling,
                              preprocessing, regularization, reshaping, rnn)
@@ -33,29 +33,6 @@ def _register_layer_classes() -> None:
 
 
 _register_layer_classes()
-
-
-def serialize(layer: Layer) -> dict:
-    """A layer's config in Keras 3's shape, with its `build_config` when built."""
-    config = object_registry.serialize_keras_object(layer)
-    build_config = layer.get_build_config() if not isinstance(layer, InputLayer) else None
-    if build_config is not None:
-        config["build_config"] = build_config
-    return config
-
-
-def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
-    """Builds a layer (or model) from its config; `custom_objects` are visible to nested objects too."""
-    if isinstance(config, dict) and str(config.get("module") or "").startswith(("keras.ops", "keras.src.ops")):
-        # An op called in a functional graph; by module, since op names (Add, Softmax, ...) are layer names too.
-        return _deserialize_operation(config)
-    known = object_registry.builtin_objects("layers")
-    with object_registry.CustomObjectScope(custom_objects or {}):
-        layer = object_registry.deserialize_keras_object(config, module_objects=known, custom_objects=custom_objects,
-                                                         printable_module_name="layer")
-    if isinstance(config, dict) and config.get("build_config") and not layer.built:
-        layer.build_from_config(config["build_config"])
-    return layer
 
 
 __all__ = sorted(

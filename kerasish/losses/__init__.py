@@ -47,6 +47,7 @@ from kerasish.losses.losses import (
 from kerasish.losses.segmentation_losses import Dice, Tversky, dice, tversky
 from kerasish.losses.sequence_losses import CTC, ctc
 from kerasish.losses.similarity_losses import Circle, circle
+from kerasish.saving import object_registry
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 ALL_OBJECTS = {
@@ -127,6 +128,8 @@ ALL_OBJECTS_DICT.update(
         "kullback_leibler_divergence": kl_divergence,
     }
 )
+# LossFunctionWrapper, defined before this table, reads it from the registry when it loads a config.
+object_registry.register_builtins("losses", ALL_OBJECTS_DICT)
 
 
 def serialize(loss: Loss | Callable) -> dict:
@@ -142,7 +145,10 @@ def deserialize(name: str | dict, custom_objects: dict | None = None) -> Loss | 
         custom_objects: user classes and functions by name.
     """
     return deserialize_keras_object(
-        name, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="loss"
+        name,
+        module_objects=object_registry.builtin_objects("losses"),
+        custom_objects=custom_objects,
+        printable_module_name="loss",
     )
 
 

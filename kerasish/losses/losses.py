@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from kerasish import config
 from kerasish.losses.loss import Loss, as_float_tensors, as_tensor, squeeze_or_expand_to_same_rank
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import builtin_objects, deserialize_keras_object, serialize_keras_object
 
 
 class LossFunctionWrapper(Loss):
@@ -71,12 +71,10 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config: dict) -> "LossFunctionWrapper":
-        from kerasish.losses import ALL_OBJECTS_DICT  # the package table, built after this module
-
         config = dict(config)
-        if "fn" in config:
+        if "fn" in config:  # `kerasish.losses` registers its table (aliases included) after this module is defined
             config["fn"] = deserialize_keras_object(
-                config["fn"], module_objects=ALL_OBJECTS_DICT, printable_module_name="loss function"
+                config["fn"], module_objects=builtin_objects("losses"), printable_module_name="loss function"
             )
         return cls(**config)
 

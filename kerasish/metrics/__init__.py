@@ -78,6 +78,7 @@ from kerasish.metrics.regression_metrics import (
     R2Score,
     RootMeanSquaredError,
 )
+from kerasish.saving import object_registry
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 ALL_OBJECTS = {
@@ -195,6 +196,10 @@ ALL_FUNCTIONS_DICT = {
     )
 }
 
+# MeanMetricWrapper, defined before these tables, reads the functions from the registry when it loads a config.
+object_registry.register_builtins("metrics", ALL_OBJECTS_DICT)
+object_registry.register_builtins("metric_functions", ALL_FUNCTIONS_DICT)
+
 # tf.keras 2 also resolved these short function names; Keras 3's `get` knows only class names, so they are
 # looked up after the classes and give the function (which compile wraps in a MeanMetricWrapper).
 FUNCTION_ALIASES = {
@@ -219,12 +224,14 @@ def deserialize(config: str | dict, custom_objects: dict | None = None) -> Metri
     """
     # A serialized function names a function ("accuracy"), not the class of the same snake case name; a plain
     # name is a class first ("hinge" -> Hinge), then a function ("huber", "kld").
+    classes = object_registry.builtin_objects("metrics")
+    functions = object_registry.builtin_objects("metric_functions")
     if isinstance(config, dict) and config.get("class_name") == "function":
-        module_objects = ALL_FUNCTIONS_DICT
+        module_objects = functions
     elif isinstance(config, str):
-        module_objects = {**ALL_FUNCTIONS_DICT, **FUNCTION_ALIASES, **ALL_OBJECTS_DICT}
+        module_objects = {**functions, **FUNCTION_ALIASES, **classes}
     else:
-        module_objects = ALL_OBJECTS_DICT
+        module_objects = classes
     return deserialize_keras_object(
         config,
         module_objects=module_objects,

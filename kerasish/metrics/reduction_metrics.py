@@ -15,7 +15,7 @@ from kerasish.losses.loss import (
     squeeze_or_expand_to_same_rank,
 )
 from kerasish.metrics.metric import Metric
-from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.saving.object_registry import builtin_objects, deserialize_keras_object, serialize_keras_object
 
 
 def reduce_to_samplewise_values(
@@ -163,11 +163,10 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config: dict) -> "MeanMetricWrapper":
-        from kerasish.metrics import ALL_FUNCTIONS_DICT  # the package table, built after this module
-
         config = dict(config)
-        if "fn" in config:
+        if "fn" in config:  # `kerasish.metrics` registers its functions after this module is defined
             config["fn"] = deserialize_keras_object(
-                config["fn"], module_objects=ALL_FUNCTIONS_DICT, printable_module_name="metric function"
+                config["fn"], module_objects=builtin_objects("metric_functions"),
+                printable_module_name="metric function",
             )
         return cls(**config)

@@ -15,13 +15,10 @@ from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.optimizer import Optimizer
 from kerasish.optimizers.rmsprop import RMSprop
+from kerasish.optimizers.serialization import deserialize, serialize  # noqa: F401  (keras.optimizers names)
 from kerasish.optimizers.sgd import SGD
-from kerasish.saving.object_registry import (
-    CustomObjectScope,
-    deserialize_keras_object,
-    get_object,
-    serialize_keras_object,
-)
+from kerasish.saving import object_registry
+from kerasish.saving.object_registry import get_object
 
 ALL_OBJECTS = (
     Optimizer,
@@ -40,35 +37,7 @@ ALL_OBJECTS = (
 )
 # Keras looks built-in optimizers up case-insensitively: "adam", "Adam" and "ADAM" all work.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-
-
-def serialize(optimizer: Optimizer) -> dict:
-    """Serializes an optimizer to Keras 3's `{"module", "class_name", "config", "registered_name"}` dict."""
-    return serialize_keras_object(optimizer)
-
-
-def deserialize(config: dict | str, custom_objects: dict | None = None) -> Optimizer:
-    """Builds an optimizer from a name or a dict written by `serialize` (Keras 2 or Keras 3 shape).
-
-    Args:
-        config: the serialized optimizer.
-        custom_objects: user optimizers (and schedules) by name.
-    """
-    if isinstance(config, str):
-        config = {"class_name": config, "config": {}}
-    if isinstance(config, dict) and str(config.get("class_name", "")).lower() in ALL_OBJECTS_DICT:
-        config = {**config, "class_name": config["class_name"].lower(), "registered_name": None}
-    if isinstance(config, dict) and isinstance(config.get("config"), dict):
-        learning_rate = config["config"].get("learning_rate")
-        if isinstance(learning_rate, dict):
-            # The schedule is built here so that `custom_objects` reaches it.
-            learning_rate = schedules.deserialize(learning_rate, custom_objects=custom_objects)
-            config = {**config, "config": {**config["config"], "learning_rate": learning_rate}}
-    # In a scope, so that the optimizer a LossScaleOptimizer wraps finds `custom_objects` too.
-    with CustomObjectScope(custom_objects):
-        return deserialize_keras_object(
-            config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="optimizer"
-        )
+object_registry.register_builtins("optimizers", ALL_OBJECTS_DICT)
 
 
 def get(identifier) -> Optimizer | None:

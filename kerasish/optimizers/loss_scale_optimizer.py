@@ -6,6 +6,7 @@ from typing import Sequence
 
 import torch
 
+from kerasish.optimizers import serialization
 from kerasish.optimizers.optimizer import Optimizer
 from kerasish.saving.object_registry import serialize_keras_object
 
@@ -203,8 +204,6 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "LossScaleOptimizer":
-        from kerasish.optimizers import deserialize  # the package imports this module
-
         config = dict(config)
-        inner_optimizer = deserialize(config.pop("inner_optimizer"), custom_objects=custom_objects)
+        inner_optimizer = serialization.deserialize(config.pop("inner_optimizer"), custom_objects=custom_objects)
         return cls(inner_optimizer, **config)

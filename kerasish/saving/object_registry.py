@@ -21,9 +21,10 @@ from kerasish import config
 
 _GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
 _GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
-# kerasish's own classes by the namespace their configs are read in: "layers" (layers, and models, which Keras
-# deserializes as layers). Filled as the classes are defined or exported (`register_builtin`), as Keras's
-# `keras_export` fills its table, so a reader of configs looks names up here and imports no class it may name.
+# kerasish's own objects by the namespace their configs are read in: "layers" (layers, and models, which Keras
+# deserializes as layers), "losses", "metrics", "metric_functions", "optimizers". Filled as the classes are defined
+# or exported (`register_builtin`, `register_builtins`), as Keras's `keras_export` fills its table, so a reader of
+# configs looks names up here and imports neither the class it may name nor the package that lists it.
 _BUILTIN_OBJECTS: dict[str, dict[str, Any]] = {}
 _SCOPE = threading.local()
 
@@ -124,6 +125,16 @@ def register_builtin(namespace: str, *aliases: str) -> Callable:
         return obj
 
     return decorator
+
+
+def register_builtins(namespace: str, objects: Mapping[str, Any]) -> None:
+    """Registers a package's table of its own objects in `namespace` under the table's names (aliases and all),
+    so the modules the package imports look names up here when a config is read, not in the package.
+
+    Example:
+        register_builtins("losses", {"mse": mean_squared_error, "mean_squared_error": mean_squared_error})
+    """
+    _BUILTIN_OBJECTS.setdefault(namespace, {}).update(objects)
 
 
 def builtin_objects(namespace: str) -> Mapping[str, Any]:

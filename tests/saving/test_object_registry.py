@@ -90,3 +90,58 @@ def test_an_error_that_already_says_where_passes_unchanged():
     with pytest.raises(ValueError, match=r"^Cannot load 'm.keras:model.weights.h5' into 'model'$"):
         with object_registry.building_from_config("Cannot build the model in 'm.keras'", named="m.keras"):
             raise ValueError("Cannot load 'm.keras:model.weights.h5' into 'model'")
+
+
+def test_packages_register_their_tables_so_their_modules_look_names_up_at_call_time():
+    """Each package's table (aliases and Keras 2 spellings included) is a registry namespace: the modules the
+    package imports (LossFunctionWrapper, MeanMetricWrapper, LossScaleOptimizer) read it, not the package."""
+    losses = object_registry.builtin_objects("losses")
+    assert losses["mse"] is keras.losses.mean_squared_error and losses["huber_loss"] is keras.losses.huber
+    assert losses["BinaryCrossentropy"] is keras.losses.BinaryCrossentropy
+    metrics = object_registry.builtin_objects("metrics")
+    assert metrics["mse"] is keras.metrics.MeanSquaredError and metrics["auc"] is keras.metrics.AUC
+    functions = object_registry.builtin_objects("metric_functions")
+    assert functions["accuracy"] is keras.metrics.accuracy and "Accuracy" not in functions
+    optimizers = object_registry.builtin_objects("optimizers")
+    assert optimizers["adam"] is keras.optimizers.Adam and "Adam" not in optimizers  # looked up lower-cased
+    assert set(keras.losses.ALL_OBJECTS_DICT.items()) <= set(losses.items())
+    wrapper = keras.losses.LossFunctionWrapper.from_config({"fn": "huber_loss", "name": "h", "delta": 2.0})
+    assert wrapper.fn is keras.losses.huber
+    metric = keras.metrics.MeanMetricWrapper.from_config({"fn": "accuracy", "name": "a"})
+    assert metric._fn is keras.metrics.accuracy
+    scaled = keras.optimizers.LossScaleOptimizer.from_config(
+        {"inner_optimizer": {"class_name": "ADAM", "config": {"learning_rate": 0.5}}, "initial_scale": 8.0})
+    assert type(scaled.inner_optimizer) is keras.optimizers.Adam and float(scaled.inner_optimizer.learning_rate) == 0.5
+
+
+def test_register_builtins_adds_a_table_under_its_own_names():
+    def fn():
+        pass
+
+    try:
+        object_registry.register_builtins("test_namespace", {"short": fn, "fn": fn})
+        assert object_registry.builtin_objects("test_namespace") == {"short": fn, "fn": fn}
+    finally:
+        object_registry._BUILTIN_OBJECTS.pop("test_namespace", None)
+
+
+def _package_symbols_imported(path: pathlib.Path) -> list[str]:
+    """Names `path` imports from the `__init__` of a package it is inside (`from kerasish import layers` in
+    kerasish/layers/rnn/rnn.py): each is an import cycle, since that package imports the module."""
+    relative = path.relative_to(PACKAGE.parent).with_suffix("")
+    ancestors = {".".join(relative.parts[:i]) for i in range(2, len(relative.parts))}
+    found = []
+    for name in _kerasish_imports(path):
+        file = PACKAGE.parent / name.replace(".", "/")
+        is_module = file.with_suffix(".py").exists() or (file / "__init__.py").exists()
+        if (name if is_module else name.rpartition(".")[0]) in ancestors:
+            found.append(name)
+    return found
+
+
+@pytest.mark.parametrize("module", ["layers/serialization.py", "layers/rnn/rnn.py", "layers/rnn/bidirectional.py",
+                                    "layers/rnn/stacked_rnn_cells.py", "layers/rnn/time_distributed.py",
+                                    "losses/losses.py", "metrics/reduction_metrics.py",
+                                    "metrics/confusion_metrics.py", "optimizers/loss_scale_optimizer.py"])
+def test_modules_a_package_imports_take_nothing_from_that_package(module):
+    assert _package_symbols_imported(PACKAGE / module) == []

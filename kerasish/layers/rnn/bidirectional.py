@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from kerasish.layers import serialization
 from kerasish.layers.layer import Layer
 from kerasish.saving.object_registry import serialize_keras_object
 
@@ -166,22 +167,18 @@ class Bidirectional(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from kerasish import layers  # the layer registry imports this module
-
         config = dict(config)
-        config["layer"] = layers.deserialize(config["layer"], custom_objects)
+        config["layer"] = serialization.deserialize(config["layer"], custom_objects)
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = layers.deserialize(config["backward_layer"], custom_objects)
+            config["backward_layer"] = serialization.deserialize(config["backward_layer"], custom_objects)
         return cls(**config)
 
 
 def _copy_layer(layer: Layer, **overrides) -> Layer:
     """A new, unbuilt layer with `layer`'s config, some entries replaced."""
-    from kerasish import layers  # the layer registry imports this module
-
     config = serialize_keras_object(layer)
     config["config"].update(overrides)
-    return layers.deserialize(config)
+    return serialization.deserialize(config)
 
 
 def _remove_prefix(name: str, prefix: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from kerasish import regularizers
+from kerasish.layers import serialization
 from kerasish.layers.layer import Layer
 from kerasish.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells
@@ -194,9 +195,7 @@ class RNN(Layer):
         config = dict(config)
         if "cell" not in config:  # a layer that makes its own cell from its arguments
             return cls(**config)
-        from kerasish import layers  # the layer registry imports this module
-
-        cell = layers.deserialize(config.pop("cell"), custom_objects)
+        cell = serialization.deserialize(config.pop("cell"), custom_objects)
         return cls(cell, **config)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from kerasish.layers import serialization
 from kerasish.layers.layer import Layer
 from kerasish.saving.object_registry import serialize_keras_object
 from kerasish.utils import tree
@@ -76,10 +77,8 @@ class StackedRNNCells(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from kerasish import layers  # the layer registry imports this module
-
         config = dict(config)
-        cells = [layers.deserialize(cell, custom_objects) for cell in config.pop("cells")]
+        cells = [serialization.deserialize(cell, custom_objects) for cell in config.pop("cells")]
         return cls(cells, **config)
 
 

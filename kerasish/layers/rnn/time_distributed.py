@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasish.layers import serialization
 from kerasish.layers.layer import Layer
 from kerasish.saving.object_registry import serialize_keras_object
 from kerasish.utils import tree
@@ -70,7 +71,5 @@ class TimeDistributed(Layer):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from kerasish import layers  # the layer registry imports this module
-
         config = dict(config)
-        return cls(layers.deserialize(config.pop("layer"), custom_objects), **config)
+        return cls(serialization.deserialize(config.pop("layer"), custom_objects), **config)
