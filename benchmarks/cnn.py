@@ -21,17 +21,25 @@ import argparse
 
 import numpy as np
 import torch
+from fit_overhead import DEVICE, Workload, measure, table_row
 from torch import nn
 
 import kerasish as keras
-from fit_overhead import DEVICE, Workload, measure, table_row
 
 CLASSES = 10
 
 
 def _torch_net() -> nn.Module:
-    return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
-                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 5 * 5, CLASSES))
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 5 * 5, CLASSES),
+    )
 
 
 def _images(data_format: str):
@@ -48,20 +56,34 @@ def _keras_layers(data_format: str):
     def make():
         L = keras.layers
         shape = (28, 28, 1) if data_format == "channels_last" else (1, 28, 28)
-        return [keras.Input(shape),
-                L.Conv2D(32, 3, activation="relu", data_format=data_format), L.MaxPooling2D(2, data_format=data_format),
-                L.Conv2D(64, 3, activation="relu", data_format=data_format), L.MaxPooling2D(2, data_format=data_format),
-                # Flatten in channels-last order either way, so the Dense weights mean the same in both rows.
-                L.Flatten(data_format=data_format), L.Dense(CLASSES)]
+        return [
+            keras.Input(shape),
+            L.Conv2D(32, 3, activation="relu", data_format=data_format),
+            L.MaxPooling2D(2, data_format=data_format),
+            L.Conv2D(64, 3, activation="relu", data_format=data_format),
+            L.MaxPooling2D(2, data_format=data_format),
+            # Flatten in channels-last order either way, so the Dense weights mean the same in both rows.
+            L.Flatten(data_format=data_format),
+            L.Dense(CLASSES),
+        ]
 
     return make
 
 
 def workload(data_format: str, rows: int, batch_size: int) -> Workload:
     to_nchw = (lambda x: x.permute(0, 3, 1, 2).contiguous()) if data_format == "channels_last" else (lambda x: x)
-    return Workload(rows, batch_size, _images(data_format), _keras_layers(data_format),
-                    lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True), _torch_net,
-                    nn.CrossEntropyLoss(), fit_goal=1.05, predict=True, to_torch_layout=to_nchw)
+    return Workload(
+        rows,
+        batch_size,
+        _images(data_format),
+        _keras_layers(data_format),
+        lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        _torch_net,
+        nn.CrossEntropyLoss(),
+        fit_goal=1.05,
+        predict=True,
+        to_torch_layout=to_nchw,
+    )
 
 
 def main() -> None:
@@ -78,12 +100,16 @@ def main() -> None:
         parser.error(f"unknown data formats {unknown}; expected channels_last and/or channels_first")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, device {DEVICE}"
-          + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
-          + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved), "
-          f"{args.rows} images 28x28x1, batch {args.batch_size}\n")
-    print("| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
-          "| kerasish predict (s) | predict ratio | goal | result |")
+    print(
+        f"torch {torch.__version__}, device {DEVICE}"
+        + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
+        + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved), "
+        f"{args.rows} images 28x28x1, batch {args.batch_size}\n"
+    )
+    print(
+        "| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
+        "| kerasish predict (s) | predict ratio | goal | result |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for data_format in formats:
         w = workload(data_format, args.rows, args.batch_size)

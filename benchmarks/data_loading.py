@@ -49,8 +49,14 @@ class Timer(keras.callbacks.Callback):
 
 
 def epoch_time(dataset, epochs: int) -> float:
-    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(256, activation="relu"),
-                              keras.layers.Dense(256, activation="relu"), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((32,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer="adam", loss="mse")
     timer = Timer()
     model.fit(dataset, epochs=epochs, verbose=0, shuffle=False, callbacks=[timer])
@@ -64,14 +70,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args()
     model_only = epoch_time(SlowBatches(args.batches, 0.0), args.epochs)
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, {args.batches} batches x "
-          f"{args.sleep * 1000:.0f} ms; model-only epoch {model_only:.3f} s\n")
+    print(
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}, {args.batches} batches x "
+        f"{args.sleep * 1000:.0f} ms; model-only epoch {model_only:.3f} s\n"
+    )
     print("| loading | epoch (s) | floor (s) | ratio to floor | goal |")
     print("|---|---|---|---|---|")
-    for label, workers, processes in [("serial (workers=1)", 1, False), ("4 threads", 4, False),
-                                      ("4 processes", 4, True)]:
-        seconds = epoch_time(SlowBatches(args.batches, args.sleep, workers=workers,
-                                         use_multiprocessing=processes), args.epochs)
+    for label, workers, processes in [
+        ("serial (workers=1)", 1, False),
+        ("4 threads", 4, False),
+        ("4 processes", 4, True),
+    ]:
+        seconds = epoch_time(
+            SlowBatches(args.batches, args.sleep, workers=workers, use_multiprocessing=processes), args.epochs
+        )
         floor = max(model_only, args.batches * args.sleep / workers)
         goal = "<= 1.10" if workers == 4 else ""
         print(f"| {label} | {seconds:.3f} | {floor:.3f} | {seconds / floor:.2f} | {goal} |")

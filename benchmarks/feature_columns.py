@@ -30,20 +30,27 @@ from kerasish.layers.preprocessing import DenseFeatures
 def mixed_data(rows: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     words = np.array([f"word{i:04d}" for i in range(1100)])  # the vocabulary holds the first 1,000
-    return {"age": rng.uniform(0, 90, (rows, 1)).astype(np.float32),
-            "price": rng.lognormal(3, 1, (rows, 1)).astype(np.float32),
-            "word": words[rng.integers(0, 1100, rows)].reshape(rows, 1),  # ~9% out of vocabulary
-            "user": rng.integers(0, 10 ** 9, (rows, 1))}
+    return {
+        "age": rng.uniform(0, 90, (rows, 1)).astype(np.float32),
+        "price": rng.lognormal(3, 1, (rows, 1)).astype(np.float32),
+        "word": words[rng.integers(0, 1100, rows)].reshape(rows, 1),  # ~9% out of vocabulary
+        "user": rng.integers(0, 10**9, (rows, 1)),
+    }
 
 
 def mixed_columns() -> list:
     age = fc.numeric_column("age")
     age_buckets = fc.bucketized_column(age, [18, 25, 35, 45, 55, 65])
-    word = fc.categorical_column_with_vocabulary_list("word", [f"word{i:04d}" for i in range(1000)],
-                                                      num_oov_buckets=10)
+    word = fc.categorical_column_with_vocabulary_list("word", [f"word{i:04d}" for i in range(1000)], num_oov_buckets=10)
     user = fc.categorical_column_with_hash_bucket("user", 100_000, dtype="int64")
-    return [age, fc.numeric_column("price"), age_buckets, fc.embedding_column(word, 16),
-            fc.embedding_column(user, 16), fc.embedding_column(fc.crossed_column(["word", age_buckets], 10_000), 8)]
+    return [
+        age,
+        fc.numeric_column("price"),
+        age_buckets,
+        fc.embedding_column(word, 16),
+        fc.embedding_column(user, 16),
+        fc.embedding_column(fc.crossed_column(["word", age_buckets], 10_000), 8),
+    ]
 
 
 def bench_transform(rows: int, batch: int, repeats: int) -> None:
@@ -53,8 +60,13 @@ def bench_transform(rows: int, batch: int, repeats: int) -> None:
     starts = range(0, rows, batch)
 
     def data_side():
-        return [{k: torch.from_numpy(fingerprint_strings(v[s:s + batch]) if v.dtype.kind == "U" else v[s:s + batch])
-                 for k, v in data.items()} for s in starts]
+        return [
+            {
+                k: torch.from_numpy(fingerprint_strings(v[s : s + batch]) if v.dtype.kind == "U" else v[s : s + batch])
+                for k, v in data.items()
+            }
+            for s in starts
+        ]
 
     def model_side(batches):
         with torch.no_grad():
@@ -71,8 +83,10 @@ def bench_transform(rows: int, batch: int, repeats: int) -> None:
         data_times.append(t1 - t0)
         model_times.append(t2 - t1)
     d, m = statistics.median(data_times), statistics.median(model_times)
-    print(f"\nTransform: {rows:,} rows, batches of {batch:,}, output width {width}, {torch.get_num_threads()} "
-          f"threads (median of {repeats})")
+    print(
+        f"\nTransform: {rows:,} rows, batches of {batch:,}, output width {width}, {torch.get_num_threads()} "
+        f"threads (median of {repeats})"
+    )
     print("| part | seconds | rows/s |\n|---|---|---|")
     print(f"| data side (strings -> ids) | {d:.3f} | {rows / d:,.0f} |")
     print(f"| DenseFeatures (ids -> dense) | {m:.3f} | {rows / m:,.0f} |")
@@ -80,30 +94,42 @@ def bench_transform(rows: int, batch: int, repeats: int) -> None:
 
 
 def bench_sparse_step(table_rows: int, dimension: int, batch: int, repeats: int) -> None:
-    print(f"\nOne training step, {table_rows:,} x {dimension} hashed embedding table, batch {batch:,}, "
-          f"median of {repeats}")
+    print(
+        f"\nOne training step, {table_rows:,} x {dimension} hashed embedding table, batch {batch:,}, "
+        f"median of {repeats}"
+    )
     print("| optimizer | gradients | ms/step |\n|---|---|---|")
     user = fc.categorical_column_with_hash_bucket("user", table_rows, dtype="int64")
     rng = np.random.default_rng(0)
-    ids = torch.from_numpy(rng.integers(0, 10 ** 12, (batch, 1)))
+    ids = torch.from_numpy(rng.integers(0, 10**12, (batch, 1)))
     target = torch.randn(batch, dimension)
+
     def torch_step(optimizer):
         def step(params):
             optimizer.step()
+
         return step
 
     def kerasish_step(optimizer):
         def step(params):
             optimizer.apply([p.grad for p in params], params)
+
         return step
 
-    cases = (("torch.optim.SGD", lambda p: torch_step(torch.optim.SGD(p, lr=0.1)), lambda p: torch_step(
-                 torch.optim.SGD(p, lr=0.1))),
-             ("torch.optim.Adam / SparseAdam", lambda p: torch_step(torch.optim.Adam(p, foreach=True)),
-              lambda p: torch_step(torch.optim.SparseAdam(p))),
-             ("kerasish SGD", lambda p: kerasish_step(optimizers.SGD(0.1)), lambda p: kerasish_step(
-                 optimizers.SGD(0.1))),
-             ("kerasish Adam", lambda p: kerasish_step(optimizers.Adam()), lambda p: kerasish_step(optimizers.Adam())))
+    cases = (
+        (
+            "torch.optim.SGD",
+            lambda p: torch_step(torch.optim.SGD(p, lr=0.1)),
+            lambda p: torch_step(torch.optim.SGD(p, lr=0.1)),
+        ),
+        (
+            "torch.optim.Adam / SparseAdam",
+            lambda p: torch_step(torch.optim.Adam(p, foreach=True)),
+            lambda p: torch_step(torch.optim.SparseAdam(p)),
+        ),
+        ("kerasish SGD", lambda p: kerasish_step(optimizers.SGD(0.1)), lambda p: kerasish_step(optimizers.SGD(0.1))),
+        ("kerasish Adam", lambda p: kerasish_step(optimizers.Adam()), lambda p: kerasish_step(optimizers.Adam())),
+    )
     for name, make_dense, make_sparse in cases:
         for sparse in (False, True):
             layer = DenseFeatures([fc.embedding_column(user, dimension, sparse=sparse)])

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -60,35 +60,62 @@ def _cnn_keras_layers():
     L = keras.layers
     return [
         keras.Input((28, 28, 1)),
-        L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
-        L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2),
-        L.Flatten(), L.Dense(10),
+        L.Conv2D(32, 3, activation="relu"),
+        L.MaxPooling2D(2),
+        L.Conv2D(64, 3, activation="relu"),
+        L.MaxPooling2D(2),
+        L.Flatten(),
+        L.Dense(10),
     ]
 
 
 WORKLOADS = {
     "tiny": Workload(
-        16_384, 32, _regression_data,
+        16_384,
+        32,
+        _regression_data,
         lambda: [keras.Input((16,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)],
-        lambda: "mse", lambda: nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1)), nn.MSELoss(),
-        fit_goal=1.10, predict=True,
+        lambda: "mse",
+        lambda: nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 1)),
+        nn.MSELoss(),
+        fit_goal=1.10,
+        predict=True,
     ),
     "mlp": Workload(
-        32_768, 128, _class_data((784,)),
-        lambda: [keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
-                 keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)],
+        32_768,
+        128,
+        _class_data((784,)),
+        lambda: [
+            keras.Input((784,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(10),
+        ],
         _logits_crossentropy,
-        lambda: nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
-                              nn.Linear(256, 10)),
-        nn.CrossEntropyLoss(), fit_goal=1.05, predict=True,
+        lambda: nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)),
+        nn.CrossEntropyLoss(),
+        fit_goal=1.05,
+        predict=True,
     ),
     "cnn": Workload(
-        4_096, 64, _class_data((28, 28, 1)), _cnn_keras_layers,
+        4_096,
+        64,
+        _class_data((28, 28, 1)),
+        _cnn_keras_layers,
         _logits_crossentropy,
-        lambda: nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(64 * 5 * 5, 10)),
-        nn.CrossEntropyLoss(), fit_goal=1.05, predict=False,
+        lambda: nn.Sequential(
+            nn.Conv2d(1, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(64 * 5 * 5, 10),
+        ),
+        nn.CrossEntropyLoss(),
+        fit_goal=1.05,
+        predict=False,
         to_torch_layout=lambda x: x.permute(0, 3, 1, 2).contiguous(),
     ),
 }
@@ -117,7 +144,7 @@ def torch_side(w: Workload, x: np.ndarray, y: np.ndarray):
         model.train()
         perm = torch.randperm(len(xt))
         for i in range(0, len(xt), bs):
-            idx = perm[i:i + bs]
+            idx = perm[i : i + bs]
             xb, yb = xt[idx].to(DEVICE), yt[idx].to(DEVICE)
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
@@ -127,7 +154,7 @@ def torch_side(w: Workload, x: np.ndarray, y: np.ndarray):
     def predict():
         model.eval()
         with torch.inference_mode():
-            return torch.cat([model(xt[i:i + bs].to(DEVICE)) for i in range(0, len(xt), bs)])
+            return torch.cat([model(xt[i : i + bs].to(DEVICE)) for i in range(0, len(xt), bs)])
 
     return fit, predict
 
@@ -191,11 +218,15 @@ def main() -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
-    print(f"torch {torch.__version__}, device {DEVICE}"
-          + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
-          + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved)\n")
-    print("| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
-          "| kerasish predict (s) | predict ratio | goal | result |")
+    print(
+        f"torch {torch.__version__}, device {DEVICE}"
+        + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
+        + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved)\n"
+    )
+    print(
+        "| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
+        "| kerasish predict (s) | predict ratio | goal | result |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
         if name == "cnn" and not hasattr(keras.layers, "Conv2D"):

@@ -87,8 +87,11 @@ def make_folder(folder: str, count: int) -> None:
     for i in range(count):
         label = i % 2
         os.makedirs(os.path.join(folder, f"class_{label}"), exist_ok=True)
-        base = np.outer(ramp, ramp)[..., None] * rng.uniform(0, 255, size=3) if label else \
-            np.add.outer(ramp, ramp)[..., None] / 2 * rng.uniform(0, 255, size=3)
+        base = (
+            np.outer(ramp, ramp)[..., None] * rng.uniform(0, 255, size=3)
+            if label
+            else np.add.outer(ramp, ramp)[..., None] / 2 * rng.uniform(0, 255, size=3)
+        )
         pixels = np.clip(base + rng.normal(0, 20, size=(256, 256, 3)), 0, 255).astype(np.uint8)
         Image.fromarray(pixels).save(os.path.join(folder, f"class_{label}", f"{i:05d}.jpg"), quality=90)
 
@@ -104,23 +107,37 @@ def kerasish_times(folder: str, fit_kwargs: dict) -> dict:
         finally:
             adapter.close()
 
-    scope = {"keras": keras, "IMAGE_SIZE": IMAGE_SIZE, "BATCH_SIZE": BATCH_SIZE, "iterate": iterate,
-             "FORMAT_KWARGS": {"format": "torch"}, "FIT_KWARGS": fit_kwargs}
+    scope = {
+        "keras": keras,
+        "IMAGE_SIZE": IMAGE_SIZE,
+        "BATCH_SIZE": BATCH_SIZE,
+        "iterate": iterate,
+        "FORMAT_KWARGS": {"format": "torch"},
+        "FIT_KWARGS": fit_kwargs,
+    }
     exec(PROGRAM, scope)
     return {"fit": scope["run"](folder), "load": scope["load_only"](folder)}
 
 
 def keras_times(python: str, folder: str) -> dict:
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
-    out = subprocess.run([python, "-c", KERAS_MAIN, folder, json.dumps(IMAGE_SIZE), str(BATCH_SIZE), PROGRAM],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [python, "-c", KERAS_MAIN, folder, json.dumps(IMAGE_SIZE), str(BATCH_SIZE), PROGRAM],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--keras-python", default="/tmp/kref/bin/python",
-                        help="a Python with keras 3 and tensorflow (skipped when it does not exist)")
+    parser.add_argument(
+        "--keras-python",
+        default="/tmp/kref/bin/python",
+        help="a Python with keras 3 and tensorflow (skipped when it does not exist)",
+    )
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--folder", help="reuse (or create) the image folder here instead of a temporary one")
@@ -133,10 +150,11 @@ def main() -> None:
             make_folder(folder, args.images)
             print(f"wrote {args.images} JPEGs in {time.perf_counter() - start:.1f} s")
         sides = {
-            "kerasish, format=\"torch\", 2 worker processes": lambda: kerasish_times(
-                folder, {"workers": 2, "use_multiprocessing": True}),
-            "kerasish, format=\"torch\", default (threads)": lambda: kerasish_times(folder, {}),
-            "kerasish, format=\"torch\", serial (workers=0)": lambda: kerasish_times(folder, {"workers": 0}),
+            'kerasish, format="torch", 2 worker processes': lambda: kerasish_times(
+                folder, {"workers": 2, "use_multiprocessing": True}
+            ),
+            'kerasish, format="torch", default (threads)': lambda: kerasish_times(folder, {}),
+            'kerasish, format="torch", serial (workers=0)': lambda: kerasish_times(folder, {"workers": 0}),
         }
         if os.path.exists(args.keras_python):
             sides["Keras 3.15 (TensorFlow backend), tf.data"] = lambda: keras_times(args.keras_python, folder)
@@ -147,8 +165,10 @@ def main() -> None:
 
     import torch
 
-    print(f"\ntorch {torch.__version__}, {os.cpu_count()} CPUs, {args.images} JPEGs 256x256 -> {IMAGE_SIZE}, "
-          f"batch {BATCH_SIZE}, median of {args.repeats}\n")
+    print(
+        f"\ntorch {torch.__version__}, {os.cpu_count()} CPUs, {args.images} JPEGs 256x256 -> {IMAGE_SIZE}, "
+        f"batch {BATCH_SIZE}, median of {args.repeats}\n"
+    )
     print("| loading | read only, images/s | fit epoch 1, images/s | fit epoch 2, images/s |")
     print("|---|---|---|---|")
     for name, runs in results.items():

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 
 import torch
+from fit_overhead import DEVICE, Workload, measure, table_row
 from torch import nn
 
 import kerasish as keras
-from fit_overhead import DEVICE, Workload, measure, table_row
 
 VOCAB, LENGTH, EMBED, UNITS, CLASSES = 1000, 50, 64, 128, 10
 
@@ -43,14 +43,27 @@ def _sequences(rng, rows):
 
 def _keras_layers():
     L = keras.layers
-    return [keras.Input((LENGTH,), dtype="int64"), L.Embedding(VOCAB, EMBED), L.LSTM(UNITS, return_sequences=True),
-            L.LSTM(UNITS), L.Dense(CLASSES)]
+    return [
+        keras.Input((LENGTH,), dtype="int64"),
+        L.Embedding(VOCAB, EMBED),
+        L.LSTM(UNITS, return_sequences=True),
+        L.LSTM(UNITS),
+        L.Dense(CLASSES),
+    ]
 
 
 def workload(rows: int, batch_size: int) -> Workload:
-    return Workload(rows, batch_size, _sequences, _keras_layers,
-                    lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True), TorchLSTMNet,
-                    nn.CrossEntropyLoss(), fit_goal=1.05, predict=True)
+    return Workload(
+        rows,
+        batch_size,
+        _sequences,
+        _keras_layers,
+        lambda: keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        TorchLSTMNet,
+        nn.CrossEntropyLoss(),
+        fit_goal=1.05,
+        predict=True,
+    )
 
 
 def main() -> None:
@@ -62,12 +75,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, device {DEVICE}"
-          + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
-          + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved), "
-          f"{args.rows} sequences of {LENGTH} steps, batch {args.batch_size}\n")
-    print("| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
-          "| kerasish predict (s) | predict ratio | goal | result |")
+    print(
+        f"torch {torch.__version__}, device {DEVICE}"
+        + (f" ({torch.cuda.get_device_name(DEVICE)})" if DEVICE.type == "cuda" else "")
+        + f", threads {torch.get_num_threads()}, repeats {args.repeats} (median, interleaved), "
+        f"{args.rows} sequences of {LENGTH} steps, batch {args.batch_size}\n"
+    )
+    print(
+        "| workload | torch fit (s/epoch) | kerasish fit (s/epoch) | fit ratio | torch predict (s) "
+        "| kerasish predict (s) | predict ratio | goal | result |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     w = workload(args.rows, args.batch_size)
     print(table_row("lstm", w, measure(w, args.repeats)), flush=True)

@@ -22,12 +22,23 @@ BATCH = 1024
 def build(kind: str):
     L = keras.layers
     if kind == "mlp":
-        layers = [keras.Input((2048,)), L.Dense(8192, activation="relu"), L.Dense(8192, activation="relu"),
-                  L.Dense(10), L.Activation("linear", dtype="float32")]
+        layers = [
+            keras.Input((2048,)),
+            L.Dense(8192, activation="relu"),
+            L.Dense(8192, activation="relu"),
+            L.Dense(10),
+            L.Activation("linear", dtype="float32"),
+        ]
     else:
-        layers = [keras.Input((64, 64, 3)), L.Conv2D(64, 3, activation="relu"), L.Conv2D(128, 3, strides=2,
-                  activation="relu"), L.Conv2D(256, 3, strides=2, activation="relu"), L.GlobalAveragePooling2D(),
-                  L.Dense(10), L.Activation("linear", dtype="float32")]
+        layers = [
+            keras.Input((64, 64, 3)),
+            L.Conv2D(64, 3, activation="relu"),
+            L.Conv2D(128, 3, strides=2, activation="relu"),
+            L.Conv2D(256, 3, strides=2, activation="relu"),
+            L.GlobalAveragePooling2D(),
+            L.Dense(10),
+            L.Activation("linear", dtype="float32"),
+        ]
     model = keras.Sequential(layers)
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model

@@ -23,8 +23,11 @@ from kerasish import optimizers
 
 SMALL_OPTIMIZERS = [
     ("Adam", lambda params: torch.optim.Adam(params), lambda: optimizers.Adam()),
-    ("SGD momentum=0.9", lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
-     lambda: optimizers.SGD(momentum=0.9)),
+    (
+        "SGD momentum=0.9",
+        lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
+        lambda: optimizers.SGD(momentum=0.9),
+    ),
     ("RMSprop", lambda params: torch.optim.RMSprop(params), lambda: optimizers.RMSprop()),
 ]
 SMALL_MODELS = [("MLP 784-256-256-10", [784, 256, 256, 10], 100), ("tiny 16-32-1", [16, 32, 1], 2000)]
@@ -33,15 +36,27 @@ SMALL_MODELS = [("MLP 784-256-256-10", [784, 256, 256, 10], 100), ("tiny 16-32-1
 # formulas differ slightly, as Keras's do from torch's; the work per element is the same).
 FOREACH_OPTIMIZERS = [
     ("SGD", lambda params: torch.optim.SGD(params, lr=0.01, foreach=True), lambda: optimizers.SGD(0.01)),
-    ("SGD momentum=0.9", lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=True),
-     lambda: optimizers.SGD(0.01, momentum=0.9)),
+    (
+        "SGD momentum=0.9",
+        lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=True),
+        lambda: optimizers.SGD(0.01, momentum=0.9),
+    ),
     ("Adam", lambda params: torch.optim.Adam(params, lr=1e-3, eps=1e-7, foreach=True), lambda: optimizers.Adam()),
-    ("AdamW", lambda params: torch.optim.AdamW(params, lr=1e-3, eps=1e-7, weight_decay=0.004, foreach=True),
-     lambda: optimizers.AdamW()),
-    ("RMSprop", lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7, foreach=True),
-     lambda: optimizers.RMSprop()),
-    ("Adagrad", lambda params: torch.optim.Adagrad(params, lr=1e-3, initial_accumulator_value=0.1, eps=1e-7,
-                                                   foreach=True), lambda: optimizers.Adagrad()),
+    (
+        "AdamW",
+        lambda params: torch.optim.AdamW(params, lr=1e-3, eps=1e-7, weight_decay=0.004, foreach=True),
+        lambda: optimizers.AdamW(),
+    ),
+    (
+        "RMSprop",
+        lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, eps=1e-7, foreach=True),
+        lambda: optimizers.RMSprop(),
+    ),
+    (
+        "Adagrad",
+        lambda params: torch.optim.Adagrad(params, lr=1e-3, initial_accumulator_value=0.1, eps=1e-7, foreach=True),
+        lambda: optimizers.Adagrad(),
+    ),
 ]
 LARGE_MODEL = ("MLP 1024-2048-2048-1024-10 (10.5M params)", [1024, 2048, 2048, 1024, 10])
 
@@ -85,8 +100,11 @@ def time_steps(steps: dict, n: int, blocks: int, device: str) -> dict:
 def report(model_name, sizes, optimizer_list, n, blocks, device) -> None:
     for name, make_torch, make_kerasish in optimizer_list:
         median = time_steps(step_functions(make_torch, make_kerasish, sizes, device), n, blocks, device)
-        print(f"| {model_name} | {name} | {median['torch']:.1f} | {median['kerasish']:.1f} | "
-              f"{median['kerasish'] / median['torch']:.2f} |", flush=True)
+        print(
+            f"| {model_name} | {name} | {median['torch']:.1f} | {median['kerasish']:.1f} | "
+            f"{median['kerasish'] / median['torch']:.2f} |",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -102,8 +120,14 @@ def main() -> None:
     print("| model | optimizer | torch.optim (µs) | kerasish (µs) | ratio |")
     print("|---|---|---|---|---|")
     large_steps = 200 if args.device.startswith("cuda") else 5
-    report(LARGE_MODEL[0] + ", torch foreach=True", LARGE_MODEL[1], FOREACH_OPTIMIZERS, large_steps, args.blocks,
-           args.device)
+    report(
+        LARGE_MODEL[0] + ", torch foreach=True",
+        LARGE_MODEL[1],
+        FOREACH_OPTIMIZERS,
+        large_steps,
+        args.blocks,
+        args.device,
+    )
     for model_name, sizes, n in SMALL_MODELS:
         report(model_name + ", torch default", sizes, SMALL_OPTIMIZERS, n, args.blocks, args.device)
 

@@ -53,8 +53,11 @@ def main() -> None:
     model = build_model()
     params = model.count_params()
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        paths = {"torch": os.path.join(folder, "w.pt"), "weights.h5": os.path.join(folder, "w.weights.h5"),
-                 "legacy .h5": os.path.join(folder, "w.h5")}
+        paths = {
+            "torch": os.path.join(folder, "w.pt"),
+            "weights.h5": os.path.join(folder, "w.weights.h5"),
+            "legacy .h5": os.path.join(folder, "w.h5"),
+        }
         save = {
             "torch": lambda: torch.save(model.state_dict(), paths["torch"]),
             "weights.h5": lambda: model.save_weights(paths["weights.h5"]),
@@ -77,16 +80,20 @@ def main() -> None:
         sizes = {name: os.path.getsize(path) / 1e6 for name, path in paths.items()}
 
     median = {key: statistics.median(values) for key, values in times.items()}
-    print(f"{params / 1e6:.1f}M parameters ({params * 4 / 1e6:.0f} MB float32), {args.rounds} rounds, "
-          f"{torch.get_num_threads()} threads; medians.\n")
+    print(
+        f"{params / 1e6:.1f}M parameters ({params * 4 / 1e6:.0f} MB float32), {args.rounds} rounds, "
+        f"{torch.get_num_threads()} threads; medians.\n"
+    )
     print("| format | file MB | save s | save / torch | load s | load / torch | goal <= 1.25 |")
     print("|---|---|---|---|---|---|---|")
     for name in save:
         save_ratio = median[("save", name)] / median[("save", "torch")]
         load_ratio = median[("load", name)] / median[("load", "torch")]
         verdict = "-" if name == "torch" else ("PASS" if max(save_ratio, load_ratio) <= GOAL else "MISS")
-        print(f"| {name} | {sizes[name]:.0f} | {median[('save', name)]:.3f} | {save_ratio:.2f} | "
-              f"{median[('load', name)]:.3f} | {load_ratio:.2f} | {verdict} |")
+        print(
+            f"| {name} | {sizes[name]:.0f} | {median[('save', name)]:.3f} | {save_ratio:.2f} | "
+            f"{median[('load', name)]:.3f} | {load_ratio:.2f} | {verdict} |"
+        )
 
 
 if __name__ == "__main__":

@@ -32,10 +32,12 @@ class SineFeatures(keras.layers.Layer):
         self.units = units
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel",
-                                      initializer=keras.initializers.RandomNormal(stddev=2.0))
-        self.bias = self.add_weight(shape=(self.units,), name="bias",
-                                    initializer=keras.initializers.RandomUniform(-np.pi, np.pi))
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.units), name="kernel", initializer=keras.initializers.RandomNormal(stddev=2.0)
+        )
+        self.bias = self.add_weight(
+            shape=(self.units,), name="bias", initializer=keras.initializers.RandomUniform(-np.pi, np.pi)
+        )
 
     def call(self, inputs):
         return ops.sin(ops.matmul(inputs, self.kernel) + self.bias)

@@ -59,12 +59,15 @@ centres = rng.normal(scale=0.75, size=(CLASSES, FEATURES))
 x_train, y_train = make_blobs(512 if FAST else 4000, rng, centres)
 x_test, y_test = make_blobs(128 if FAST else 1000, rng, centres)
 
-model = keras.Sequential([
-    keras.Input((FEATURES,)),
-    keras.layers.Dense(64, activation="relu"),
-    keras.layers.Dense(64, activation="relu"),
-    keras.layers.Dense(CLASSES, activation="softmax"),
-], name="blob_classifier")
+model = keras.Sequential(
+    [
+        keras.Input((FEATURES,)),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(64, activation="relu"),
+        keras.layers.Dense(CLASSES, activation="softmax"),
+    ],
+    name="blob_classifier",
+)
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 with tempfile.TemporaryDirectory(prefix="distributed_training-") as folder:
@@ -72,9 +75,17 @@ with tempfile.TemporaryDirectory(prefix="distributed_training-") as folder:
     epochs = 2 if FAST else 4
     print(f"training on {WHERE}")
     # batch_size is the global batch: each process takes half of every batch of 64.
-    history = model.fit(x_train, y_train, batch_size=64, epochs=epochs, validation_split=0.1, verbose=2,
-                        callbacks=[ReportRank(), keras.callbacks.CSVLogger(log_path)],
-                        distribute="ddp", devices=DEVICES)
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=64,
+        epochs=epochs,
+        validation_split=0.1,
+        verbose=2,
+        callbacks=[ReportRank(), keras.callbacks.CSVLogger(log_path)],
+        distribute="ddp",
+        devices=DEVICES,
+    )
 
     # Back in this process: the model holds rank 0's trained weights, and `history` its History.
     print("History:", {key: [round(v, 4) for v in values] for key, values in history.history.items()})
@@ -98,5 +109,7 @@ with tempfile.TemporaryDirectory(prefix="distributed_training-") as folder:
 
 if not FAST:
     assert accuracy > 0.9, f"the classifier should learn this task (accuracy {accuracy:.3f})"
-print(f"distributed_training OK: trained with DDP on {WHERE}; test accuracy {accuracy:.1%}; saved to .keras, "
-      f"reloaded, predictions identical.")
+print(
+    f"distributed_training OK: trained with DDP on {WHERE}; test accuracy {accuracy:.1%}; saved to .keras, "
+    f"reloaded, predictions identical."
+)

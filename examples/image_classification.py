@@ -42,16 +42,19 @@ rng = np.random.default_rng(11)
 x_train, y_train = make_images(600 if FAST else 4000, rng)
 x_test, y_test = make_images(100 if FAST else 800, rng)
 
-model = keras.Sequential([
-    keras.Input(shape=(SIZE, SIZE, 1)),
-    layers.Conv2D(16, 3, activation="relu", padding="same"),
-    layers.MaxPooling2D(2),
-    layers.Conv2D(32, 3, activation="relu", padding="same"),
-    layers.MaxPooling2D(2),
-    layers.GlobalAveragePooling2D(),
-    layers.Dropout(0.2),
-    layers.Dense(len(CLASS_NAMES), activation="softmax"),
-], name="stroke_classifier")
+model = keras.Sequential(
+    [
+        keras.Input(shape=(SIZE, SIZE, 1)),
+        layers.Conv2D(16, 3, activation="relu", padding="same"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(32, 3, activation="relu", padding="same"),
+        layers.MaxPooling2D(2),
+        layers.GlobalAveragePooling2D(),
+        layers.Dropout(0.2),
+        layers.Dense(len(CLASS_NAMES), activation="softmax"),
+    ],
+    name="stroke_classifier",
+)
 model.summary()
 
 model.compile(optimizer=keras.optimizers.Adam(0.005), loss="sparse_categorical_crossentropy", metrics=["accuracy"])

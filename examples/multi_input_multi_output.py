@@ -73,12 +73,16 @@ predicted_priority, predicted_department = restored.predict(x_test, verbose=0)
 original_priority, _ = model.predict(x_test, verbose=0)
 np.testing.assert_allclose(predicted_priority, original_priority, atol=1e-6)
 for i in range(3):
-    print(f"ticket {i}: priority {predicted_priority[i, 0]:.2f} (true {y_test['priority'][i, 0]:.2f}), "
-          f"department {predicted_department[i].argmax()} (true {y_test['department'][i]})")
+    print(
+        f"ticket {i}: priority {predicted_priority[i, 0]:.2f} (true {y_test['priority'][i, 0]:.2f}), "
+        f"department {predicted_department[i].argmax()} (true {y_test['department'][i]})"
+    )
 
 department_accuracy = results["department_accuracy"]
 priority_mae = results["priority_mae"]
 if not FAST:
     assert department_accuracy > 0.95 and priority_mae < 0.05, results
-print(f"multi_input_multi_output OK: department accuracy {department_accuracy:.1%}, priority MAE "
-      f"{priority_mae:.3f}; saved to .keras, reloaded and predicted.")
+print(
+    f"multi_input_multi_output OK: department accuracy {department_accuracy:.1%}, priority MAE "
+    f"{priority_mae:.3f}; saved to .keras, reloaded and predicted."
+)

@@ -51,17 +51,21 @@ def train(callbacks: list) -> tuple[keras.Model, keras.callbacks.History]:
     """The training script: the same seed, model and `fit` in every run (what a resumed run must repeat)."""
     keras.utils.set_random_seed(1234)
     x, y = make_data()
-    model = keras.Sequential([
-        keras.Input((10,)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dropout(0.2),           # draws from torch's global generator
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dropout(0.2, seed=7),   # draws from its own seeded generator
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name="classifier")
+    model = keras.Sequential(
+        [
+            keras.Input((10,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dropout(0.2),  # draws from torch's global generator
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dropout(0.2, seed=7),  # draws from its own seeded generator
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="classifier",
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.005), loss="binary_crossentropy", metrics=["accuracy"])
-    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_split=0.2, verbose=0,
-                        callbacks=callbacks)
+    history = model.fit(
+        x, y, batch_size=BATCH_SIZE, epochs=EPOCHS, validation_split=0.2, verbose=0, callbacks=callbacks
+    )
     return model, history
 
 
@@ -128,8 +132,10 @@ def main(folder: str) -> None:
     print(killed.stdout.strip())
     assert killed.returncode != 0, f"the first run should have been killed:\n{killed.stderr}"
     assert os.path.exists(backup_file), "the killed run should have left a backup"
-    print(f"run 1 died (exit status {killed.returncode}); it left {backup_file} "
-          f"({os.path.getsize(backup_file) / 1024:.0f} KiB)")
+    print(
+        f"run 1 died (exit status {killed.returncode}); it left {backup_file} "
+        f"({os.path.getsize(backup_file) / 1024:.0f} KiB)"
+    )
 
     # 2. The same command again: it finds the backup and resumes.
     resumed = run_worker(folder, kill=False)
@@ -137,8 +143,10 @@ def main(folder: str) -> None:
     with open(os.path.join(folder, "run.json")) as f:
         run = json.load(f)
     epoch, batch = run["start"]
-    print(f"run 2 resumed at epoch {epoch}, batch {batch + 1} (the batch after the last backup) and trained epochs "
-          f"{run['epoch']}")
+    print(
+        f"run 2 resumed at epoch {epoch}, batch {batch + 1} (the batch after the last backup) and trained epochs "
+        f"{run['epoch']}"
+    )
     assert batch > 0, "the resumed run should start in the middle of an epoch"
     assert run["epoch"] == list(range(EPOCHS)), "the resumed run's History should hold the whole run"
     assert not os.path.exists(os.path.join(folder, "backup")), "the backup is deleted once training completes"
@@ -163,8 +171,10 @@ def main(folder: str) -> None:
     accuracy = reference_history.history["val_accuracy"][-1]
     if not FAST:
         assert accuracy > 0.9, f"the classifier should learn this task (validation accuracy {accuracy:.3f})"
-    print(f"resume_training OK: killed mid-epoch {epoch}, resumed at batch {batch + 1}; final weights identical to an "
-          f"uninterrupted run ({len(resumed_weights)} arrays, bit for bit); validation accuracy {accuracy:.1%}.")
+    print(
+        f"resume_training OK: killed mid-epoch {epoch}, resumed at batch {batch + 1}; final weights identical to an "
+        f"uninterrupted run ({len(resumed_weights)} arrays, bit for bit); validation accuracy {accuracy:.1%}."
+    )
 
 
 if __name__ == "__main__":

@@ -40,11 +40,21 @@ def make_table(count: int, rng: np.random.Generator, taste: np.ndarray) -> tuple
     income = rng.lognormal(0.0, 0.5, count).round(3)
     city = np.array(CITIES + ["tokyo"])[rng.choice(9, count, p=[0.12] * 8 + [0.04])]  # tokyo is out of vocabulary
     device = np.array(DEVICES)[rng.integers(0, 3, count)]
-    logit = (2.0 * ((device == "ios") & (age < 35)) + np.vectorize(lambda c: CITY_EFFECT.get(c, 0.0))(city)
-             + 0.3 * (income - 1.0) + taste[user] - 0.8)
+    logit = (
+        2.0 * ((device == "ios") & (age < 35))
+        + np.vectorize(lambda c: CITY_EFFECT.get(c, 0.0))(city)
+        + 0.3 * (income - 1.0)
+        + taste[user]
+        - 0.8
+    )
     clicked = (rng.uniform(size=count) < 1 / (1 + np.exp(-logit))).astype("float32")
-    table = {"age": age, "income": income, "city": city, "device": device,
-             "user_id": np.char.add("user", user.astype(str))}
+    table = {
+        "age": age,
+        "income": income,
+        "city": city,
+        "device": device,
+        "user_id": np.char.add("user", user.astype(str)),
+    }
     return {name: column.reshape(-1, 1) for name, column in table.items()}, clicked.reshape(-1, 1)
 
 
@@ -66,23 +76,31 @@ columns = [
     fc.embedding_column(user, dimension=8, sparse=True),
     fc.indicator_column(fc.crossed_column([device, age_buckets], hash_bucket_size=32)),
 ]
-inputs = {"age": keras.Input(shape=(1,), name="age"), "income": keras.Input(shape=(1,), name="income"),
-          **{name: keras.Input(shape=(1,), name=name, dtype="string") for name in ("city", "device", "user_id")}}
+inputs = {
+    "age": keras.Input(shape=(1,), name="age"),
+    "income": keras.Input(shape=(1,), name="income"),
+    **{name: keras.Input(shape=(1,), name=name, dtype="string") for name in ("city", "device", "user_id")},
+}
 features = keras.layers.DenseFeatures(columns, name="features")(inputs)
 hidden = keras.layers.Dense(32, activation="relu")(features)
 model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden), name="click_model")
 model.summary()
 
 # Fit and evaluate (Adam takes the user table's sparse gradients row by row).
-model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy",
-              metrics=["accuracy", keras.metrics.AUC(name="auc")])
+model.compile(
+    optimizer=keras.optimizers.Adam(0.01),
+    loss="binary_crossentropy",
+    metrics=["accuracy", keras.metrics.AUC(name="auc")],
+)
 table = next(w for w in model.get_layer("features").weights if w.shape[0] == 100_000)  # the user embeddings
 before = table.detach().clone()
 model.fit(x_train, y_train, batch_size=256, epochs=2 if FAST else 3, validation_split=0.1, verbose=2)
 rows_moved = int((table.detach() != before).any(dim=1).sum())
 loss, accuracy, auc = model.evaluate(x_test, y_test, verbose=0)
-print(f"test loss {loss:.4f}, accuracy {accuracy:.3f}, AUC {auc:.3f}; "
-      f"{rows_moved:,} of {table.shape[0]:,} user-table rows were ever updated")
+print(
+    f"test loss {loss:.4f}, accuracy {accuracy:.3f}, AUC {auc:.3f}; "
+    f"{rows_moved:,} of {table.shape[0]:,} user-table rows were ever updated"
+)
 
 # Save the whole model (columns, vocabularies, tables, optimizer state) and load it back.
 path = os.path.join(tempfile.mkdtemp(), "click_model.keras")
@@ -92,14 +110,20 @@ sample = {name: column[:16] for name, column in x_test.items()}
 np.testing.assert_allclose(restored.predict(sample, verbose=0), model.predict(sample, verbose=0), atol=1e-6)
 
 # Predict on two hand-written impressions: a young iOS user in Paris, an older web user in Kyiv.
-rows = {"age": np.array([[24.0], [70.0]]), "income": np.array([[1.2], [0.8]]),
-        "city": np.array([["paris"], ["kyiv"]]), "device": np.array([["ios"], ["web"]]),
-        "user_id": np.array([["user1"], ["user2"]])}
+rows = {
+    "age": np.array([[24.0], [70.0]]),
+    "income": np.array([[1.2], [0.8]]),
+    "city": np.array([["paris"], ["kyiv"]]),
+    "device": np.array([["ios"], ["web"]]),
+    "user_id": np.array([["user1"], ["user2"]]),
+}
 scores = restored.predict(rows, verbose=0)[:, 0]
 print(f"P(click): young iOS user in Paris {scores[0]:.3f}, older web user in Kyiv {scores[1]:.3f}")
 if not FAST:
     assert auc > 0.75, f"the model should learn the click pattern (AUC {auc:.3f})"
     assert scores[0] > scores[1]
 assert rows_moved <= NUM_USERS, "the sparse update must touch only the rows of users seen in training"
-print(f"structured_data OK: AUC {auc:.3f}, accuracy {accuracy:.1%}; {rows_moved:,} of {table.shape[0]:,} "
-      f"embedding rows trained; saved to .keras, reloaded, same predictions.")
+print(
+    f"structured_data OK: AUC {auc:.3f}, accuracy {accuracy:.1%}; {rows_moved:,} of {table.shape[0]:,} "
+    f"embedding rows trained; saved to .keras, reloaded, same predictions."
+)

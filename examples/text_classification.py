@@ -37,12 +37,15 @@ x_train, y_train = make_reviews(256 if FAST else 2000, rng)
 x_test, y_test = make_reviews(64 if FAST else 500, rng)
 
 # Define: variable-length input (None), a masking embedding, an LSTM that reads the mask.
-model = keras.Sequential([
-    keras.Input(shape=(None,), dtype="int64"),
-    keras.layers.Embedding(VOCAB_SIZE, 16, mask_zero=True),
-    keras.layers.LSTM(32),
-    keras.layers.Dense(1, activation="sigmoid"),
-], name="review_classifier")
+model = keras.Sequential(
+    [
+        keras.Input(shape=(None,), dtype="int64"),
+        keras.layers.Embedding(VOCAB_SIZE, 16, mask_zero=True),
+        keras.layers.LSTM(32),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ],
+    name="review_classifier",
+)
 model.summary()
 
 # Fit and evaluate.

@@ -73,8 +73,10 @@ def _apply_config_file(path: str) -> None:
     except OSError:
         return  # unreadable: run on the defaults, as Keras does
     if not isinstance(user, dict):
-        raise ValueError(f"Invalid kerasish config file {path}: expected a JSON object such as "
-                         f"{json.dumps(_default_config())}, got {type(user).__name__}.")
+        raise ValueError(
+            f"Invalid kerasish config file {path}: expected a JSON object such as "
+            f"{json.dumps(_default_config())}, got {type(user).__name__}."
+        )
     setters = {"floatx": set_floatx, "epsilon": set_epsilon, "image_data_format": set_image_data_format}
     for key, value in user.items():
         if key in setters:
@@ -83,8 +85,10 @@ def _apply_config_file(path: str) -> None:
             except ValueError as e:
                 raise ValueError(f"Invalid kerasish config file {path}: field {key!r}: {e}") from None
         elif key not in _IGNORED_KEYS:
-            warnings.warn(f"kerasish config file {path}: unknown field {key!r} ignored (known fields: "
-                          f"{', '.join(setters)}).", stacklevel=2)
+            warnings.warn(
+                f"kerasish config file {path}: unknown field {key!r} ignored (known fields: {', '.join(setters)}).",
+                stacklevel=2,
+            )
 
 
 def floatx() -> str:

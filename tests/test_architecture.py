@@ -13,26 +13,52 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "kerasish"
 
 # Bottom to top; a module belongs to the longest prefix that names it.
 FLOORS = {
-    "ground": ["kerasish.config", "kerasish.utils", "kerasish.backend.common", "kerasish.saving.object_registry",
-               "kerasish.saving.atomic"],
-    "ops": ["kerasish.ops", "kerasish.random", "kerasish.mixed_precision.dtype_policy", "kerasish.activations",
-            "kerasish.initializers", "kerasish.regularizers", "kerasish.constraints"],
+    "ground": [
+        "kerasish.config",
+        "kerasish.utils",
+        "kerasish.backend.common",
+        "kerasish.saving.object_registry",
+        "kerasish.saving.atomic",
+    ],
+    "ops": [
+        "kerasish.ops",
+        "kerasish.random",
+        "kerasish.mixed_precision.dtype_policy",
+        "kerasish.activations",
+        "kerasish.initializers",
+        "kerasish.regularizers",
+        "kerasish.constraints",
+    ],
     "layers": ["kerasish.layers", "kerasish.feature_column", "kerasish.losses", "kerasish.optimizers"],
     "training parts": ["kerasish.metrics", "kerasish.callbacks", "kerasish.distribute", "kerasish.mixed_precision"],
     "trainers": ["kerasish.trainers"],
     "models and files": ["kerasish.models", "kerasish.saving"],
-    "facades": ["kerasish", "kerasish.backend", "kerasish.utils.__init__", "kerasish.saving.__init__",
-                "kerasish.legacy", "kerasish.preprocessing", "kerasish.datasets", "kerasish.applications"],
+    "facades": [
+        "kerasish",
+        "kerasish.backend",
+        "kerasish.utils.__init__",
+        "kerasish.saving.__init__",
+        "kerasish.legacy",
+        "kerasish.preprocessing",
+        "kerasish.datasets",
+        "kerasish.applications",
+    ],
 }
 
 # Upward imports that are deliberate: (importer, imported) -> why.
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("kerasish.ops.operation", "kerasish.layers.operation"):
-        "an op called on KerasTensors becomes a weightless layer of the graph (made on first symbolic use)",
-    ("kerasish.layers.preprocessing.feature_space", "kerasish.saving.h5_format"):
-        "FeatureSpace.save writes a .keras archive",
-    ("kerasish.layers.preprocessing.feature_space", "kerasish.saving.keras3_format"):
-        "FeatureSpace.save writes a .keras archive",
+    (
+        "kerasish.ops.operation",
+        "kerasish.layers.operation",
+    ): "an op called on KerasTensors becomes a weightless layer of the graph (made on first symbolic use)",
+    (
+        "kerasish.layers.preprocessing.feature_space",
+        "kerasish.saving.h5_format",
+    ): "FeatureSpace.save writes a .keras archive",
+    (
+        "kerasish.layers.preprocessing.feature_space",
+        "kerasish.saving.keras3_format",
+    ): "FeatureSpace.save writes a .keras archive",
 }
 
 

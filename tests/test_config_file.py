@@ -38,15 +38,22 @@ def restore_config(monkeypatch):
 
 
 def test_config_file_takes_effect_when_kerasish_is_imported(tmp_path):
-    (tmp_path / "kerasish.json").write_text(json.dumps(
-        {"floatx": "float64", "epsilon": 1e-4, "image_data_format": "channels_first", "backend": "tensorflow"}))
+    (tmp_path / "kerasish.json").write_text(
+        json.dumps(
+            {"floatx": "float64", "epsilon": 1e-4, "image_data_format": "channels_first", "backend": "tensorflow"}
+        )
+    )
     env = {k: v for k, v in os.environ.items()}
     env.update({"KERASISH_HOME": str(tmp_path), "PYTHONPATH": _ROOT + os.pathsep + env.get("PYTHONPATH", "")})
     result = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     settings = json.loads(result.stdout.strip().splitlines()[-1])
-    assert settings == {"floatx": "float64", "epsilon": 1e-4, "image_data_format": "channels_first",
-                        "kernel": "torch.float64"}
+    assert settings == {
+        "floatx": "float64",
+        "epsilon": 1e-4,
+        "image_data_format": "channels_first",
+        "kernel": "torch.float64",
+    }
 
 
 def test_missing_file_is_written_with_defaults(tmp_path, monkeypatch, restore_config):
@@ -54,7 +61,10 @@ def test_missing_file_is_written_with_defaults(tmp_path, monkeypatch, restore_co
     monkeypatch.setenv("KERASISH_HOME", str(home))
     config._load_user_config()
     assert json.loads((home / "kerasish.json").read_text()) == {
-        "floatx": "float32", "epsilon": 1e-07, "image_data_format": "channels_last"}
+        "floatx": "float32",
+        "epsilon": 1e-07,
+        "image_data_format": "channels_last",
+    }
     assert config._config_path() == str(home / "kerasish.json")
 
 
@@ -70,12 +80,15 @@ def test_unwritable_home_falls_back_to_the_temp_folder(tmp_path, monkeypatch, re
     assert (temp / ".kerasish" / "kerasish.json").exists()
 
 
-@pytest.mark.parametrize("content, field, detail", [
-    ({"floatx": "float8"}, "floatx", "float8"),
-    ({"epsilon": "small"}, "epsilon", "positive number"),
-    ({"epsilon": -1}, "epsilon", "positive number"),
-    ({"image_data_format": "nhwc"}, "image_data_format", "channels_last or channels_first"),
-])
+@pytest.mark.parametrize(
+    "content, field, detail",
+    [
+        ({"floatx": "float8"}, "floatx", "float8"),
+        ({"epsilon": "small"}, "epsilon", "positive number"),
+        ({"epsilon": -1}, "epsilon", "positive number"),
+        ({"image_data_format": "nhwc"}, "image_data_format", "channels_last or channels_first"),
+    ],
+)
 def test_invalid_value_names_the_file_and_the_field(tmp_path, monkeypatch, restore_config, content, field, detail):
     (tmp_path / "kerasish.json").write_text(json.dumps(content))
     monkeypatch.setenv("KERASISH_HOME", str(tmp_path))

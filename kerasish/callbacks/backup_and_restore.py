@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import random
@@ -34,11 +35,9 @@ class ResumePoint:
 
     def skip_done_batches(self, batches: Iterator):
         """Draws and drops the epoch's `(step, batch)`s done before the backup; returns the last batch, or None."""
-        last = None
-        for _, last in itertools.islice(batches, self.step):
-            pass
+        done = collections.deque(itertools.islice(batches, self.step), maxlen=1)  # drains them, keeps the last
         self.step = 0
-        return last
+        return done[0][1] if done else None
 
     def restore(self) -> None:
         """Brings back the state of the backup's moment (its random generators and running metrics)."""
@@ -86,8 +85,13 @@ class BackupAndRestore(Callback):
 
     _backs_up_callbacks = True
 
-    def __init__(self, backup_dir: str | os.PathLike, save_freq: str | int = "epoch",
-                 double_checkpoint: bool = False, delete_checkpoint: bool = True):
+    def __init__(
+        self,
+        backup_dir: str | os.PathLike,
+        save_freq: str | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
@@ -144,14 +148,19 @@ class BackupAndRestore(Callback):
                 problems.append(f"{path} ({_reason(e)})")
                 continue
             if problems:
-                warnings.warn(f"BackupAndRestore cannot read the backup {problems[0]}; resuming from {path}, the "
-                              "previous backup.", stacklevel=2)
+                warnings.warn(
+                    f"BackupAndRestore cannot read the backup {problems[0]}; resuming from {path}, the "
+                    "previous backup.",
+                    stacklevel=2,
+                )
                 self._latest_is_damaged = True  # so that the next backup does not keep it as the previous one
             return state
         if problems:
-            raise ValueError(f"BackupAndRestore cannot resume from the backup {' nor from '.join(problems)}: it is "
-                             "damaged, or not a backup of this model's training. Delete "
-                             f"{self.backup_dir} to start training afresh.")
+            raise ValueError(
+                f"BackupAndRestore cannot resume from the backup {' nor from '.join(problems)}: it is "
+                "damaged, or not a backup of this model's training. Delete "
+                f"{self.backup_dir} to start training afresh."
+            )
         return None
 
     def _restore(self, state: dict) -> None:
@@ -284,19 +293,32 @@ def _check_state(state, model) -> None:
     _expect(_is_list_of(weights, torch.Tensor), "weights", "a list of tensors", weights)
     got = [tuple(w.shape) for w in weights]
     if got != expected:
-        raise ValueError(f"'weights' should be {len(expected)} arrays shaped {expected} (the model's); it holds "
-                         f"{len(got)} shaped {got}")
+        raise ValueError(
+            f"'weights' should be {len(expected)} arrays shaped {expected} (the model's); it holds "
+            f"{len(got)} shaped {got}"
+        )
     optimizer = state["optimizer"]
-    _expect(optimizer is None or (isinstance(optimizer, dict) and _is_list_of(list(optimizer.values()), torch.Tensor)),
-            "optimizer", "None or a dict of tensors", optimizer)
-    _expect(state["metrics"] is None or _is_list_of(state["metrics"], torch.Tensor), "metrics",
-            "None or a list of tensors", state["metrics"])
+    _expect(
+        optimizer is None or (isinstance(optimizer, dict) and _is_list_of(list(optimizer.values()), torch.Tensor)),
+        "optimizer",
+        "None or a dict of tensors",
+        optimizer,
+    )
+    _expect(
+        state["metrics"] is None or _is_list_of(state["metrics"], torch.Tensor),
+        "metrics",
+        "None or a list of tensors",
+        state["metrics"],
+    )
     for key in ("rng_at_epoch_begin", "rng"):
         _check_rng_state(state[key], key)
     callbacks = state["callbacks"]
-    _expect(isinstance(callbacks, dict) and all(isinstance(k, str) and isinstance(v, dict)
-                                                for k, v in callbacks.items()),
-            "callbacks", "a dict of callback states", callbacks)
+    _expect(
+        isinstance(callbacks, dict) and all(isinstance(k, str) and isinstance(v, dict) for k, v in callbacks.items()),
+        "callbacks",
+        "a dict of callback states",
+        callbacks,
+    )
 
 
 def _check_rng_state(state, key: str) -> None:
@@ -307,9 +329,13 @@ def _check_rng_state(state, key: str) -> None:
         kind, keys, *rest = state["numpy"]
         np.random.RandomState().set_state((kind, keys.numpy().astype(np.uint32), *rest))
         torch.Generator().set_state(state["torch"])
-        if not (_is_list_of(state["cuda"], torch.Tensor) and all(
+        if not (
+            _is_list_of(state["cuda"], torch.Tensor)
+            and all(
                 isinstance(device, str) and isinstance(generator, torch.Tensor)
-                for device, generator in state["generators"].values())):
+                for device, generator in state["generators"].values()
+            )
+        ):
             raise TypeError("the CUDA or layer generator states are not tensors")
     except Exception as e:  # noqa: BLE001 - whatever is wrong, it is no generator state
         raise ValueError(f"'{key}' is not the state of the random generators ({_reason(e)})") from e

@@ -159,9 +159,7 @@ class CallbackList(Callback):
             self._dispatch[hook]
             for hook in ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
         )
-        self.has_test_batch_hooks = bool(
-            self._dispatch["on_test_batch_begin"] or self._dispatch["on_test_batch_end"]
-        )
+        self.has_test_batch_hooks = bool(self._dispatch["on_test_batch_begin"] or self._dispatch["on_test_batch_end"])
         self.has_predict_batch_hooks = bool(
             self._dispatch["on_predict_batch_begin"] or self._dispatch["on_predict_batch_end"]
         )
@@ -184,8 +182,7 @@ class CallbackList(Callback):
         """
         current = self._stateful()
         if list(current) != list(state):
-            raise ValueError(f"The callbacks with state are now {list(current)}, but the state is of "
-                             f"{list(state)}.")
+            raise ValueError(f"The callbacks with state are now {list(current)}, but the state is of {list(state)}.")
         done = []
         for key, (callback, _) in current.items():
             try:

@@ -34,10 +34,16 @@ class LambdaCallback(Callback):
     ```
     """
 
-    def __init__(self, on_epoch_begin: Callable | None = None, on_epoch_end: Callable | None = None,
-                 on_train_begin: Callable | None = None, on_train_end: Callable | None = None,
-                 on_train_batch_begin: Callable | None = None, on_train_batch_end: Callable | None = None,
-                 **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin: Callable | None = None,
+        on_epoch_end: Callable | None = None,
+        on_train_begin: Callable | None = None,
+        on_train_end: Callable | None = None,
+        on_train_batch_begin: Callable | None = None,
+        on_train_batch_end: Callable | None = None,
+        **kwargs,
+    ):
         super().__init__()
         # Keras sets any other keyword as an attribute: that is how `on_test_end=...` and friends are passed.
         self.__dict__.update(kwargs)

@@ -44,9 +44,17 @@ class ModelCheckpoint(MonitorCallback):
     ```
     """
 
-    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
-                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
-                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None):
+    def __init__(
+        self,
+        filepath: str | os.PathLike,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: str | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ):
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)
@@ -76,8 +84,11 @@ class ModelCheckpoint(MonitorCallback):
 
     def get_state(self) -> dict:
         # The batch counters place the next `save_freq` save where an uninterrupted run makes it.
-        return {**super().get_state(), "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
-                "last_batch_seen": self._last_batch_seen}
+        return {
+            **super().get_state(),
+            "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
+            "last_batch_seen": self._last_batch_seen,
+        }
 
     def set_state(self, state: dict) -> None:
         super().set_state(state)
@@ -130,8 +141,10 @@ class ModelCheckpoint(MonitorCallback):
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, saving model to "
-                      f"{filepath}")
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, saving model to "
+                    f"{filepath}"
+                )
             self.best = current
             return True
         if self.verbose > 0:

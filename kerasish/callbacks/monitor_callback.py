@@ -25,8 +25,9 @@ class MonitorCallback(Callback):
         ValueError: In `"auto"` mode, when the direction of `monitor` cannot be worked out.
     """
 
-    def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
-                 min_delta: float = 0):
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None, min_delta: float = 0
+    ):
         super().__init__()
         if mode not in ("auto", "min", "max"):
             warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=2)

@@ -82,9 +82,7 @@ class ProgbarLogger(Callback):
     def _maybe_init_progbar(self):
         if self.progbar is None:
             # Logs carry running averages already: display them as given.
-            self.progbar = Progbar(
-                target=self.target, verbose=self.verbose, unit_name="step", stateless_metrics=()
-            )
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step", stateless_metrics=())
 
     def _update_progbar(self, batch, logs):
         self._maybe_init_progbar()

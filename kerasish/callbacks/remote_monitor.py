@@ -36,8 +36,14 @@ class RemoteMonitor(Callback):
     ```
     """
 
-    def __init__(self, root: str = "http://localhost:9000", path: str = "/publish/epoch/end/", field: str = "data",
-                 headers: dict | None = None, send_as_json: bool = False):
+    def __init__(
+        self,
+        root: str = "http://localhost:9000",
+        path: str = "/publish/epoch/end/",
+        field: str = "data",
+        headers: dict | None = None,
+        send_as_json: bool = False,
+    ):
         super().__init__()
         self.root = root
         self.path = path

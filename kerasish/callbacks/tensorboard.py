@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -58,10 +57,18 @@ class TensorBoard(Callback):
     ```
     """
 
-    def __init__(self, log_dir: str | os.PathLike = "logs", histogram_freq: int = 0, write_graph: bool = True,
-                 write_images: bool = False, write_steps_per_second: bool = False, update_freq: str | int = "epoch",
-                 profile_batch: int | tuple[int, int] | str = 0, embeddings_freq: int = 0,
-                 embeddings_metadata: str | dict | None = None):
+    def __init__(
+        self,
+        log_dir: str | os.PathLike = "logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq: str | int = "epoch",
+        profile_batch: int | tuple[int, int] | str = 0,
+        embeddings_freq: int = 0,
+        embeddings_metadata: str | dict | None = None,
+    ):
         super().__init__()
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
@@ -70,8 +77,9 @@ class TensorBoard(Callback):
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = 1 if update_freq == "batch" else update_freq
         if self.update_freq != "epoch" and (not isinstance(self.update_freq, int) or self.update_freq < 1):
-            raise ValueError(f"`update_freq` must be 'epoch', 'batch' or a positive integer. Received: "
-                             f"update_freq={update_freq!r}")
+            raise ValueError(
+                f"`update_freq` must be 'epoch', 'batch' or a positive integer. Received: update_freq={update_freq!r}"
+            )
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
         self._start_batch, self._stop_batch = _profile_range(profile_batch)
@@ -164,8 +172,9 @@ class TensorBoard(Callback):
         if self.update_freq != "epoch" and step % self.update_freq == 0 and is_chief():
             writer = self._writer("train")
             if self.write_steps_per_second:
-                writer.add_scalar("batch_steps_per_second", 1.0 / (time.time() - self._batch_start_time),
-                                  global_step=step)
+                writer.add_scalar(
+                    "batch_steps_per_second", 1.0 / (time.time() - self._batch_start_time), global_step=step
+                )
             # Reading the logs waits for the batch on the device: only on the batches that are logged.
             for name, value in (logs or {}).items():
                 writer.add_scalar(f"batch_{name}", value, global_step=step)
@@ -178,7 +187,7 @@ class TensorBoard(Callback):
         if not logs:
             return
         train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
-        val_logs = {k[len("val_"):]: v for k, v in logs.items() if k.startswith("val_")}
+        val_logs = {k[len("val_") :]: v for k, v in logs.items() if k.startswith("val_")}
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None and hasattr(optimizer, "learning_rate"):
             train_logs["learning_rate"] = float(optimizer.learning_rate)
@@ -211,13 +220,16 @@ class TensorBoard(Callback):
                 continue
             path = metadata if isinstance(metadata, str) else (metadata or {}).get(layer.name)
             labels, header = _read_metadata(path) if path else (None, None)
-            self._writer("train").add_embedding(layer.get_weights()[0], metadata=labels, metadata_header=header,
-                                                tag=layer.name, global_step=epoch)
+            self._writer("train").add_embedding(
+                layer.get_weights()[0], metadata=labels, metadata_header=header, tag=layer.name, global_step=epoch
+            )
         if isinstance(metadata, dict):
             unknown = set(metadata) - {layer.name for layer in self.model._flatten_layers()}
             if unknown:
-                raise ValueError(f"Unrecognized `Embedding` layer names passed to `TensorBoard` "
-                                 f"`embeddings_metadata` argument: {sorted(unknown)}")
+                raise ValueError(
+                    f"Unrecognized `Embedding` layer names passed to `TensorBoard` "
+                    f"`embeddings_metadata` argument: {sorted(unknown)}"
+                )
 
     def _write_graph(self) -> None:
         writer = self._writer("train")
@@ -232,8 +244,10 @@ class TensorBoard(Callback):
         try:
             example = _example_inputs(self.model)
             if example is None:
-                warnings.warn("TensorBoard could not write the model graph: the model declares no input shape to "
-                              "trace it with.", stacklevel=2)
+                warnings.warn(
+                    "TensorBoard could not write the model graph: the model declares no input shape to trace it with.",
+                    stacklevel=2,
+                )
                 return
             writer.add_graph(self.model, example)
         except Exception as e:  # a model torch.jit.trace cannot follow still trains; only its graph is missing
@@ -249,9 +263,10 @@ class TensorBoard(Callback):
         from torch.profiler import ProfilerActivity, profile, tensorboard_trace_handler
 
         activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
-        profiler = profile(activities=activities,
-                           on_trace_ready=tensorboard_trace_handler(os.path.join(self._train_dir, "plugins",
-                                                                                 "profile")))
+        profiler = profile(
+            activities=activities,
+            on_trace_ready=tensorboard_trace_handler(os.path.join(self._train_dir, "plugins", "profile")),
+        )
         try:
             profiler.start()
             self._profiler = profiler
@@ -270,8 +285,10 @@ class TensorBoard(Callback):
 
 
 def _profile_range(profile_batch) -> tuple[int, int]:
-    message = ("profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of positive "
-               f"integers signifies a range of batches to profile. Found: {profile_batch}")
+    message = (
+        "profile_batch must be a non-negative integer or 2-tuple of positive integers. A pair of positive "
+        f"integers signifies a range of batches to profile. Found: {profile_batch}"
+    )
     if isinstance(profile_batch, str):
         try:
             profile_batch = [int(part) for part in profile_batch.split(",")]
@@ -295,8 +312,10 @@ def _example_inputs(model):
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     inputs = model._declared_inputs()
     if inputs:
-        examples = [torch.zeros([1] + [d or 1 for d in t.shape[1:]], dtype=standardize_dtype(t.dtype), device=device)
-                    for t in inputs]
+        examples = [
+            torch.zeros([1] + [d or 1 for d in t.shape[1:]], dtype=standardize_dtype(t.dtype), device=device)
+            for t in inputs
+        ]
         return examples[0] if len(examples) == 1 else tuple(examples)
     shape = getattr(model, "_build_shapes", None)
     if isinstance(shape, (tuple, list)) and shape and all(d is None or isinstance(d, int) for d in shape):
@@ -312,8 +331,7 @@ def _write_keras_model_summary(writer, config_json: str) -> None:
     from tensorboard.compat.proto.types_pb2 import DT_STRING
 
     metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
-    tensor = TensorProto(dtype=DT_STRING, string_val=[config_json.encode("utf-8")],
-                         tensor_shape=TensorShapeProto())
+    tensor = TensorProto(dtype=DT_STRING, string_val=[config_json.encode("utf-8")], tensor_shape=TensorShapeProto())
     summary = Summary(value=[Summary.Value(tag="keras", metadata=metadata, tensor=tensor)])
     writer._get_file_writer().add_summary(summary, global_step=0)
 

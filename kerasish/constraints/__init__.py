@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kerasish.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object

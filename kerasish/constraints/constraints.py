@@ -33,7 +33,7 @@ class Constraint:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Constraint":
+    def from_config(cls, config: dict) -> Constraint:
         """Builds a constraint from the output of `get_config`."""
         return cls(**config)
 

@@ -25,7 +25,7 @@ def sum_metric_states(metrics) -> None:
         for v in group:
             n = v.numel()
             with torch.no_grad():
-                v.copy_(flat[offset: offset + n].view_as(v))
+                v.copy_(flat[offset : offset + n].view_as(v))
             offset += n
 
 

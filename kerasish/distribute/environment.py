@@ -70,13 +70,16 @@ def maybe_initialize() -> bool:
     if not dist.is_initialized():
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         if "MASTER_PORT" not in os.environ:
-            raise ValueError("Distributed launch detected (RANK/WORLD_SIZE or SLURM variables) but MASTER_PORT is not "
-                             "set: export MASTER_ADDR and MASTER_PORT (torchrun sets both).")
+            raise ValueError(
+                "Distributed launch detected (RANK/WORLD_SIZE or SLURM variables) but MASTER_PORT is not "
+                "set: export MASTER_ADDR and MASTER_PORT (torchrun sets both)."
+            )
         use_cuda = torch.cuda.is_available()
         if use_cuda:
             torch.cuda.set_device(device_for(launched["local_rank"]))
-        dist.init_process_group("nccl" if use_cuda else "gloo", rank=launched["rank"],
-                                world_size=launched["world_size"], timeout=TIMEOUT)
+        dist.init_process_group(
+            "nccl" if use_cuda else "gloo", rank=launched["rank"], world_size=launched["world_size"], timeout=TIMEOUT
+        )
     return is_distributed()
 
 

@@ -70,8 +70,10 @@ class DataParallelStrategy(LocalStrategy):
 
     def gather(self, outputs: list) -> list:
         outputs = [tree.map_structure(lambda t: t.cpu(), o) for o in outputs]
-        return [tree.pack_sequence_as(parts[0], [torch.cat(p) for p in zip(*(tree.flatten(o) for o in parts))])
-                for parts in collectives.gather_batches(outputs)]
+        return [
+            tree.pack_sequence_as(parts[0], [torch.cat(p) for p in zip(*(tree.flatten(o) for o in parts))])
+            for parts in collectives.gather_batches(outputs)
+        ]
 
     def stop_vote(self, model, may_stop_between_batches: bool) -> StopVote:
         return StopVote(model, self.device, may_stop_between_batches)

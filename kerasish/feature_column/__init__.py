@@ -50,10 +50,22 @@ serialize_feature_column = serialize
 deserialize_feature_column = deserialize
 
 __all__ = [
-    "bucketized_column", "categorical_column_with_hash_bucket", "categorical_column_with_identity",
-    "categorical_column_with_vocabulary_file", "categorical_column_with_vocabulary_list", "crossed_column",
-    "deserialize_feature_column", "embedding_column", "indicator_column", "numeric_column",
-    "sequence_categorical_column_with_hash_bucket", "sequence_categorical_column_with_identity",
-    "sequence_categorical_column_with_vocabulary_file", "sequence_categorical_column_with_vocabulary_list",
-    "sequence_numeric_column", "serialize_feature_column", "shared_embeddings", "weighted_categorical_column",
+    "bucketized_column",
+    "categorical_column_with_hash_bucket",
+    "categorical_column_with_identity",
+    "categorical_column_with_vocabulary_file",
+    "categorical_column_with_vocabulary_list",
+    "crossed_column",
+    "deserialize_feature_column",
+    "embedding_column",
+    "indicator_column",
+    "numeric_column",
+    "sequence_categorical_column_with_hash_bucket",
+    "sequence_categorical_column_with_identity",
+    "sequence_categorical_column_with_vocabulary_file",
+    "sequence_categorical_column_with_vocabulary_list",
+    "sequence_numeric_column",
+    "serialize_feature_column",
+    "shared_embeddings",
+    "weighted_categorical_column",
 ]

@@ -93,8 +93,10 @@ class FeatureCache:
                 "string_or_int" (either).
         """
         if key not in self.features:
-            raise ValueError(f"Feature column '{column.name}' needs the feature '{key}', which is missing from the "
-                             f"inputs (given keys: {sorted(self.features)}).")
+            raise ValueError(
+                f"Feature column '{column.name}' needs the feature '{key}', which is missing from the "
+                f"inputs (given keys: {sorted(self.features)})."
+            )
         return _as_feature_tensor(self.features[key], key, column, kind)
 
 
@@ -105,26 +107,39 @@ def _as_feature_tensor(value, key: str, column: FeatureColumn, kind: str) -> tor
         try:
             array = np.asarray(value)
         except ValueError as error:  # numpy refuses ragged nested lists
-            raise ValueError(f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
-                             f"of values (pad with '' or -1).") from error
+            raise ValueError(
+                f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
+                f"of values (pad with '' or -1)."
+            ) from error
         if array.dtype == object and array.size and isinstance(array.reshape(-1)[0], (list, tuple, np.ndarray)):
-            raise ValueError(f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
-                             f"of values (pad with '' or -1).")
+            raise ValueError(
+                f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
+                f"of values (pad with '' or -1)."
+            )
         is_text = array.dtype.kind in "USO"
         if is_text and kind not in ("string", "string_or_int"):
-            raise ValueError(f"Column '{column.name}' expects {'numbers' if kind == 'float' else 'integers'} for "
-                             f"feature '{key}', got strings (dtype {array.dtype}).")
+            raise ValueError(
+                f"Column '{column.name}' expects {'numbers' if kind == 'float' else 'integers'} for "
+                f"feature '{key}', got strings (dtype {array.dtype})."
+            )
         if kind == "string" and not is_text:
-            raise ValueError(f"Column '{column.name}' expects strings for feature '{key}', got numbers "
-                             f"(dtype {array.dtype}); declare the column with an integer dtype.")
+            raise ValueError(
+                f"Column '{column.name}' expects strings for feature '{key}', got numbers "
+                f"(dtype {array.dtype}); declare the column with an integer dtype."
+            )
         value = torch.from_numpy(fingerprint_strings(array)) if is_text else torch.as_tensor(array)
     if kind == "float":
-        value = value.to(config.standardize_dtype(None)) if not value.is_floating_point() or \
-            value.dtype == torch.float64 else value
+        value = (
+            value.to(config.standardize_dtype(None))
+            if not value.is_floating_point() or value.dtype == torch.float64
+            else value
+        )
     elif value.is_floating_point():
         expected = {"string": "strings", "int": "integers"}.get(kind, "strings or integers")
-        raise ValueError(f"Column '{column.name}' expects {expected} for feature "
-                         f"'{key}', got floats (dtype {config.dtype_name(value.dtype)}).")
+        raise ValueError(
+            f"Column '{column.name}' expects {expected} for feature "
+            f"'{key}', got floats (dtype {config.dtype_name(value.dtype)})."
+        )
     else:
         value = value.long()
     if value.dim() == 0:
@@ -165,10 +180,17 @@ def register(cls: type) -> type:
 def serialize(column: FeatureColumn) -> dict:
     """`{"class_name": ..., "config": ...}`, nested columns serialized in their place (as TensorFlow's format)."""
     config = column.get_config()
-    return {"class_name": type(column).__name__,
-            "config": {k: serialize(v) if isinstance(v, FeatureColumn) else
-                       [serialize(c) if isinstance(c, FeatureColumn) else c for c in v] if isinstance(v, list) else v
-                       for k, v in config.items()}}
+    return {
+        "class_name": type(column).__name__,
+        "config": {
+            k: serialize(v)
+            if isinstance(v, FeatureColumn)
+            else [serialize(c) if isinstance(c, FeatureColumn) else c for c in v]
+            if isinstance(v, list)
+            else v
+            for k, v in config.items()
+        },
+    }
 
 
 def _is_column_config(value) -> bool:
@@ -180,16 +202,22 @@ def deserialize(config: dict) -> FeatureColumn:
     name = config.get("class_name")
     if name not in _COLUMN_CLASSES:
         raise ValueError(f"Unknown feature column class {name!r}; known: {sorted(_COLUMN_CLASSES)}.")
-    inner = {k: deserialize(v) if _is_column_config(v) else
-             [deserialize(c) if _is_column_config(c) else c for c in v] if isinstance(v, list) else v
-             for k, v in config["config"].items()}
+    inner = {
+        k: deserialize(v)
+        if _is_column_config(v)
+        else [deserialize(c) if _is_column_config(c) else c for c in v]
+        if isinstance(v, list)
+        else v
+        for k, v in config["config"].items()
+    }
     return _COLUMN_CLASSES[name].from_config(inner)
 
 
 def feature_keys(column) -> list[str]:
     """The raw feature names a column reads, its parents' included."""
-    keys = [getattr(column, attr) for attr in ("key", "weight_feature_key") if isinstance(getattr(column, attr, None),
-                                                                                           str)]
+    keys = [
+        getattr(column, attr) for attr in ("key", "weight_feature_key") if isinstance(getattr(column, attr, None), str)
+    ]
     for parent in column.parents:
         keys += [parent] if isinstance(parent, str) else feature_keys(parent)
     return list(dict.fromkeys(keys))

@@ -78,6 +78,7 @@ class _VocabularyColumn(CategoricalColumn):
                 oov = torch.full_like(ids, self.default_value)
             ids = torch.where(ids >= 0, ids, oov)
             return torch.where(missing_mask(values, self.kind), torch.full_like(ids, -1), ids), None
+
         return features.cached(self, compute)
 
 
@@ -89,28 +90,44 @@ class VocabularyListCategoricalColumn(_VocabularyColumn):
         self._init_vocabulary(key, list(vocabulary_list), dtype, default_value, num_oov_buckets)
 
     def get_config(self) -> dict:
-        return {"key": self.key, "vocabulary_list": list(self.vocabulary), "dtype": self.dtype,
-                "default_value": self.default_value, "num_oov_buckets": self.num_oov_buckets}
+        return {
+            "key": self.key,
+            "vocabulary_list": list(self.vocabulary),
+            "dtype": self.dtype,
+            "default_value": self.default_value,
+            "num_oov_buckets": self.num_oov_buckets,
+        }
 
 
 @register
 class VocabularyFileCategoricalColumn(_VocabularyColumn):
     """Ids from a vocabulary file, one entry per line (see `categorical_column_with_vocabulary_file`)."""
 
-    def __init__(self, key: str, vocabulary_file: str, vocabulary_size=None, num_oov_buckets: int = 0,
-                 default_value=None, dtype="string", vocabulary=None):
+    def __init__(
+        self,
+        key: str,
+        vocabulary_file: str,
+        vocabulary_size=None,
+        num_oov_buckets: int = 0,
+        default_value=None,
+        dtype="string",
+        vocabulary=None,
+    ):
         if vocabulary is None:  # a saved column carries its vocabulary, so the file need not travel with the model
             try:
                 with open(vocabulary_file, encoding="utf-8") as f:
                     vocabulary = [line.rstrip("\r\n") for line in f]
             except OSError as error:
-                raise ValueError(f"Column on '{key}': cannot read vocabulary_file {vocabulary_file!r}: "
-                                 f"{error}.") from error
+                raise ValueError(
+                    f"Column on '{key}': cannot read vocabulary_file {vocabulary_file!r}: {error}."
+                ) from error
             if vocabulary_size is not None:
                 if int(vocabulary_size) > len(vocabulary):
-                    raise ValueError(f"Column on '{key}': vocabulary_size={vocabulary_size} but "
-                                     f"{vocabulary_file!r} has {len(vocabulary)} lines.")
-                vocabulary = vocabulary[:int(vocabulary_size)]
+                    raise ValueError(
+                        f"Column on '{key}': vocabulary_size={vocabulary_size} but "
+                        f"{vocabulary_file!r} has {len(vocabulary)} lines."
+                    )
+                vocabulary = vocabulary[: int(vocabulary_size)]
             if check_dtype(dtype) == "int":
                 vocabulary = [int(v) for v in vocabulary]
         self.vocabulary_file = vocabulary_file
@@ -118,9 +135,15 @@ class VocabularyFileCategoricalColumn(_VocabularyColumn):
         self.vocabulary_size = len(self.vocabulary)
 
     def get_config(self) -> dict:
-        return {"key": self.key, "vocabulary_file": self.vocabulary_file, "vocabulary_size": self.vocabulary_size,
-                "num_oov_buckets": self.num_oov_buckets, "default_value": self.default_value, "dtype": self.dtype,
-                "vocabulary": list(self.vocabulary)}
+        return {
+            "key": self.key,
+            "vocabulary_file": self.vocabulary_file,
+            "vocabulary_size": self.vocabulary_size,
+            "num_oov_buckets": self.num_oov_buckets,
+            "default_value": self.default_value,
+            "dtype": self.dtype,
+            "vocabulary": list(self.vocabulary),
+        }
 
 
 @register
@@ -132,8 +155,10 @@ class IdentityCategoricalColumn(CategoricalColumn):
         if self.num_buckets < 1:
             raise ValueError(f"categorical_column_with_identity '{key}': num_buckets must be >= 1, got {num_buckets}.")
         if default_value is not None and not 0 <= int(default_value) < self.num_buckets:
-            raise ValueError(f"categorical_column_with_identity '{key}': default_value {default_value} is not in "
-                             f"[0, {self.num_buckets}).")
+            raise ValueError(
+                f"categorical_column_with_identity '{key}': default_value {default_value} is not in "
+                f"[0, {self.num_buckets})."
+            )
         self.default_value = None if default_value is None else int(default_value)
 
     @property
@@ -149,12 +174,15 @@ class IdentityCategoricalColumn(CategoricalColumn):
                 # TensorFlow asserts here too; the check reads one bool back from the device.
                 if bool(outside.any()):
                     bad = values[outside][:5].tolist()
-                    raise ValueError(f"Column '{self.name}': values {bad} are outside [0, {self.num_buckets}) and "
-                                     f"the column has no default_value.")
+                    raise ValueError(
+                        f"Column '{self.name}': values {bad} are outside [0, {self.num_buckets}) and "
+                        f"the column has no default_value."
+                    )
                 ids = values
             else:
                 ids = torch.where(outside, torch.full_like(values, self.default_value), values)
             return torch.where(missing, torch.full_like(ids, -1), ids), None
+
         return features.cached(self, compute)
 
     def get_config(self) -> dict:
@@ -167,8 +195,9 @@ class HashedCategoricalColumn(CategoricalColumn):
 
     def __init__(self, key: str, hash_bucket_size: int, dtype="string"):
         if int(hash_bucket_size) < 1:
-            raise ValueError(f"categorical_column_with_hash_bucket '{key}': hash_bucket_size must be >= 1, got "
-                             f"{hash_bucket_size}.")
+            raise ValueError(
+                f"categorical_column_with_hash_bucket '{key}': hash_bucket_size must be >= 1, got {hash_bucket_size}."
+            )
         self.key, self.hash_bucket_size, self.kind = key, int(hash_bucket_size), check_dtype(dtype)
         self.dtype = "string" if self.kind == "string" else str(getattr(dtype, "name", dtype)).replace("torch.", "")
         self.num_buckets = self.hash_bucket_size
@@ -182,6 +211,7 @@ class HashedCategoricalColumn(CategoricalColumn):
             values = features.get(self.key, self, self.kind)
             ids = hash_ids(values, self.kind, self.hash_bucket_size)
             return torch.where(missing_mask(values, self.kind), torch.full_like(ids, -1), ids), None
+
         return features.cached(self, compute)
 
     def get_config(self) -> dict:
@@ -211,18 +241,25 @@ class WeightedCategoricalColumn(CategoricalColumn):
             ids, _ = self.categorical_column.ids_and_weights(features)
             weights = features.get(self.weight_feature_key, self, "float")
             if weights.shape != ids.shape:
-                raise ValueError(f"Column '{self.name}': weights {tuple(weights.shape)} and ids {tuple(ids.shape)} "
-                                 f"must have the same shape.")
+                raise ValueError(
+                    f"Column '{self.name}': weights {tuple(weights.shape)} and ids {tuple(ids.shape)} "
+                    f"must have the same shape."
+                )
             return ids, torch.where(ids >= 0, weights, torch.zeros_like(weights))
+
         return features.cached(self, compute)
 
     def get_config(self) -> dict:
-        return {"categorical_column": self.categorical_column, "weight_feature_key": self.weight_feature_key,
-                "dtype": self.dtype}
+        return {
+            "categorical_column": self.categorical_column,
+            "weight_feature_key": self.weight_feature_key,
+            "dtype": self.dtype,
+        }
 
 
-def categorical_column_with_vocabulary_list(key: str, vocabulary_list, dtype=None, default_value=-1,
-                                            num_oov_buckets: int = 0) -> VocabularyListCategoricalColumn:
+def categorical_column_with_vocabulary_list(
+    key: str, vocabulary_list, dtype=None, default_value=-1, num_oov_buckets: int = 0
+) -> VocabularyListCategoricalColumn:
     """Maps each value to its index in `vocabulary_list`; others to `default_value`, or, with `num_oov_buckets`,
     to `len(vocabulary) + Fingerprint64(value) % num_oov_buckets`. "" and -1 are missing.
 
@@ -232,13 +269,12 @@ def categorical_column_with_vocabulary_list(key: str, vocabulary_list, dtype=Non
     return VocabularyListCategoricalColumn(key, vocabulary_list, dtype, default_value, num_oov_buckets)
 
 
-def categorical_column_with_vocabulary_file(key: str, vocabulary_file: str, vocabulary_size=None,
-                                            num_oov_buckets: int = 0, default_value=None,
-                                            dtype="string") -> VocabularyFileCategoricalColumn:
+def categorical_column_with_vocabulary_file(
+    key: str, vocabulary_file: str, vocabulary_size=None, num_oov_buckets: int = 0, default_value=None, dtype="string"
+) -> VocabularyFileCategoricalColumn:
     """As `categorical_column_with_vocabulary_list`, with the vocabulary read from a file (one entry per line,
     the first `vocabulary_size` lines). The vocabulary is saved with the column."""
-    return VocabularyFileCategoricalColumn(key, vocabulary_file, vocabulary_size, num_oov_buckets, default_value,
-                                           dtype)
+    return VocabularyFileCategoricalColumn(key, vocabulary_file, vocabulary_size, num_oov_buckets, default_value, dtype)
 
 
 def categorical_column_with_identity(key: str, num_buckets: int, default_value=None) -> IdentityCategoricalColumn:
@@ -253,7 +289,8 @@ def categorical_column_with_hash_bucket(key: str, hash_bucket_size: int, dtype="
     return HashedCategoricalColumn(key, hash_bucket_size, dtype)
 
 
-def weighted_categorical_column(categorical_column: CategoricalColumn, weight_feature_key: str,
-                                dtype="float32") -> WeightedCategoricalColumn:
+def weighted_categorical_column(
+    categorical_column: CategoricalColumn, weight_feature_key: str, dtype="float32"
+) -> WeightedCategoricalColumn:
     """Gives each id of `categorical_column` the weight at the same place in feature `weight_feature_key`."""
     return WeightedCategoricalColumn(categorical_column, weight_feature_key, dtype)

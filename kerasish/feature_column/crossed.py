@@ -23,8 +23,10 @@ class CrossedColumn(CategoricalColumn):
             raise ValueError(f"crossed_column: hash_bucket_size must be >= 1, got {hash_bucket_size}.")
         for key in keys:
             if isinstance(key, HashedCategoricalColumn):
-                raise ValueError("categorical_column_with_hash_bucket is not supported for crossing: hashing before "
-                                 "crossing raises collisions; cross the feature name instead.")
+                raise ValueError(
+                    "categorical_column_with_hash_bucket is not supported for crossing: hashing before "
+                    "crossing raises collisions; cross the feature name instead."
+                )
             if not isinstance(key, (str, CategoricalColumn)):
                 raise ValueError(f"crossed_column keys must be feature names or categorical columns, got {key!r}.")
         self.keys, self.hash_bucket_size = keys, int(hash_bucket_size)
@@ -48,8 +50,7 @@ class CrossedColumn(CategoricalColumn):
                 if isinstance(key, CategoricalColumn):
                     ids, weights = key.ids_and_weights(features)
                     if weights is not None:
-                        raise ValueError(f"crossed_column '{self.name}' cannot cross the weighted column "
-                                         f"'{key.name}'.")
+                        raise ValueError(f"crossed_column '{self.name}' cannot cross the weighted column '{key.name}'.")
                     parts.append((0, ids, ids >= 0))
                 else:
                     values = features.get(key, self, "string_or_int")
@@ -63,6 +64,7 @@ class CrossedColumn(CategoricalColumn):
                 valid = (valid.unsqueeze(2) & present.unsqueeze(1)).reshape(batch, -1)
             ids = unsigned_mod(hashed, self.hash_bucket_size)
             return torch.where(valid, ids, torch.full_like(ids, -1)), None
+
         return features.cached(self, compute)
 
     def get_config(self) -> dict:

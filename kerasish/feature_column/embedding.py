@@ -13,8 +13,9 @@ from kerasish.feature_column.base import CategoricalColumn, DenseColumn, Feature
 COMBINERS = ("mean", "sqrtn", "sum")
 
 
-def combine_embeddings(table: torch.Tensor, ids: torch.Tensor, weights, combiner: str, max_norm=None,
-                       sparse: bool = False) -> torch.Tensor:
+def combine_embeddings(
+    table: torch.Tensor, ids: torch.Tensor, weights, combiner: str, max_norm=None, sparse: bool = False
+) -> torch.Tensor:
     """TensorFlow's `safe_embedding_lookup_sparse` on padded ids: ids < 0 and weights <= 0 are dropped, a row with
     nothing left gives zeros, and `combiner` reduces each row's weighted embeddings.
 
@@ -30,8 +31,9 @@ def combine_embeddings(table: torch.Tensor, ids: torch.Tensor, weights, combiner
     if weights is None:
         weights = valid.to(table.dtype)
     else:
-        weights = torch.where(valid & (weights > 0), weights.to(table.dtype), torch.zeros((), dtype=table.dtype,
-                                                                                          device=table.device))
+        weights = torch.where(
+            valid & (weights > 0), weights.to(table.dtype), torch.zeros((), dtype=table.dtype, device=table.device)
+        )
     safe_ids = torch.where(valid, ids, torch.zeros_like(ids))
     if max_norm is None:
         summed = F.embedding_bag(safe_ids, table, per_sample_weights=weights, mode="sum", sparse=sparse)
@@ -65,8 +67,16 @@ def _default_initializer(initializer, dimension):
 class EmbeddingColumn(DenseColumn):
     """A categorical column as learned vectors (see `embedding_column`); the table lives in the layer."""
 
-    def __init__(self, categorical_column: CategoricalColumn, dimension: int, combiner: str = "mean",
-                 initializer=None, max_norm=None, trainable: bool = True, sparse: bool = False):
+    def __init__(
+        self,
+        categorical_column: CategoricalColumn,
+        dimension: int,
+        combiner: str = "mean",
+        initializer=None,
+        max_norm=None,
+        trainable: bool = True,
+        sparse: bool = False,
+    ):
         _check_embedding_args(categorical_column, dimension, combiner)
         self.categorical_column, self.dimension, self.combiner = categorical_column, int(dimension), combiner
         self.initializer = _default_initializer(initializer, self.dimension)
@@ -98,23 +108,39 @@ class EmbeddingColumn(DenseColumn):
         """One embedding per step `(batch, steps, dimension)`, zeros where the step is missing."""
         ids, _ = self.categorical_column.ids_and_weights(features)
         valid = ids >= 0
-        vectors = F.embedding(torch.where(valid, ids, torch.zeros_like(ids)), layer.embedding_table(self),
-                              sparse=self.sparse)
+        vectors = F.embedding(
+            torch.where(valid, ids, torch.zeros_like(ids)), layer.embedding_table(self), sparse=self.sparse
+        )
         return vectors * valid.unsqueeze(-1)
 
     def get_config(self) -> dict:
-        return {"categorical_column": self.categorical_column, "dimension": self.dimension, "combiner": self.combiner,
-                "initializer": initializers.serialize(self.initializer), "max_norm": self.max_norm,
-                "trainable": self.trainable, "sparse": self.sparse}
+        return {
+            "categorical_column": self.categorical_column,
+            "dimension": self.dimension,
+            "combiner": self.combiner,
+            "initializer": initializers.serialize(self.initializer),
+            "max_norm": self.max_norm,
+            "trainable": self.trainable,
+            "sparse": self.sparse,
+        }
 
 
 @register
 class SharedEmbeddingColumn(EmbeddingColumn):
     """One of several columns reading one table (see `shared_embeddings`)."""
 
-    def __init__(self, categorical_column: CategoricalColumn, dimension: int, combiner: str = "mean",
-                 initializer=None, shared_embedding_collection_name: str | None = None, max_norm=None,
-                 trainable: bool = True, sparse: bool = False, num_buckets: int | None = None):
+    def __init__(
+        self,
+        categorical_column: CategoricalColumn,
+        dimension: int,
+        combiner: str = "mean",
+        initializer=None,
+        shared_embedding_collection_name: str | None = None,
+        max_norm=None,
+        trainable: bool = True,
+        sparse: bool = False,
+        num_buckets: int | None = None,
+    ):
         super().__init__(categorical_column, dimension, combiner, initializer, max_norm, trainable, sparse)
         self.shared_embedding_collection_name = shared_embedding_collection_name
         self.num_buckets = int(num_buckets or categorical_column.num_buckets)
@@ -132,8 +158,11 @@ class SharedEmbeddingColumn(EmbeddingColumn):
         return (self.num_buckets, self.dimension)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "shared_embedding_collection_name": self.shared_embedding_collection_name,
-                "num_buckets": self.num_buckets}
+        return {
+            **super().get_config(),
+            "shared_embedding_collection_name": self.shared_embedding_collection_name,
+            "num_buckets": self.num_buckets,
+        }
 
 
 @register
@@ -157,8 +186,11 @@ class IndicatorColumn(DenseColumn):
     def dense_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
         ids, weights = self.categorical_column.ids_and_weights(features)
         valid = ids >= 0
-        values = valid.float() if weights is None else torch.where(valid, weights.float(), torch.zeros_like(weights,
-                                                                                                    dtype=torch.float))
+        values = (
+            valid.float()
+            if weights is None
+            else torch.where(valid, weights.float(), torch.zeros_like(weights, dtype=torch.float))
+        )
         out = torch.zeros(ids.shape[0], self.variable_size, device=ids.device)
         return out.scatter_add_(1, torch.where(valid, ids, torch.zeros_like(ids)), values)
 
@@ -166,17 +198,26 @@ class IndicatorColumn(DenseColumn):
         """One-hot per step `(batch, steps, num_buckets)`, zeros where the step is missing."""
         ids, _ = self.categorical_column.ids_and_weights(features)
         valid = ids >= 0
-        return F.one_hot(torch.where(valid, ids, torch.zeros_like(ids)), self.variable_size).float() * \
-            valid.unsqueeze(-1)
+        return F.one_hot(torch.where(valid, ids, torch.zeros_like(ids)), self.variable_size).float() * valid.unsqueeze(
+            -1
+        )
 
     def get_config(self) -> dict:
         return {"categorical_column": self.categorical_column}
 
 
-def embedding_column(categorical_column: CategoricalColumn, dimension: int, combiner: str = "mean",
-                     initializer=None, ckpt_to_load_from=None, tensor_name_in_ckpt=None, max_norm=None,
-                     trainable: bool = True, use_safe_embedding_lookup: bool = True,
-                     sparse: bool = False) -> EmbeddingColumn:
+def embedding_column(
+    categorical_column: CategoricalColumn,
+    dimension: int,
+    combiner: str = "mean",
+    initializer=None,
+    ckpt_to_load_from=None,
+    tensor_name_in_ckpt=None,
+    max_norm=None,
+    trainable: bool = True,
+    use_safe_embedding_lookup: bool = True,
+    sparse: bool = False,
+) -> EmbeddingColumn:
     """Learned `dimension`-vectors for a categorical column, combined per example.
 
     Args:
@@ -195,15 +236,26 @@ def embedding_column(categorical_column: CategoricalColumn, dimension: int, comb
         user = embedding_column(categorical_column_with_hash_bucket("user", 1_000_000), 16, sparse=True)
     """
     if ckpt_to_load_from is not None or tensor_name_in_ckpt is not None:
-        raise ValueError("embedding_column: warm-starting from a TensorFlow checkpoint is not supported; load the "
-                         "table with layer.set_weights() instead.")
+        raise ValueError(
+            "embedding_column: warm-starting from a TensorFlow checkpoint is not supported; load the "
+            "table with layer.set_weights() instead."
+        )
     return EmbeddingColumn(categorical_column, dimension, combiner, initializer, max_norm, trainable, sparse)
 
 
-def shared_embeddings(categorical_columns, dimension: int, combiner: str = "mean", initializer=None,
-                      shared_embedding_collection_name: str | None = None, ckpt_to_load_from=None,
-                      tensor_name_in_ckpt=None, max_norm=None, trainable: bool = True,
-                      use_safe_embedding_lookup: bool = True, sparse: bool = False) -> list:
+def shared_embeddings(
+    categorical_columns,
+    dimension: int,
+    combiner: str = "mean",
+    initializer=None,
+    shared_embedding_collection_name: str | None = None,
+    ckpt_to_load_from=None,
+    tensor_name_in_ckpt=None,
+    max_norm=None,
+    trainable: bool = True,
+    use_safe_embedding_lookup: bool = True,
+    sparse: bool = False,
+) -> list:
     """Embedding columns for several categorical columns of equal `num_buckets`, reading one table.
 
     Returns:
@@ -214,14 +266,17 @@ def shared_embeddings(categorical_columns, dimension: int, combiner: str = "mean
         raise ValueError("shared_embeddings needs at least one categorical column.")
     sizes = {c.num_buckets for c in columns if isinstance(c, CategoricalColumn)}
     if len(sizes) > 1:
-        raise ValueError(f"shared_embeddings: all columns need the same num_buckets, got "
-                         f"{[(c.name, c.num_buckets) for c in columns]}.")
+        raise ValueError(
+            f"shared_embeddings: all columns need the same num_buckets, got "
+            f"{[(c.name, c.num_buckets) for c in columns]}."
+        )
     if ckpt_to_load_from is not None or tensor_name_in_ckpt is not None:
         raise ValueError("shared_embeddings: warm-starting from a TensorFlow checkpoint is not supported.")
     name = shared_embedding_collection_name or "_".join(sorted(c.name for c in columns)) + "_shared_embedding"
     initializer = _default_initializer(initializer, int(dimension))
-    return [SharedEmbeddingColumn(c, dimension, combiner, initializer, name, max_norm, trainable, sparse)
-            for c in columns]
+    return [
+        SharedEmbeddingColumn(c, dimension, combiner, initializer, name, max_norm, trainable, sparse) for c in columns
+    ]
 
 
 def indicator_column(categorical_column: CategoricalColumn) -> IndicatorColumn:

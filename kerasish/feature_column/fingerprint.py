@@ -54,7 +54,7 @@ def _hash_len16(u, v, mul):
 def _fetch(data: torch.Tensor, offset, width: int = 8) -> torch.Tensor:
     """Little-endian words of `width` bytes starting at `offset` (a column index per row, or one int)."""
     if isinstance(offset, int):
-        chunk = data[:, offset:offset + width]
+        chunk = data[:, offset : offset + width]
     else:
         chunk = data.gather(1, offset.unsqueeze(1) + torch.arange(width, device=data.device))
     chunk = chunk.long()
@@ -145,8 +145,10 @@ def _hash_over_64(s, n):
         nv0, nv1 = _weak_hash_32(s, base, v1 * K1, nx + w0)
         nw0, nw1 = _weak_hash_32(s, base + 32, nz + w1, ny + _fetch(s, base + 16))
         nx, nz = nz, nx
-        x, y, z, v0, v1, w0, w1 = (torch.where(active, new, old) for new, old in
-                                   ((nx, x), (ny, y), (nz, z), (nv0, v0), (nv1, v1), (nw0, w0), (nw1, w1)))
+        x, y, z, v0, v1, w0, w1 = (
+            torch.where(active, new, old)
+            for new, old in ((nx, x), (ny, y), (nz, z), (nv0, v0), (nv1, v1), (nw0, w0), (nw1, w1))
+        )
     mul = K1 + ((z & 0xFF) << 1)
     last = n - 64
     w0 = w0 + ((n - 1) & 63)
@@ -176,8 +178,12 @@ def fingerprint_bytes(data: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor
     """
     lengths = lengths.long()
     out = torch.empty_like(lengths)
-    branches = ((lengths <= 16, _hash_0_to_16), ((lengths > 16) & (lengths <= 32), _hash_17_to_32),
-                ((lengths > 32) & (lengths <= 64), _hash_33_to_64), (lengths > 64, _hash_over_64))
+    branches = (
+        (lengths <= 16, _hash_0_to_16),
+        ((lengths > 16) & (lengths <= 32), _hash_17_to_32),
+        ((lengths > 32) & (lengths <= 64), _hash_33_to_64),
+        (lengths > 64, _hash_over_64),
+    )
     for mask, fn in branches:
         if bool(mask.all()):
             return fn(data, lengths)
@@ -191,8 +197,9 @@ def _as_bytes(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "S":
         return values
     if values.dtype.kind == "O":
-        values = np.array(["" if v is None else v.decode() if isinstance(v, bytes) else str(v)
-                           for v in values.reshape(-1)], dtype=str).reshape(values.shape)
+        values = np.array(
+            ["" if v is None else v.decode() if isinstance(v, bytes) else str(v) for v in values.reshape(-1)], dtype=str
+        ).reshape(values.shape)
     try:
         return values.astype("S")  # ASCII: numpy's fast path
     except UnicodeEncodeError:
@@ -287,6 +294,7 @@ def fingerprint_integers(values: torch.Tensor) -> torch.Tensor:
         return _fetch_at(words, start + offset)
 
     mul = K2 + n * 2
+
     # 1 to 3 bytes
     def byte(offset):
         return fetch(offset) & 0xFF

@@ -35,17 +35,25 @@ class NumericColumn(DenseColumn):
         def compute():
             value = features.get(self.key, self, "float")
             if value.shape[1] != self.variable_size:
-                raise ValueError(f"Column '{self.name}' expects {self.variable_size} value(s) per example (shape "
-                                 f"{self.shape}), got {value.shape[1]}.")
+                raise ValueError(
+                    f"Column '{self.name}' expects {self.variable_size} value(s) per example (shape "
+                    f"{self.shape}), got {value.shape[1]}."
+                )
             return self.normalizer_fn(value) if self.normalizer_fn is not None else value
+
         return features.cached(self, compute)
 
     def dense_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
         return self.values(features)
 
     def get_config(self) -> dict:
-        return {"key": self.key, "shape": list(self.shape), "default_value": self.default_value, "dtype": self.dtype,
-                "normalizer_fn": serialize_keras_object(self.normalizer_fn) if self.normalizer_fn else None}
+        return {
+            "key": self.key,
+            "shape": list(self.shape),
+            "default_value": self.default_value,
+            "dtype": self.dtype,
+            "normalizer_fn": serialize_keras_object(self.normalizer_fn) if self.normalizer_fn else None,
+        }
 
 
 @register
@@ -57,8 +65,10 @@ class BucketizedColumn(DenseColumn, CategoricalColumn):
             raise ValueError(f"bucketized_column needs a numeric_column as source, got {source_column!r}.")
         boundaries = [float(b) for b in boundaries]
         if not boundaries or any(b >= c for b, c in zip(boundaries, boundaries[1:])):
-            raise ValueError(f"bucketized_column '{source_column.name}': boundaries must be a sorted list without "
-                             f"duplicates, got {boundaries}.")
+            raise ValueError(
+                f"bucketized_column '{source_column.name}': boundaries must be a sorted list without "
+                f"duplicates, got {boundaries}."
+            )
         self.source_column, self.boundaries = source_column, boundaries
         self.buckets_per_value = len(boundaries) + 1
         self.num_buckets = self.variable_size = source_column.variable_size * self.buckets_per_value
@@ -74,10 +84,12 @@ class BucketizedColumn(DenseColumn, CategoricalColumn):
 
     def buckets(self, features: FeatureCache) -> torch.Tensor:
         """Each value's bucket in `[0, len(boundaries)]`; a value equal to a boundary goes above it."""
+
         def compute():
             values = self.source_column.values(features)
             edges = self._edges.to(device=values.device, dtype=values.dtype)
             return torch.bucketize(values, edges, right=True)
+
         return features.cached(self, compute)
 
     def ids_and_weights(self, features: FeatureCache):

@@ -67,8 +67,10 @@ class SequenceNumericColumn(SequenceDenseColumn):
     def sequence_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
         values = features.get(self.key, self, "float")
         if values.shape[1] % self.variable_size:
-            raise ValueError(f"Column '{self.name}': {values.shape[1]} values per row do not split into steps of "
-                             f"{self.variable_size} (shape {self.shape}).")
+            raise ValueError(
+                f"Column '{self.name}': {values.shape[1]} values per row do not split into steps of "
+                f"{self.variable_size} (shape {self.shape})."
+            )
         values = values.reshape(values.shape[0], -1, self.variable_size)
         normalizer = self.numeric.normalizer_fn
         return normalizer(values) if normalizer is not None else values
@@ -82,8 +84,9 @@ class SequenceNumericColumn(SequenceDenseColumn):
         return {k: config[k] for k in ("key", "shape", "default_value", "dtype", "normalizer_fn")}
 
 
-def sequence_numeric_column(key: str, shape=(1,), default_value: float = 0.0, dtype="float32",
-                            normalizer_fn=None) -> SequenceNumericColumn:
+def sequence_numeric_column(
+    key: str, shape=(1,), default_value: float = 0.0, dtype="float32", normalizer_fn=None
+) -> SequenceNumericColumn:
     """A sequence of real values: the feature is `(batch, steps)` (or `(batch, steps, *shape)`)."""
     return SequenceNumericColumn(key, shape, default_value, dtype, normalizer_fn)
 
@@ -98,18 +101,24 @@ def sequence_categorical_column_with_hash_bucket(key: str, hash_bucket_size: int
     return SequenceCategoricalColumn(categorical_column_with_hash_bucket(key, hash_bucket_size, dtype))
 
 
-def sequence_categorical_column_with_vocabulary_list(key: str, vocabulary_list, dtype=None, default_value=-1,
-                                                     num_oov_buckets: int = 0):
+def sequence_categorical_column_with_vocabulary_list(
+    key: str, vocabulary_list, dtype=None, default_value=-1, num_oov_buckets: int = 0
+):
     """`categorical_column_with_vocabulary_list`, one id per step."""
-    return SequenceCategoricalColumn(categorical_column_with_vocabulary_list(key, vocabulary_list, dtype,
-                                                                             default_value, num_oov_buckets))
+    return SequenceCategoricalColumn(
+        categorical_column_with_vocabulary_list(key, vocabulary_list, dtype, default_value, num_oov_buckets)
+    )
 
 
-def sequence_categorical_column_with_vocabulary_file(key: str, vocabulary_file: str, vocabulary_size=None,
-                                                     num_oov_buckets: int = 0, default_value=None, dtype="string"):
+def sequence_categorical_column_with_vocabulary_file(
+    key: str, vocabulary_file: str, vocabulary_size=None, num_oov_buckets: int = 0, default_value=None, dtype="string"
+):
     """`categorical_column_with_vocabulary_file`, one id per step."""
-    return SequenceCategoricalColumn(categorical_column_with_vocabulary_file(
-        key, vocabulary_file, vocabulary_size, num_oov_buckets, default_value, dtype))
+    return SequenceCategoricalColumn(
+        categorical_column_with_vocabulary_file(
+            key, vocabulary_file, vocabulary_size, num_oov_buckets, default_value, dtype
+        )
+    )
 
 
 def sequence_length(column, features: FeatureCache) -> torch.Tensor:
@@ -117,6 +126,8 @@ def sequence_length(column, features: FeatureCache) -> torch.Tensor:
     if isinstance(column, (EmbeddingColumn, IndicatorColumn)):
         column = column.categorical_column
     if not hasattr(column, "sequence_length"):
-        raise ValueError(f"SequenceFeatures takes sequence columns (sequence_numeric_column, or an embedding/"
-                         f"indicator of a sequence_categorical_column_*), got '{column.name}'.")
+        raise ValueError(
+            f"SequenceFeatures takes sequence columns (sequence_numeric_column, or an embedding/"
+            f"indicator of a sequence_categorical_column_*), got '{column.name}'."
+        )
     return column.sequence_length(features)

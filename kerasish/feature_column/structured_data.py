@@ -23,8 +23,10 @@ def as_feature_dict(x):
     """A table as `{column name: numpy array}`; anything else unchanged."""
     if not is_table(x):
         return x
-    return {str(name): column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
-            for name, column in x.items()}
+    return {
+        str(name): column.to_numpy() if hasattr(column, "to_numpy") else np.asarray(column)
+        for name, column in x.items()
+    }
 
 
 def string_ids(array: np.ndarray) -> torch.Tensor:
@@ -37,8 +39,10 @@ def string_ids(array: np.ndarray) -> torch.Tensor:
         flat = array.reshape(-1)
         if not all(isinstance(v, (str, bytes)) or v is None for v in flat):
             kinds = sorted({type(v).__name__ for v in flat})
-            raise ValueError(f"Cannot convert an array of Python objects of types {kinds} to a tensor: features must "
-                             f"be numbers or strings, with the same number of values in every row.")
+            raise ValueError(
+                f"Cannot convert an array of Python objects of types {kinds} to a tensor: features must "
+                f"be numbers or strings, with the same number of values in every row."
+            )
     return torch.from_numpy(fingerprint_strings(array))
 
 

@@ -35,7 +35,7 @@ class Constant(Initializer):
         return {"value": serialize_keras_object(self.value)}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Constant":
+    def from_config(cls, config: dict) -> Constant:
         value = config["value"]
         if isinstance(value, dict):
             value = deserialize_keras_object(value)
@@ -85,8 +85,7 @@ class Identity(Initializer):
         shape = standardize_shape(shape)
         if len(shape) != 2:
             raise ValueError(
-                f"Identity initializer can only be used for 2D matrices. Received: shape={shape} of rank "
-                f"{len(shape)}."
+                f"Identity initializer can only be used for 2D matrices. Received: shape={shape} of rank {len(shape)}."
             )
         return self.gain * torch.eye(*shape, dtype=kconfig.standardize_dtype(dtype))
 

@@ -33,11 +33,11 @@ class Initializer(abc.ABC):
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
+    def from_config(cls, config: dict) -> Initializer:
         """Builds an initializer from the output of `get_config`."""
         return cls(**config)
 
-    def clone(self) -> "Initializer":
+    def clone(self) -> Initializer:
         """A new initializer with the same config."""
         return self.__class__.from_config(self.get_config())
 

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from kerasish.layers import (
+    activations,
+    attention,
+    convolutional,
+    core,
+    merging,
+    normalization,
+    pooling,
+    preprocessing,
+    regularization,
+    reshaping,
+    rnn,
+)
+
 # Each family package lists its public names in `__all__`; they are all `keras.layers` names.
 from kerasish.layers.activations import *  # noqa: F401,F403
 from kerasish.layers.attention import *  # noqa: F401,F403
@@ -19,8 +33,6 @@ from kerasish.layers.reshaping import *  # noqa: F401,F403
 from kerasish.layers.rnn import *  # noqa: F401,F403
 from kerasish.layers.serialization import deserialize, serialize  # noqa: F401  (in __all__)
 from kerasish.saving import object_registry
-from kerasish.layers import (activations, attention, convolutional, core, merging, normalization, pooling,
-                             preprocessing, regularization, reshaping, rnn)
 
 
 def _register_layer_classes() -> None:
@@ -36,7 +48,22 @@ _register_layer_classes()
 
 
 __all__ = sorted(
-    {name for family in (activations, attention, convolutional, core, merging, normalization, pooling, preprocessing,
-                         regularization, reshaping, rnn) for name in family.__all__}
+    {
+        name
+        for family in (
+            activations,
+            attention,
+            convolutional,
+            core,
+            merging,
+            normalization,
+            pooling,
+            preprocessing,
+            regularization,
+            reshaping,
+            rnn,
+        )
+        for name in family.__all__
+    }
     | {"Input", "InputLayer", "InputSpec", "Layer", "deserialize", "serialize"}
 )

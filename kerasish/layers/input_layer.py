@@ -20,8 +20,19 @@ class InputLayer(Layer):
         name: the input's name (used as the key when data is passed as a dict).
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
-                 optional=False, name=None, ragged=None, **kwargs):
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        sparse=None,
+        batch_shape=None,
+        input_tensor=None,
+        optional=False,
+        name=None,
+        ragged=None,
+        **kwargs,
+    ):
         if "input_shape" in kwargs:  # Keras 2 spelling
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -59,8 +70,13 @@ class InputLayer(Layer):
         return value if value.dim() == self._rank else adjust_rank(value, self.batch_shape)
 
     def get_config(self) -> dict:
-        return {"batch_shape": list(self.batch_shape), "dtype": "string" if self.holds_strings else self.dtype,
-                "sparse": self.sparse, "name": self.name, "optional": self.optional}
+        return {
+            "batch_shape": list(self.batch_shape),
+            "dtype": "string" if self.holds_strings else self.dtype,
+            "sparse": self.sparse,
+            "name": self.name,
+            "optional": self.optional,
+        }
 
 
 def adjust_rank(value: torch.Tensor, batch_shape: tuple) -> torch.Tensor:
@@ -76,8 +92,9 @@ def adjust_rank(value: torch.Tensor, batch_shape: tuple) -> torch.Tensor:
     return value
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,
-          optional=False) -> KerasTensor:
+def Input(
+    shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, optional=False
+) -> KerasTensor:
     """Starts a functional model: a symbolic tensor of the given shape (batch axis excluded).
 
     Example:
@@ -85,6 +102,13 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         outputs = kerasish.layers.Dense(1)(inputs)
         model = kerasish.Model(inputs, outputs)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype or config.floatx(), sparse=sparse,
-                       batch_shape=batch_shape, name=name, optional=optional)
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype or config.floatx(),
+        sparse=sparse,
+        batch_shape=batch_shape,
+        name=name,
+        optional=optional,
+    )
     return layer.output_tensor

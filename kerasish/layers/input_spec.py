@@ -14,8 +14,18 @@ class InputSpec:
         shape: full expected shape with None for free axes.
     """
 
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
-                 allow_last_axis_squeeze=False, name=None, optional=False):
+    def __init__(
+        self,
+        dtype=None,
+        shape=None,
+        ndim=None,
+        max_ndim=None,
+        min_ndim=None,
+        axes=None,
+        allow_last_axis_squeeze=False,
+        name=None,
+        optional=False,
+    ):
         self.dtype = dtype
         self.shape = tuple(shape) if shape is not None else None
         self.ndim = len(shape) if shape is not None else ndim
@@ -27,8 +37,14 @@ class InputSpec:
         self.optional = optional
 
     def get_config(self) -> dict:
-        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim, "max_ndim": self.max_ndim,
-                "min_ndim": self.min_ndim, "axes": self.axes}
+        return {
+            "dtype": self.dtype,
+            "shape": self.shape,
+            "ndim": self.ndim,
+            "max_ndim": self.max_ndim,
+            "min_ndim": self.min_ndim,
+            "axes": self.axes,
+        }
 
 
 def assert_input_compatibility(input_spec, shapes, layer_name: str) -> None:
@@ -51,17 +67,21 @@ def assert_input_compatibility(input_spec, shapes, layer_name: str) -> None:
         if spec.ndim is not None and rank != spec.ndim:
             raise ValueError(f"{prefix}: expected ndim={spec.ndim}, found ndim={rank}. Full shape received: {shape}")
         if spec.max_ndim is not None and rank > spec.max_ndim:
-            raise ValueError(f"{prefix}: expected max_ndim={spec.max_ndim}, found ndim={rank}. "
-                             f"Full shape received: {shape}")
+            raise ValueError(
+                f"{prefix}: expected max_ndim={spec.max_ndim}, found ndim={rank}. Full shape received: {shape}"
+            )
         if spec.min_ndim is not None and rank < spec.min_ndim:
-            raise ValueError(f"{prefix}: expected min_ndim={spec.min_ndim}, found ndim={rank}. "
-                             f"Full shape received: {shape}")
+            raise ValueError(
+                f"{prefix}: expected min_ndim={spec.min_ndim}, found ndim={rank}. Full shape received: {shape}"
+            )
         for axis, size in spec.axes.items():
             if size is None or not -rank <= axis < rank:
                 continue
             if shape[axis] is not None and shape[axis] != size:
-                raise ValueError(f"{prefix}: expected axis {axis} of input shape to have value {size}, "
-                                 f"but received input with shape {shape}")
+                raise ValueError(
+                    f"{prefix}: expected axis {axis} of input shape to have value {size}, "
+                    f"but received input with shape {shape}"
+                )
         if spec.shape is not None:
             for expected, given in zip(spec.shape, shape):
                 if expected is not None and given is not None and expected != given:

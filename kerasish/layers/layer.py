@@ -34,8 +34,15 @@ from kerasish.utils.naming import auto_name, to_snake_case
 
 # Keras 2's input-shape arguments, plus `quantization_config`, which Keras 3 writes (as null) into the configs of
 # Dense and Embedding.
-_ALLOWED_INIT_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights", "input_length",
-                        "quantization_config"}
+_ALLOWED_INIT_KWARGS = {
+    "input_shape",
+    "input_dim",
+    "batch_input_shape",
+    "batch_size",
+    "weights",
+    "input_length",
+    "quantization_config",
+}
 
 
 class _CallContext(threading.local):
@@ -100,8 +107,9 @@ class Layer(torch.nn.Module):
         cls._call_has_training = "training" in parameters
         cls._call_has_mask = "mask" in parameters
         names = [name for name in parameters if name != "self"]
-        cls._named_mask_args = tuple((i, name, f"{name}_mask") for i, name in enumerate(names)
-                                     if f"{name}_mask" in parameters)
+        cls._named_mask_args = tuple(
+            (i, name, f"{name}_mask") for i, name in enumerate(names) if f"{name}_mask" in parameters
+        )
         cls._computes_mask = cls.compute_mask is not Layer.compute_mask
         cls._takes_masks = cls._call_has_mask or bool(cls._named_mask_args)
         if "build" in cls.__dict__:
@@ -112,15 +120,27 @@ class Layer(torch.nn.Module):
         layer._auto_config = _capture_init_args(cls, args, kwargs)
         return layer
 
-    def __init__(self, *, activity_regularizer=None, trainable: bool = True, dtype=None, autocast: bool = True,
-                 name: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        activity_regularizer=None,
+        trainable: bool = True,
+        dtype=None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs,
+    ):
         unknown = set(kwargs) - _ALLOWED_INIT_KWARGS
         if unknown:
-            raise ValueError(f"Unrecognized keyword arguments passed to {self.__class__.__name__}: "
-                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {self.__class__.__name__}: "
+                f"{ {k: kwargs[k] for k in sorted(unknown)} }"
+            )
         if kwargs.get("quantization_config") is not None:
-            raise ValueError(f"{self.__class__.__name__}: quantized layers are not supported by kerasish. Received: "
-                             f"quantization_config={kwargs['quantization_config']}")
+            raise ValueError(
+                f"{self.__class__.__name__}: quantized layers are not supported by kerasish. Received: "
+                f"quantization_config={kwargs['quantization_config']}"
+            )
         torch.nn.Module.__init__(self)
         self.name = name or auto_name(to_snake_case(self.__class__.__name__))
         self._trainable = bool(trainable)
@@ -140,9 +160,19 @@ class Layer(torch.nn.Module):
 
     # ---- weights -------------------------------------------------------------------------------------------
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable: bool = True, autocast: bool = True,
-                   regularizer=None, constraint=None, aggregation: str = "none",
-                   overwrite_with_gradient: bool = False, name: str | None = None) -> torch.Tensor:
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer=None,
+        constraint=None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> torch.Tensor:
         """Creates a weight of this layer and returns it: a `Variable` (an `nn.Parameter`), or a buffer if not
         trainable.
 
@@ -165,17 +195,19 @@ class Layer(torch.nn.Module):
             value = value.to(_CONTEXT.build_device)
         name = name or auto_name_in(self, "variable")
         if trainable and not (dtype.is_floating_point or dtype.is_complex):
-            raise ValueError(f'Layer "{self.name}" weight "{name}": a weight of dtype {config.dtype_name(dtype)} '
-                             f"cannot be trained (no gradients for integers); pass `trainable=False`.")
+            raise ValueError(
+                f'Layer "{self.name}" weight "{name}": a weight of dtype {config.dtype_name(dtype)} '
+                f"cannot be trained (no gradients for integers); pass `trainable=False`."
+            )
         attr = _free_attribute(self, name)
         constraint = constraints.get(constraint)
         if trainable:
-            self.register_parameter(attr, Variable(value, requires_grad=self._trainable, path=f"{self.name}/{name}",
-                                                   constraint=constraint))
+            self.register_parameter(
+                attr, Variable(value, requires_grad=self._trainable, path=f"{self.name}/{name}", constraint=constraint)
+            )
         else:
             self.register_buffer(attr, value)
-        self._weight_specs.append(_WeightSpec(name, attr, bool(trainable), regularizers.get(regularizer),
-                                              constraint))
+        self._weight_specs.append(_WeightSpec(name, attr, bool(trainable), regularizers.get(regularizer), constraint))
         return getattr(self, attr)
 
     @property
@@ -214,22 +246,27 @@ class Layer(torch.nn.Module):
 
     def get_weights(self) -> list[np.ndarray]:
         """The weights as numpy arrays, in Keras's layout and order."""
-        return [owner._to_keras_layout(spec.name, getattr(owner, spec.attr).detach()).cpu().numpy().copy()
-                for owner, spec in self._weight_items()]
+        return [
+            owner._to_keras_layout(spec.name, getattr(owner, spec.attr).detach()).cpu().numpy().copy()
+            for owner, spec in self._weight_items()
+        ]
 
     def set_weights(self, weights) -> None:
         """Sets the weights from numpy arrays in Keras's layout and order; checks every shape before assigning."""
         items = self._weight_items()
         if len(weights) != len(items):
-            raise ValueError(f'Layer "{self.name}" expects {len(items)} weight(s), but the weight list provided '
-                             f"has {len(weights)}.")
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(items)} weight(s), but the weight list provided has {len(weights)}.'
+            )
         values = []
         for (owner, spec), value in zip(items, weights):
             value = torch.as_tensor(np.asarray(value))
             expected = tuple(owner._to_keras_layout(spec.name, getattr(owner, spec.attr)).shape)
             if tuple(value.shape) != expected:
-                raise ValueError(f'Layer "{owner.name}" weight "{spec.name}": expected shape {expected}, '
-                                 f"received value of shape {tuple(value.shape)}.")
+                raise ValueError(
+                    f'Layer "{owner.name}" weight "{spec.name}": expected shape {expected}, '
+                    f"received value of shape {tuple(value.shape)}."
+                )
             values.append(value)
         with torch.no_grad():
             for (owner, spec), value in zip(items, values):
@@ -245,8 +282,10 @@ class Layer(torch.nn.Module):
 
     def count_params(self) -> int:
         if not self.built:
-            raise ValueError(f'You tried to call `count_params` on layer "{self.name}", but the layer isn\'t '
-                             f"built. Build it first by calling it on data or with `build(input_shape)`.")
+            raise ValueError(
+                f'You tried to call `count_params` on layer "{self.name}", but the layer isn\'t '
+                f"built. Build it first by calling it on data or with `build(input_shape)`."
+            )
         return int(sum(w.numel() for w in self.weights))
 
     @property
@@ -309,8 +348,9 @@ class Layer(torch.nn.Module):
             _fill_masks(self, args, kwargs, inputs)
         outputs = _dispatch(self, args, kwargs, inputs, training)
         # Checked here rather than in `_attach_masks`: most layers support masking, and most inputs carry no mask.
-        if self.supports_masking and (self._computes_mask or type(inputs) is not torch.Tensor
-                                      or hasattr(inputs, "_keras_mask")):
+        if self.supports_masking and (
+            self._computes_mask or type(inputs) is not torch.Tensor or hasattr(inputs, "_keras_mask")
+        ):
             _attach_masks(self, inputs, outputs)
         if self.activity_regularizer is not None:
             _regularize_activity(self, outputs)
@@ -432,8 +472,10 @@ class Layer(torch.nn.Module):
             config_["batch_input_shape"] = list(self._batch_input_shape)
         if type(self).__init__ is not Layer.__init__ and type(self).get_config is Layer.get_config:
             if self._auto_config is None:
-                raise TypeError(f"Layer {self.__class__.__name__} has arguments in `__init__` that are not plain "
-                                f"values, so it must override `get_config()` to be serialized.")
+                raise TypeError(
+                    f"Layer {self.__class__.__name__} has arguments in `__init__` that are not plain "
+                    f"values, so it must override `get_config()` to be serialized."
+                )
             config_.update(self._auto_config)
         return config_
 
@@ -492,8 +534,12 @@ class Layer(torch.nn.Module):
                     self._move_weight(spec, name)
                     return
         # Keras tracks layers held in lists; torch needs them registered to see their weights.
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.nn.Module) for v in value) \
-                and "_modules" in self.__dict__:
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, torch.nn.Module) for v in value)
+            and "_modules" in self.__dict__
+        ):
             value = torch.nn.ModuleList(value)
         super().__setattr__(name, value)
 
@@ -589,9 +635,17 @@ def _dispatch(layer: Layer, args: tuple, kwargs: dict, inputs, training):
 def _needs_module_call(layer: Layer) -> bool:
     """Whether `call` must run through `nn.Module.__call__`: hooks on the layer or global ones, or a layer compiled
     with `Module.compile`."""
-    return (layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks
-            or layer._compiled_call_impl is not None or _GLOBAL_FORWARD_HOOKS or _GLOBAL_FORWARD_PRE_HOOKS
-            or _GLOBAL_BACKWARD_HOOKS or _GLOBAL_BACKWARD_PRE_HOOKS)
+    return (
+        layer._forward_hooks
+        or layer._forward_pre_hooks
+        or layer._backward_hooks
+        or layer._backward_pre_hooks
+        or layer._compiled_call_impl is not None
+        or _GLOBAL_FORWARD_HOOKS
+        or _GLOBAL_FORWARD_PRE_HOOKS
+        or _GLOBAL_BACKWARD_HOOKS
+        or _GLOBAL_BACKWARD_PRE_HOOKS
+    )
 
 
 def _under_autocast(call, autocast, first):
@@ -605,7 +659,8 @@ def _under_autocast(call, autocast, first):
 
         def full_precision(*args, **kwargs):
             args = tree.map_structure(
-                lambda t: t.float() if isinstance(t, torch.Tensor) and t.is_floating_point() else t, args)
+                lambda t: t.float() if isinstance(t, torch.Tensor) and t.is_floating_point() else t, args
+            )
             with torch.autocast(device_type, enabled=False):
                 return call(*args, **kwargs)
 
@@ -678,13 +733,18 @@ def keras_mask(x):
 def collect_losses(layers: list[Layer]) -> list[torch.Tensor]:
     """The `add_loss` losses of the last call, then the weight penalties, of each layer in `layers`."""
     added = [loss for layer in layers if layer._losses for loss in layer._losses]
-    return added + [s.regularizer(getattr(layer, s.attr)) for layer in layers for s in layer._weight_specs
-                    if s.regularizer is not None]
+    return added + [
+        s.regularizer(getattr(layer, s.attr))
+        for layer in layers
+        for s in layer._weight_specs
+        if s.regularizer is not None
+    ]
 
 
 def _marks_built(build):
     """Wraps a subclass's `build` so that a layer built directly (`layer.build(shape)`, as Keras users do before
     `set_weights`) counts as built and is not rebuilt, with fresh weights, by its first call."""
+
     @functools.wraps(build)
     def wrapper(self, *args, **kwargs):
         result = build(self, *args, **kwargs)

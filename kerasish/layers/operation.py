@@ -56,6 +56,14 @@ class Operation(Layer):
 
 def operation_class(class_name: str, function, leading: tuple) -> type[Operation]:
     """A new `Operation` subclass for `function`, named `class_name`, serialized under `function`'s module."""
-    return type(class_name, (Operation,), {"_function": staticmethod(function), "_leading": leading,
-                                           "__module__": function.__module__, "__qualname__": class_name,
-                                           "__doc__": function.__doc__})
+    return type(
+        class_name,
+        (Operation,),
+        {
+            "_function": staticmethod(function),
+            "_leading": leading,
+            "__module__": function.__module__,
+            "__qualname__": class_name,
+            "__doc__": function.__doc__,
+        },
+    )

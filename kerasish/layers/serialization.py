@@ -30,8 +30,9 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
         return _deserialize_operation(config)
     known = object_registry.builtin_objects("layers")
     with object_registry.CustomObjectScope(custom_objects or {}):
-        layer = object_registry.deserialize_keras_object(config, module_objects=known, custom_objects=custom_objects,
-                                                         printable_module_name="layer")
+        layer = object_registry.deserialize_keras_object(
+            config, module_objects=known, custom_objects=custom_objects, printable_module_name="layer"
+        )
     if isinstance(config, dict) and config.get("build_config") and not layer.built:
         layer.build_from_config(config["build_config"])
     return layer

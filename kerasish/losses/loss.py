@@ -221,8 +221,13 @@ class Loss(abc.ABC):
         return self._dtype
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
-        if (sample_weight is None and type(y_pred) is torch.Tensor and type(y_true) is torch.Tensor
-                and self.reduction == "sum_over_batch_size" and not hasattr(y_pred, "_keras_mask")):
+        if (
+            sample_weight is None
+            and type(y_pred) is torch.Tensor
+            and type(y_true) is torch.Tensor
+            and self.reduction == "sum_over_batch_size"
+            and not hasattr(y_pred, "_keras_mask")
+        ):
             return self._call_unweighted(y_true, y_pred)
         in_mask = get_keras_mask(y_pred)
         device = _first_device(y_pred)
@@ -260,7 +265,7 @@ class Loss(abc.ABC):
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Loss":
+    def from_config(cls, config: dict) -> Loss:
         return cls(**config)
 
     def __repr__(self) -> str:

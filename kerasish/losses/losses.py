@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -70,7 +71,7 @@ class LossFunctionWrapper(Loss):
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "LossFunctionWrapper":
+    def from_config(cls, config: dict) -> LossFunctionWrapper:
         config = dict(config)
         if "fn" in config:  # `kerasish.losses` registers its table (aliases included) after this module is defined
             config["fn"] = deserialize_keras_object(
@@ -369,9 +370,7 @@ class SquaredHinge(LossFunctionWrapper):
         SquaredHinge()(torch.tensor([[0.0, 1.0], [0.0, 0.0]]), torch.tensor([[0.6, 0.4], [0.4, 0.6]]))  # 1.86
     """
 
-    def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge", dtype: Any = None
-    ):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "squared_hinge", dtype: Any = None):
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
 
 
@@ -406,9 +405,7 @@ class KLDivergence(LossFunctionWrapper):
         KLDivergence()(torch.tensor([[0.0, 1.0], [0.0, 0.0]]), torch.tensor([[0.6, 0.4], [0.4, 0.6]]))  # 0.458
     """
 
-    def __init__(
-        self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence", dtype: Any = None
-    ):
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "kl_divergence", dtype: Any = None):
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
 
@@ -688,8 +685,9 @@ def sparse_categorical_crossentropy(
         if from_logits:
             result = F.cross_entropy(scores, targets, reduction="none", ignore_index=ignore_index)
         else:
-            result = F.nll_loss(_log_probabilities(scores, False, 1), targets, reduction="none",
-                                ignore_index=ignore_index)
+            result = F.nll_loss(
+                _log_probabilities(scores, False, 1), targets, reduction="none", ignore_index=ignore_index
+            )
     except IndexError:  # a label outside [0, classes): name it (CUDA kernels assert on the device instead)
         check_class_ids(labels, y_pred.shape[class_axis], ignore_class)
         raise
@@ -715,9 +713,11 @@ def check_class_ids(labels: Any, num_classes: int, ignore_class: int | None = No
     if bool(outside.any()):
         value = int(ids[outside][0])
         also = f" (or ignore_class={ignore_class})" if ignore_class is not None else ""
-        raise ValueError(f"Received a label value of {value} which is outside the valid range of [0, {num_classes})"
-                         f"{also}: sparse categorical crossentropy takes integer class ids below the number of "
-                         f"classes in `y_pred` ({num_classes}).")
+        raise ValueError(
+            f"Received a label value of {value} which is outside the valid range of [0, {num_classes})"
+            f"{also}: sparse categorical crossentropy takes integer class ids below the number of "
+            f"classes in `y_pred` ({num_classes})."
+        )
 
 
 def _log_probabilities(y_pred: torch.Tensor, from_logits: bool, axis: int) -> torch.Tensor:

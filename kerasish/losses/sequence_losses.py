@@ -7,7 +7,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from kerasish.losses.loss import Loss, as_tensor
+from kerasish.losses.loss import as_tensor
 from kerasish.losses.losses import LossFunctionWrapper
 
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,8 +28,7 @@ class _ConfusionMatrixConditionCount(Metric):
         dtype: dtype of the metric's result.
     """
 
-    def __init__(self, confusion_matrix_cond: str, thresholds: Any = None, name: str | None = None,
-                 dtype: Any = None):
+    def __init__(self, confusion_matrix_cond: str, thresholds: Any = None, name: str | None = None, dtype: Any = None):
         super().__init__(name=name, dtype=dtype)
         self._confusion_matrix_cond = confusion_matrix_cond
         self.init_thresholds = thresholds
@@ -133,8 +133,14 @@ class _PrecisionOrRecall(Metric):
     _other = ""  # the confusion key of `other`: "fp" or "fn"
     _other_name = ""  # the state variable holding it
 
-    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         self.init_thresholds = thresholds
@@ -232,8 +238,14 @@ class SensitivitySpecificityBase(Metric):
     _constrained_rate: str
     _maximized_rate: str
 
-    def __init__(self, value: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        value: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         _check_unit_interval(self._constraint_argument, value)
         super().__init__(name=name, dtype=dtype)
         self.num_thresholds = num_thresholds
@@ -280,8 +292,12 @@ class SensitivitySpecificityBase(Metric):
         return self._find_max_under_constraint(rates[self._constrained_rate], rates[self._maximized_rate])
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
-                self._constraint_argument: self.value}
+        return {
+            **super().get_config(),
+            "class_id": self.class_id,
+            "num_thresholds": self.num_thresholds,
+            self._constraint_argument: self.value,
+        }
 
     def _rates(self) -> dict[str, torch.Tensor]:
         tp, fp, tn, fn = self.true_positives, self.false_positives, self.true_negatives, self.false_negatives
@@ -291,8 +307,9 @@ class SensitivitySpecificityBase(Metric):
             "precision": divide_no_nan(tp, tp + fp),
         }
 
-    def _find_max_under_constraint(self, constrained: torch.Tensor, dependent: torch.Tensor,
-                                   predicate: Callable = torch.greater_equal) -> torch.Tensor:
+    def _find_max_under_constraint(
+        self, constrained: torch.Tensor, dependent: torch.Tensor, predicate: Callable = torch.greater_equal
+    ) -> torch.Tensor:
         """The largest `dependent` value over the thresholds where `predicate(constrained, value)`; 0 if none."""
         feasible = predicate(constrained, self.value)
         return torch.where(feasible, dependent, torch.zeros_like(dependent)).amax().clamp_min(0.0)
@@ -324,8 +341,14 @@ class SensitivityAtSpecificity(SensitivitySpecificityBase):
     _constrained_rate = "specificity"
     _maximized_rate = "sensitivity"
 
-    def __init__(self, specificity: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        specificity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
 
 
@@ -350,8 +373,14 @@ class SpecificityAtSensitivity(SensitivitySpecificityBase):
     _constrained_rate = "sensitivity"
     _maximized_rate = "specificity"
 
-    def __init__(self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        sensitivity: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
 
 
@@ -375,8 +404,14 @@ class PrecisionAtRecall(SensitivitySpecificityBase):
     _constrained_rate = "sensitivity"
     _maximized_rate = "precision"
 
-    def __init__(self, recall: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        recall: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
 
 
@@ -400,8 +435,14 @@ class RecallAtPrecision(SensitivitySpecificityBase):
     _constrained_rate = "precision"
     _maximized_rate = "sensitivity"
 
-    def __init__(self, precision: float, num_thresholds: int = 200, class_id: int | None = None,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        precision: float,
+        num_thresholds: int = 200,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
 
 

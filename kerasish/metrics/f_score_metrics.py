@@ -32,8 +32,14 @@ class FBetaScore(Metric):
         m.result()  # [0.3846, 0.9091, 0.8333]
     """
 
-    def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
-                 name: str = "fbeta_score", dtype: Any = None):
+    def __init__(
+        self,
+        average: str | None = None,
+        beta: float = 1.0,
+        threshold: float | None = None,
+        name: str = "fbeta_score",
+        dtype: Any = None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         if average not in AVERAGES:
@@ -145,8 +151,9 @@ class F1Score(FBetaScore):
         m.result()  # [0.5, 0.8, 0.6667]
     """
 
-    def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
-                 dtype: Any = None):
+    def __init__(
+        self, average: str | None = None, threshold: float | None = None, name: str = "f1_score", dtype: Any = None
+    ):
         super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
 
     def get_config(self) -> dict:

@@ -8,7 +8,8 @@ sample weights are truncated unless `dtype` is a float type).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -31,9 +32,16 @@ class _IoUBase(Metric):
         axis: the class axis for the argmax.
     """
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
-                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
-                 axis: int = -1):
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
         super().__init__(name=name, dtype=dtype or "int")
         self._direction = "up"
         self.num_classes = num_classes
@@ -100,15 +108,28 @@ class IoU(_IoUBase):
         m.result()  # 0.33333
     """
 
-    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
-                 dtype: Any = None, ignore_class: int | None = None, sparse_y_true: bool = True,
-                 sparse_y_pred: bool = True, axis: int = -1):
-        super().__init__(num_classes=num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        target_class_ids: Sequence[int],
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes=num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
         if max(target_class_ids) >= num_classes:
-            raise ValueError(
-                f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes})."
-            )
+            raise ValueError(f"Target class id {max(target_class_ids)} is out of range, which is [0, {num_classes}).")
         self.target_class_ids = list(target_class_ids)
         self._target_ids_cache = None
 
@@ -159,8 +180,13 @@ class BinaryIoU(IoU):
         m.result()  # 0.33333
     """
 
-    def __init__(self, target_class_ids: Sequence[int] = (0, 1), threshold: float = 0.5,
-                 name: str | None = None, dtype: Any = None):
+    def __init__(
+        self,
+        target_class_ids: Sequence[int] = (0, 1),
+        threshold: float = 0.5,
+        name: str | None = None,
+        dtype: Any = None,
+    ):
         super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
         self.threshold = threshold
 
@@ -196,12 +222,26 @@ class MeanIoU(IoU):
         m.result()  # 0.33333
     """
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
-                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
-                 axis: int = -1):
-        super().__init__(num_classes=num_classes, target_class_ids=list(range(num_classes)), name=name,
-                         dtype=dtype, ignore_class=ignore_class, sparse_y_true=sparse_y_true,
-                         sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_true: bool = True,
+        sparse_y_pred: bool = True,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes=num_classes,
+            target_class_ids=list(range(num_classes)),
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=sparse_y_true,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         return {
@@ -234,11 +274,26 @@ class OneHotIoU(IoU):
         m.result()  # 0.16666667
     """
 
-    def __init__(self, num_classes: int, target_class_ids: Sequence[int], name: str | None = None,
-                 dtype: Any = None, ignore_class: int | None = None, sparse_y_pred: bool = False,
-                 axis: int = -1):
-        super().__init__(num_classes=num_classes, target_class_ids=target_class_ids, name=name, dtype=dtype,
-                         ignore_class=ignore_class, sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        target_class_ids: Sequence[int],
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes=num_classes,
+            target_class_ids=target_class_ids,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         return {
@@ -270,10 +325,24 @@ class OneHotMeanIoU(MeanIoU):
         m.result()  # 0.11111111
     """
 
-    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None,
-                 ignore_class: int | None = None, sparse_y_pred: bool = False, axis: int = -1):
-        super().__init__(num_classes=num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
-                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+    def __init__(
+        self,
+        num_classes: int,
+        name: str | None = None,
+        dtype: Any = None,
+        ignore_class: int | None = None,
+        sparse_y_pred: bool = False,
+        axis: int = -1,
+    ):
+        super().__init__(
+            num_classes=num_classes,
+            name=name,
+            dtype=dtype,
+            ignore_class=ignore_class,
+            sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred,
+            axis=axis,
+        )
 
     def get_config(self) -> dict:
         return {

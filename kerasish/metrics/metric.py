@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import abc
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -103,8 +104,11 @@ class Metric(abc.ABC):
         # A Variable (with Keras's assign/assign_add/value) that needs no gradient: custom metrics written the Keras
         # way (`self.total.assign_add(x)`) work, and the in-place torch ops the built-in metrics use still apply.
         path = f"{self.name}/{name or f'variable_{len(self._variables)}'}"
-        variable = Variable(_initial_value(initializer, shape, torch_dtype).to(device=device, dtype=torch_dtype),
-                            requires_grad=False, path=path)
+        variable = Variable(
+            _initial_value(initializer, shape, torch_dtype).to(device=device, dtype=torch_dtype),
+            requires_grad=False,
+            path=path,
+        )
         self._variables.append(variable)
         self._variable_specs.append((name or f"variable_{len(self._variables) - 1}", aggregation))
         return variable
@@ -143,14 +147,16 @@ class Metric(abc.ABC):
             aggregations.extend(metric.variable_aggregations)
         return aggregations
 
-    def to(self, device: torch.device | str) -> "Metric":
+    def to(self, device: torch.device | str) -> Metric:
         """Moves the state to `device` (and its sub-metrics'), rebinding the attributes that hold it.
 
         The variables are new tensors afterwards: re-read `variables` rather than keeping old references.
         """
         old = list(self._variables)  # kept alive so their ids stay unique during the rebinding
-        moved = {id(variable): Variable(variable.detach().to(device), requires_grad=False, path=variable.path)
-                 for variable in old}
+        moved = {
+            id(variable): Variable(variable.detach().to(device), requires_grad=False, path=variable.path)
+            for variable in old
+        }
         self._variables[:] = [moved[id(variable)] for variable in old]
         for attr, value in vars(self).items():
             if isinstance(value, torch.Tensor) and id(value) in moved:
@@ -188,7 +194,7 @@ class Metric(abc.ABC):
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Metric":
+    def from_config(cls, config: dict) -> Metric:
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -9,7 +9,8 @@ per threshold follow from a reversed cumulative sum (O(thresholds + samples) rat
 from __future__ import annotations
 
 import functools
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -162,11 +163,12 @@ class MeanMetricWrapper(Mean):
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "MeanMetricWrapper":
+    def from_config(cls, config: dict) -> MeanMetricWrapper:
         config = dict(config)
         if "fn" in config:  # `kerasish.metrics` registers its functions after this module is defined
             config["fn"] = deserialize_keras_object(
-                config["fn"], module_objects=builtin_objects("metric_functions"),
+                config["fn"],
+                module_objects=builtin_objects("metric_functions"),
                 printable_module_name="metric function",
             )
         return cls(**config)

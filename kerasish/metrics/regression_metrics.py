@@ -205,8 +205,13 @@ class R2Score(Metric):
         m.result()  # 0.57142854
     """
 
-    def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
-                 name: str = "r2_score", dtype: Any = None):
+    def __init__(
+        self,
+        class_aggregation: str | None = "uniform_average",
+        num_regressors: int = 0,
+        name: str = "r2_score",
+        dtype: Any = None,
+    ):
         super().__init__(name=name, dtype=dtype)
         self._direction = "up"
         if class_aggregation not in R2_CLASS_AGGREGATIONS:

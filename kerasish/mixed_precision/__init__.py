@@ -11,4 +11,13 @@ from kerasish.mixed_precision.dtype_policy import (
 )
 from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
-__all__ = ["DTypePolicy", "LossScaleOptimizer", "Policy", "dtype_policy", "get", "global_policy", "set_dtype_policy", "set_global_policy"]
+__all__ = [
+    "DTypePolicy",
+    "LossScaleOptimizer",
+    "Policy",
+    "dtype_policy",
+    "get",
+    "global_policy",
+    "set_dtype_policy",
+    "set_global_policy",
+]

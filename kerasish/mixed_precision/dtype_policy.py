@@ -36,8 +36,9 @@ class DTypePolicy:
             try:
                 dtype = config.dtype_name(config.standardize_dtype(name))
             except (ValueError, TypeError, KeyError) as e:
-                raise ValueError(f"Unknown dtype policy {name!r}: expected a dtype name or one of "
-                                 f"{sorted(_MIXED)}.") from e
+                raise ValueError(
+                    f"Unknown dtype policy {name!r}: expected a dtype name or one of {sorted(_MIXED)}."
+                ) from e
             self._compute = self._variable = dtype
         self._name = name
 

@@ -44,12 +44,23 @@ def model_from_yaml(yaml_string: str, custom_objects: dict | None = None):
     try:
         config = yaml.safe_load(yaml_string)
     except yaml.constructor.ConstructorError as e:
-        raise ValueError(f"model_from_yaml refuses this YAML: it holds a tag that safe loading does not allow "
-                         f"({e.problem}). Model YAML is plain data; nothing was executed.") from e
+        raise ValueError(
+            f"model_from_yaml refuses this YAML: it holds a tag that safe loading does not allow "
+            f"({e.problem}). Model YAML is plain data; nothing was executed."
+        ) from e
     except (yaml.YAMLError, RecursionError) as e:
         raise ValueError(f"model_from_yaml: the text is not valid YAML ({e}).") from e
     return model_from_config(config, custom_objects=custom_objects)
 
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_config", "model_from_json",
-           "model_from_yaml", "save_model"]
+__all__ = [
+    "Functional",
+    "Model",
+    "Sequential",
+    "clone_model",
+    "load_model",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "save_model",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.layers.input_layer import Input, InputLayer
@@ -11,8 +11,14 @@ from kerasish.models.sequential import Sequential
 from kerasish.utils import tree
 
 
-def clone_model(model, input_tensors=None, clone_function: Callable | None = None,
-                call_function: Callable | None = None, recursive: bool = False, **kwargs):
+def clone_model(
+    model,
+    input_tensors=None,
+    clone_function: Callable | None = None,
+    call_function: Callable | None = None,
+    recursive: bool = False,
+    **kwargs,
+):
     """Clones a Sequential or functional model: new layers from each layer's config (new weights, not copies).
 
     Args:
@@ -45,16 +51,20 @@ def clone_model(model, input_tensors=None, clone_function: Callable | None = Non
             layers = [InputLayer(batch_shape=layer.batch_shape, dtype=layer.dtype, name=layer.name)] + layers
         return Sequential(layers, name=model.name, trainable=model.trainable)
     if not isinstance(model, Functional):
-        raise ValueError(f"clone_model works on Sequential and functional models; {model.name!r} is a subclassed "
-                         f"{type(model).__name__}. Rebuild it with `{type(model).__name__}.from_config("
-                         "model.get_config())` instead.")
+        raise ValueError(
+            f"clone_model works on Sequential and functional models; {model.name!r} is a subclassed "
+            f"{type(model).__name__}. Rebuild it with `{type(model).__name__}.from_config("
+            "model.get_config())` instead."
+        )
     if input_tensors is None:
         input_tensors = tree.map_structure(
-            lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t._keras_history[0].name), model._input_struct)
+            lambda t: Input(batch_shape=t.shape, dtype=t.dtype, name=t._keras_history[0].name), model._input_struct
+        )
     new_inputs = tree.flatten(input_tensors)
     if len(new_inputs) != len(model.inputs):
-        raise ValueError(f"clone_model: model {model.name!r} has {len(model.inputs)} input(s); input_tensors "
-                         f"has {len(new_inputs)}.")
+        raise ValueError(
+            f"clone_model: model {model.name!r} has {len(model.inputs)} input(s); input_tensors has {len(new_inputs)}."
+        )
     mapping = {id(old): new for old, new in zip(model.inputs, new_inputs)}
     clones = {}
     for depth in sorted(model._nodes_by_depth, reverse=True):
@@ -65,7 +75,8 @@ def clone_model(model, input_tensors=None, clone_function: Callable | None = Non
                 clones[id(node.layer)] = clone(node.layer)
             layer = clones[id(node.layer)]
             args, call_kwargs = tree.map_structure(
-                lambda t: mapping[id(t)] if isinstance(t, KerasTensor) else t, (node.call_args, node.call_kwargs))
+                lambda t: mapping[id(t)] if isinstance(t, KerasTensor) else t, (node.call_args, node.call_kwargs)
+            )
             outputs = call_function(layer, *args, **call_kwargs) if call_function else layer(*args, **call_kwargs)
             for old, new in zip(node.output_tensors, tree.flatten(outputs)):
                 mapping[id(old)] = new

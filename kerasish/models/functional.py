@@ -36,12 +36,16 @@ class Functional(Model):
         for kind, structure in (("inputs", inputs), ("outputs", outputs)):
             for t in tree.flatten(structure):
                 if not isinstance(t, KerasTensor) or t._keras_history is None:
-                    raise ValueError(f"All `{kind}` of a functional Model must be KerasTensors made by `Input()` "
-                                     f"and layer calls. Received: {t!r}")
+                    raise ValueError(
+                        f"All `{kind}` of a functional Model must be KerasTensors made by `Input()` "
+                        f"and layer calls. Received: {t!r}"
+                    )
         for t in tree.flatten(inputs):
             if not isinstance(t._keras_history[0], InputLayer):
-                raise ValueError(f"Model inputs must come from `kerasish.Input()`. Received: {t} from layer "
-                                 f'"{t._keras_history[0].name}".')
+                raise ValueError(
+                    f"Model inputs must come from `kerasish.Input()`. Received: {t} from layer "
+                    f'"{t._keras_history[0].name}".'
+                )
         if isinstance(inputs, tuple):
             inputs = list(inputs)
         if isinstance(outputs, tuple):
@@ -70,7 +74,8 @@ class Functional(Model):
         return list(self._graph_layers)
 
     def _obj_type(self) -> str:
-        """What this model is, as Keras's `_obj_type()` says it: weights files hold a functional model's `layers` first."""
+        """What this model is, as Keras's `_obj_type()` says it: weights files hold a functional model's `layers`
+        first."""
         return "Functional"
 
     def __getstate__(self):
@@ -108,8 +113,9 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = [None] * self._num_slots
-        values[: len(self.inputs)] = [layer.conform(value) for layer, value in
-                                      zip(self._input_layers, self._bind_inputs(inputs))]
+        values[: len(self.inputs)] = [
+            layer.conform(value) for layer, value in zip(self._input_layers, self._bind_inputs(inputs))
+        ]
         for layer, gather, out_slots, single in self._program:
             args, kwargs = gather(values)
             outputs = layer(*args, **kwargs)
@@ -132,13 +138,17 @@ class Functional(Model):
                 keys = self._input_names
             missing = [k for k in keys if k not in inputs]
             if missing:
-                raise ValueError(f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
-                                 f"{keys}, received keys {sorted(inputs)}.")
+                raise ValueError(
+                    f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
+                    f"{keys}, received keys {sorted(inputs)}."
+                )
             return [inputs[k] for k in keys]
         flat = tree.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != n:
-            raise ValueError(f'Model "{self.name}" expects {n} input(s) ({self._input_names}), but it received '
-                             f"{len(flat)} input tensors.")
+            raise ValueError(
+                f'Model "{self.name}" expects {n} input(s) ({self._input_names}), but it received '
+                f"{len(flat)} input tensors."
+            )
         return flat
 
     def get_config(self) -> dict:
@@ -153,7 +163,8 @@ class Functional(Model):
             config = serialize_layer(layer)
             config["name"] = layer.name
             config["inbound_nodes"] = [
-                _serialize_node(node, node_index) for node in layer._inbound_nodes
+                _serialize_node(node, node_index)
+                for node in layer._inbound_nodes
                 if id(node) in member_nodes and not isinstance(layer, InputLayer)
             ]
             layer_configs.append(config)
@@ -177,8 +188,12 @@ def _make_gather(node, slots: dict):
     if len(args) == 1 and not kwargs and isinstance(args[0], KerasTensor):
         slot = slots[id(args[0])]
         return lambda values: ((values[slot],), {})
-    if len(args) == 1 and not kwargs and isinstance(args[0], (list, tuple)) and \
-            all(isinstance(t, KerasTensor) for t in args[0]):
+    if (
+        len(args) == 1
+        and not kwargs
+        and isinstance(args[0], (list, tuple))
+        and all(isinstance(t, KerasTensor) for t in args[0])
+    ):
         ids = [slots[id(t)] for t in args[0]]
         return lambda values: (([values[i] for i in ids],), {})
 
@@ -211,15 +226,22 @@ def _serialize_node(node, node_index: dict) -> dict:
     def encode(x):
         if isinstance(x, KerasTensor):
             layer, index, tensor_index = x._keras_history
-            return {"class_name": "__keras_tensor__",
-                    "config": {"shape": list(x.shape), "dtype": x.dtype,
-                               "keras_history": [layer.name, node_index[(id(layer), index)], tensor_index]}}
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {
+                    "shape": list(x.shape),
+                    "dtype": x.dtype,
+                    "keras_history": [layer.name, node_index[(id(layer), index)], tensor_index],
+                },
+            }
         if isinstance(x, torch.Tensor):
             return x.tolist()
         return serialize_keras_object(x)
 
-    return {"args": tree.map_structure(encode, list(node.call_args)),
-            "kwargs": tree.map_structure(encode, dict(node.call_kwargs))}
+    return {
+        "args": tree.map_structure(encode, list(node.call_args)),
+        "kwargs": tree.map_structure(encode, dict(node.call_kwargs)),
+    }
 
 
 def _map_graph(inputs: list, outputs: list):
@@ -269,21 +291,24 @@ def _map_graph(inputs: list, outputs: list):
         layers_by_depth[depth].append(layer)
     layers = []
     for depth in sorted(layers_by_depth, reverse=True):
-        layers.extend(sorted(layers_by_depth[depth], key=lambda l: discovery[l]))
+        layers.extend(sorted(layers_by_depth[depth], key=lambda layer: discovery[layer]))
 
     computable = set(input_ids)
     for depth in sorted(nodes_by_depth, reverse=True):
         for node in nodes_by_depth[depth]:
             for t in node.input_tensors:
                 if id(t) not in computable and not isinstance(node.layer, InputLayer):
-                    raise ValueError(f'Graph disconnected: cannot find the value of tensor {t} needed by layer '
-                                     f'"{node.layer.name}". Pass its Input to the Model\'s `inputs`.')
+                    raise ValueError(
+                        f"Graph disconnected: cannot find the value of tensor {t} needed by layer "
+                        f'"{node.layer.name}". Pass its Input to the Model\'s `inputs`.'
+                    )
             # An Input's tensor is known only when it is one of the model's inputs (already in `computable`).
             if not isinstance(node.layer, InputLayer):
                 computable.update(id(t) for t in node.output_tensors)
     names = [layer.name for layer in layers]
     for name in names:
         if names.count(name) > 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
-                             f"should be unique.")
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the model. All layer names should be unique.'
+            )
     return dict(nodes_by_depth), layers

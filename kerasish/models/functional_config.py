@@ -50,17 +50,23 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
             raise ValueError(f'The model config refers to an unknown layer "{name}".')
         node_index -= skipped[name]
         if node_index < 0:
-            raise ValueError(f'The model config refers to node {history[1]} of layer "{name}", which tf.keras 2 '
-                             f"never saves (a nested model's node 0 is its own construction).")
+            raise ValueError(
+                f'The model config refers to node {history[1]} of layer "{name}", which tf.keras 2 '
+                f"never saves (a nested model's node 0 is its own construction)."
+            )
         if node_index >= len(layer._inbound_nodes):
             if required:
-                raise ValueError(f'The model config refers to node {history[1]} of layer "{name}", which it never '
-                                 f"creates (the layer has {len(layer._inbound_nodes)} node(s)).")
+                raise ValueError(
+                    f'The model config refers to node {history[1]} of layer "{name}", which it never '
+                    f"creates (the layer has {len(layer._inbound_nodes)} node(s))."
+                )
             return None
         outputs = layer._inbound_nodes[node_index].output_tensors
         if not 0 <= tensor_index < len(outputs):
-            raise ValueError(f'The model config refers to tensor {tensor_index} of node {history[1]} of layer '
-                             f'"{name}", which has {len(outputs)} output(s).')
+            raise ValueError(
+                f"The model config refers to tensor {tensor_index} of node {history[1]} of layer "
+                f'"{name}", which has {len(outputs)} output(s).'
+            )
         return outputs[tensor_index]
 
     progress = True
@@ -79,8 +85,10 @@ def functional_from_config(cls, config: dict, custom_objects: dict | None = None
                 progress = True
     stuck = [layer.name for layer, nodes in pending if nodes]
     if stuck:
-        raise ValueError(f"The model config could not be rebuilt: the inputs of layer(s) {stuck} never become "
-                         f"available (a missing or cyclic connection).")
+        raise ValueError(
+            f"The model config could not be rebuilt: the inputs of layer(s) {stuck} never become "
+            f"available (a missing or cyclic connection)."
+        )
     required = functools.partial(tensor, required=True)
     inputs = _histories_to_tensors(config["input_layers"], required, "input_layers")
     outputs = _histories_to_tensors(config["output_layers"], required, "output_layers")
@@ -95,8 +103,10 @@ def _check_config(config) -> None:
         if key not in config:
             raise ValueError(f"A functional model config needs `{key}`; it has only {sorted(config)}.")
     if not isinstance(config["layers"], list):
-        raise ValueError(f"A functional model config needs `layers`, a list of layer configs; received "
-                         f"{type(config['layers']).__name__}.")
+        raise ValueError(
+            f"A functional model config needs `layers`, a list of layer configs; received "
+            f"{type(config['layers']).__name__}."
+        )
     if config.get("name") is not None and not isinstance(config["name"], str):
         raise ValueError(f"A functional model config's `name` must be a string; received {config['name']!r}.")
 
@@ -108,16 +118,23 @@ def _check_call_arguments(layer, args: list, kwargs: dict) -> None:
     try:
         inspect.signature(layer.call).bind(*args, **passed)
     except TypeError as e:
-        raise ValueError(f"the call recorded in `inbound_nodes` does not fit {type(layer).__name__}.call: {e}.") \
-            from None
+        raise ValueError(
+            f"the call recorded in `inbound_nodes` does not fit {type(layer).__name__}.call: {e}."
+        ) from None
 
 
 def _history(history) -> tuple:
     """`[layer name, node index, tensor index]`, checked."""
-    if not (isinstance(history, (list, tuple)) and len(history) >= 3 and isinstance(history[0], str)
-            and type(history[1]) is int and type(history[2]) is int):
-        raise ValueError(f"A reference to a layer's output must be [layer name, node index, tensor index]; "
-                         f"received {history!r}.")
+    if not (
+        isinstance(history, (list, tuple))
+        and len(history) >= 3
+        and isinstance(history[0], str)
+        and type(history[1]) is int
+        and type(history[2]) is int
+    ):
+        raise ValueError(
+            f"A reference to a layer's output must be [layer name, node index, tensor index]; received {history!r}."
+        )
     return tuple(history[:3])
 
 
@@ -132,16 +149,19 @@ def _node_calls(inbound_nodes):
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             args, kwargs = node.get("args", []), node.get("kwargs", {})
             if not isinstance(args, list) or not isinstance(kwargs, dict):
-                raise ValueError(f'A call in `inbound_nodes` needs "args", a list, and "kwargs", a dict; received '
-                                 f"{node!r}.")
+                raise ValueError(
+                    f'A call in `inbound_nodes` needs "args", a list, and "kwargs", a dict; received {node!r}.'
+                )
             yield (_decode(args), _decode(kwargs))
         elif isinstance(node, list) and node:  # tf.keras 2: [[name, node_index, tensor_index, kwargs], ...]
             histories = [("__history__", *_history(entry)) for entry in node]
             kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
             yield ([histories[0] if len(histories) == 1 else histories], _decode_legacy_kwargs(kwargs))
         else:
-            raise ValueError(f"A call in `inbound_nodes` must be a dict (Keras 3) or a non-empty list of "
-                             f"[layer name, node index, tensor index, kwargs] (tf.keras 2); received {node!r}.")
+            raise ValueError(
+                f"A call in `inbound_nodes` must be a dict (Keras 3) or a non-empty list of "
+                f"[layer name, node index, tensor index, kwargs] (tf.keras 2); received {node!r}."
+            )
 
 
 def _decode_legacy_kwargs(value):
@@ -199,7 +219,8 @@ def _histories_to_tensors(spec, tensor, key: str):
     if isinstance(spec, list) and spec and isinstance(spec[0], str):
         return tensor(spec)
     if not isinstance(spec, list) or not spec:
-        raise ValueError(f"`{key}` must be [layer name, node index, tensor index], or a list or dict of those; "
-                         f"received {spec!r}.")
+        raise ValueError(
+            f"`{key}` must be [layer name, node index, tensor index], or a list or dict of those; received {spec!r}."
+        )
     tensors = [_histories_to_tensors(s, tensor, key) for s in spec]
     return tree.flatten(tensors) if all(not isinstance(s, dict) for s in spec) else tensors

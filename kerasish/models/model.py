@@ -58,8 +58,12 @@ class Model(Trainer, Layer):
 
     def __setattr__(self, name, value):
         # Metrics a subclass keeps as public attributes report in fit's logs, as in Keras.
-        if isinstance(value, Metric) and not name.startswith("_") and "_tracked_metrics" in self.__dict__ and \
-                all(value is not m for m in self._tracked_metrics):
+        if (
+            isinstance(value, Metric)
+            and not name.startswith("_")
+            and "_tracked_metrics" in self.__dict__
+            and all(value is not m for m in self._tracked_metrics)
+        ):
             self._tracked_metrics.append(value)
         super().__setattr__(name, value)
 
@@ -80,8 +84,9 @@ class Model(Trainer, Layer):
         layers = self.layers
         if index is not None:
             if not -len(layers) <= index < len(layers):
-                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(layers)} "
-                                 f"layers.")
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has {len(layers)} layers."
+                )
             return layers[index]
         if name is not None:
             for layer in layers:
@@ -90,11 +95,25 @@ class Model(Trainer, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
-    def summary(self, line_length: int | None = None, positions=None, print_fn=None, expand_nested: bool = False,
-                show_trainable: bool = False, layer_range=None) -> None:
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions=None,
+        print_fn=None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range=None,
+    ) -> None:
         """Prints Keras's summary table: each layer, its output shape and parameter count, then the totals."""
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
     def _build_for(self, inputs) -> None:
         # The first call on data builds the layers itself: record the shape (for `build_config`), skip the
@@ -202,6 +221,7 @@ def _functional_subclass(cls: type) -> type:
     """`cls` with Functional mixed in after it (one class per `cls`): the subclass's methods win, Functional
     supplies `__init__(inputs, outputs)` and `call` where the subclass defines none."""
     if cls not in _FUNCTIONAL_SUBCLASSES:
-        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, _functional()),
-                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        _FUNCTIONAL_SUBCLASSES[cls] = type(
+            cls.__name__, (cls, _functional()), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
     return _FUNCTIONAL_SUBCLASSES[cls]

@@ -46,7 +46,8 @@ class Sequential(Model):
         return list(self._stack)
 
     def _obj_type(self) -> str:
-        """What this model is, as Keras's `_obj_type()` says it: weights files hold a Sequential model's `layers` first."""
+        """What this model is, as Keras's `_obj_type()` says it: weights files hold a Sequential model's `layers`
+        first."""
         return "Sequential"
 
     def add(self, layer, rebuild: bool = True) -> None:
@@ -55,18 +56,24 @@ class Sequential(Model):
             layer = layer._keras_history[0]
         if isinstance(layer, InputLayer):
             if self._input_layer is not None or self._stack:
-                raise ValueError(f'Sequential model "{self.name}": an Input can only be the first element; this '
-                                 f"model already has {'an input' if self._input_layer else 'layers'}.")
+                raise ValueError(
+                    f'Sequential model "{self.name}": an Input can only be the first element; this '
+                    f"model already has {'an input' if self._input_layer else 'layers'}."
+                )
             self._input_layer = layer
             self._rebuild()
             return
         if not isinstance(layer, torch.nn.Module) or not isinstance(layer, Layer):
-            raise ValueError(f"Only instances of `kerasish.layers.Layer` can be added to a Sequential model. "
-                             f"Received: {layer!r} (of type {type(layer).__name__})")
+            raise ValueError(
+                f"Only instances of `kerasish.layers.Layer` can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer).__name__})"
+            )
         if any(existing.name == layer.name for existing in self._stack):
-            raise ValueError(f'All layers added to a Sequential model should have unique names. Name "{layer.name}" '
-                             f"is already the name of a layer in this model. Update the `name` argument to pass a "
-                             f"unique name.")
+            raise ValueError(
+                f'All layers added to a Sequential model should have unique names. Name "{layer.name}" '
+                f"is already the name of a layer in this model. Update the `name` argument to pass a "
+                f"unique name."
+            )
         if not self._stack and self._input_layer is None and layer._batch_input_shape is not None:
             self._input_layer = InputLayer(batch_shape=layer._batch_input_shape, dtype=layer.dtype)
         symbolic = rebuild and self._input_layer is not None
@@ -121,8 +128,10 @@ class Sequential(Model):
         """Builds the stack for inputs of `input_shape` (the batch axis included)."""
         if self._input_layer is None:
             if input_shape is None:
-                raise ValueError(f'Sequential model "{self.name}" cannot be built: no input shape is known. Add an '
-                                 f"`Input(shape=...)` or pass `input_shape`.")
+                raise ValueError(
+                    f'Sequential model "{self.name}" cannot be built: no input shape is known. Add an '
+                    f"`Input(shape=...)` or pass `input_shape`."
+                )
             self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]))
         self._rebuild()
 
@@ -146,21 +155,30 @@ class Sequential(Model):
 
     def predict_proba(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
         """`predict` (Keras 2, deprecated), warning when the outputs are not probabilities."""
-        warnings.warn("`model.predict_proba()` is deprecated and will be removed after 2021-01-01. Please use "
-                      "`model.predict()` instead.", stacklevel=2)
+        warnings.warn(
+            "`model.predict_proba()` is deprecated and will be removed after 2021-01-01. Please use "
+            "`model.predict()` instead.",
+            stacklevel=2,
+        )
         preds = self.predict(x, batch_size=batch_size, verbose=verbose)
         if preds.min() < 0.0 or preds.max() > 1.0:
-            warnings.warn("Network returning invalid probability values. The last layer might not normalize "
-                          "predictions into probabilities (like softmax or sigmoid would).", stacklevel=2)
+            warnings.warn(
+                "Network returning invalid probability values. The last layer might not normalize "
+                "predictions into probabilities (like softmax or sigmoid would).",
+                stacklevel=2,
+            )
         return preds
 
     def predict_classes(self, x, batch_size: int = 32, verbose=0) -> np.ndarray:
         """Class predictions (Keras 2, deprecated): the argmax of several outputs, `proba > 0.5` (int32) of one."""
-        warnings.warn("`model.predict_classes()` is deprecated and will be removed after 2021-01-01. Please use "
-                      "instead:* `np.argmax(model.predict(x), axis=-1)`,   if your model does multi-class "
-                      "classification   (e.g. if it uses a `softmax` last-layer activation).* "
-                      "`(model.predict(x) > 0.5).astype(\"int32\")`,   if your model does binary classification   "
-                      "(e.g. if it uses a `sigmoid` last-layer activation).", stacklevel=2)
+        warnings.warn(
+            "`model.predict_classes()` is deprecated and will be removed after 2021-01-01. Please use "
+            "instead:* `np.argmax(model.predict(x), axis=-1)`,   if your model does multi-class "
+            "classification   (e.g. if it uses a `softmax` last-layer activation).* "
+            '`(model.predict(x) > 0.5).astype("int32")`,   if your model does binary classification   '
+            "(e.g. if it uses a `sigmoid` last-layer activation).",
+            stacklevel=2,
+        )
         proba = self.predict(x, batch_size=batch_size, verbose=verbose)
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)
@@ -199,11 +217,13 @@ def _check_config(config) -> None:
     if "layers" not in config:
         raise ValueError(f"A Sequential config needs `layers`, a list of layer configs; it has only {sorted(config)}.")
     if not isinstance(config["layers"], list):
-        raise ValueError(f"A Sequential config needs `layers`, a list of layer configs; received "
-                         f"{type(config['layers']).__name__}.")
+        raise ValueError(
+            f"A Sequential config needs `layers`, a list of layer configs; received {type(config['layers']).__name__}."
+        )
     if config.get("name") is not None and not isinstance(config["name"], str):
         raise ValueError(f"A Sequential config's `name` must be a string; received {config['name']!r}.")
     shape = config.get("build_input_shape")
     if shape is not None and not (isinstance(shape, list) and all(d is None or type(d) is int for d in shape)):
-        raise ValueError(f"A Sequential config's `build_input_shape` must be a list of ints and nulls; received "
-                         f"{shape!r}.")
+        raise ValueError(
+            f"A Sequential config's `build_input_shape` must be a list of ints and nulls; received {shape!r}."
+        )

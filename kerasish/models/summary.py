@@ -55,8 +55,9 @@ def _row_lines(cells: list[str], widths: list[int], align: list[str]) -> list[st
     return lines
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                  show_trainable=False, layer_range=None) -> None:
+def print_summary(
+    model, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None
+) -> None:
     """Prints the summary table of `model` with `print_fn` (default `print`)."""
     print_fn = print_fn or print
     functional = obj_type(model) == "Functional"
@@ -71,7 +72,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     if layer_range is not None:
         names = [layer.name for layer in layers]
         start, end = names.index(layer_range[0]), names.index(layer_range[1])
-        layers = layers[start:end + 1]
+        layers = layers[start : end + 1]
     rows = []
     for layer in layers:
         params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
@@ -86,8 +87,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
     lines = [f'Model: "{model.name}"', rule("┏", "┳", "┓", "━")]
-    lines.append("┃ " + " ┃ ".join(h.rjust(w) if a == "right" else h.ljust(w)
-                                   for h, w, a in zip(headers, widths, align)) + " ┃")
+    lines.append(
+        "┃ " + " ┃ ".join(h.rjust(w) if a == "right" else h.ljust(w) for h, w, a in zip(headers, widths, align)) + " ┃"
+    )
     lines.append(rule("┡", "╇", "┩", "━"))
     for i, cells in enumerate(rows):
         lines.extend(_row_lines(cells, widths, align))
@@ -98,10 +100,13 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     non_trainable = model.non_trainable_weights
     count = lambda ws: sum(w.numel() for w in ws)  # noqa: E731
     # Counts with thousands separators ("2,410"), as Keras prints them.
-    lines.append(f" Total params: {count(trainable) + count(non_trainable):,} "
-                 f"({readable_memory_size(_weight_bytes(trainable) + _weight_bytes(non_trainable))})")
+    lines.append(
+        f" Total params: {count(trainable) + count(non_trainable):,} "
+        f"({readable_memory_size(_weight_bytes(trainable) + _weight_bytes(non_trainable))})"
+    )
     lines.append(f" Trainable params: {count(trainable):,} ({readable_memory_size(_weight_bytes(trainable))})")
-    lines.append(f" Non-trainable params: {count(non_trainable):,} "
-                 f"({readable_memory_size(_weight_bytes(non_trainable))})")
+    lines.append(
+        f" Non-trainable params: {count(non_trainable):,} ({readable_memory_size(_weight_bytes(non_trainable))})"
+    )
     for line in lines:
         print_fn(line)

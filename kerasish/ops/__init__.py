@@ -8,16 +8,65 @@ records a node of the functional graph (see `operation.py`).
 from __future__ import annotations
 
 from kerasish.ops import core, linalg, math, nn, numpy
-from kerasish.ops.core import (cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient, dtype, fori_loop,
-                               is_tensor, map, saturate_cast, scan, scatter, scatter_update, shape, slice,
-                               slice_update, stop_gradient, switch, unstack, vectorized_map, while_loop)
+from kerasish.ops.core import (
+    cast,
+    cond,
+    convert_to_numpy,
+    convert_to_tensor,
+    custom_gradient,
+    dtype,
+    fori_loop,
+    is_tensor,
+    map,
+    saturate_cast,
+    scan,
+    scatter,
+    scatter_update,
+    shape,
+    slice,
+    slice_update,
+    stop_gradient,
+    switch,
+    unstack,
+    vectorized_map,
+    while_loop,
+)
 from kerasish.ops.linalg import *  # noqa: F401,F403
 from kerasish.ops.math import *  # noqa: F401,F403
 from kerasish.ops.nn import *  # noqa: F401,F403
 from kerasish.ops.numpy import *  # noqa: F401,F403
 
-__all__ = sorted(set(linalg.__all__) | set(math.__all__) | set(nn.__all__) | set(numpy.__all__) | {
-    "cast", "cond", "convert_to_numpy", "convert_to_tensor", "custom_gradient", "dtype", "fori_loop",
-    "is_tensor", "map", "saturate_cast", "scan", "scatter", "scatter_update", "shape", "slice", "slice_update",
-    "stop_gradient", "switch", "unstack", "vectorized_map", "while_loop", "core", "linalg", "math", "nn",
-    "numpy"})
+__all__ = sorted(
+    set(linalg.__all__)
+    | set(math.__all__)
+    | set(nn.__all__)
+    | set(numpy.__all__)
+    | {
+        "cast",
+        "cond",
+        "convert_to_numpy",
+        "convert_to_tensor",
+        "custom_gradient",
+        "dtype",
+        "fori_loop",
+        "is_tensor",
+        "map",
+        "saturate_cast",
+        "scan",
+        "scatter",
+        "scatter_update",
+        "shape",
+        "slice",
+        "slice_update",
+        "stop_gradient",
+        "switch",
+        "unstack",
+        "vectorized_map",
+        "while_loop",
+        "core",
+        "linalg",
+        "math",
+        "nn",
+        "numpy",
+    }
+)

@@ -185,7 +185,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
     k = indices.shape[-1]
     lead = inputs.shape[:k]
     flat = inputs.reshape((-1,) + inputs.shape[k:])
-    strides = torch.tensor([int(np.prod(lead[i + 1:])) for i in range(k)], device=inputs.device)
+    strides = torch.tensor([int(np.prod(lead[i + 1 :])) for i in range(k)], device=inputs.device)
     linear = (indices * strides).sum(-1)
     index = linear.reshape((-1,) + (1,) * (flat.ndim - 1)).expand((linear.shape[0],) + flat.shape[1:])
     out = flat.scatter_reduce(0, index, updates.reshape((-1,) + flat.shape[1:]), reduce=reduce)

@@ -131,5 +131,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     return torch.func.jvp(fun, tuple(primals), tuple(tangents), has_aux=has_aux)
 
 
-__all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__)
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__
+)

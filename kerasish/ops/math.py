@@ -122,8 +122,9 @@ def _complex(x) -> torch.Tensor:
         raise ValueError(f"Expected a (real, imag) pair of tensors; received {type(x).__name__}.")
     real, imag = (ensure_float(t) for t in convert_to_tensors(*x))
     if real.shape != imag.shape:
-        raise ValueError(f"real and imag parts must have the same shape; received {tuple(real.shape)} and "
-                         f"{tuple(imag.shape)}.")
+        raise ValueError(
+            f"real and imag parts must have the same shape; received {tuple(real.shape)} and {tuple(imag.shape)}."
+        )
     return torch.complex(real, imag)
 
 
@@ -173,5 +174,8 @@ def view_as_real(x):
     return torch.view_as_real(convert_to_tensor(x))
 
 
-__all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__)
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__
+)

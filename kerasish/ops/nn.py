@@ -174,7 +174,7 @@ def _softmax_dims(x, axis):
     axes = sorted(a % x.ndim for a in axis)
     rest = [d for d in range(x.ndim) if d not in axes]
     moved = x.permute(rest + axes)
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
     inverse = [0] * x.ndim
     for position, d in enumerate(rest + axes):
         inverse[d] = position
@@ -292,8 +292,9 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
 
 
 @keras_op
-def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
-                   dilation_rate=1):
+def separable_conv(
+    inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None, dilation_rate=1
+):
     """A depthwise convolution followed by a 1x1 (pointwise) convolution."""
     depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(depthwise, pointwise_kernel, 1, "valid", data_format)
@@ -305,7 +306,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, average: bool):
     n = x.ndim - 2
     pool_size = _tuple(pool_size, n)
     strides = pool_size if strides is None else _tuple(strides, n)
-    pool = ((F.avg_pool1d, F.avg_pool2d, F.avg_pool3d) if average else (F.max_pool1d, F.max_pool2d, F.max_pool3d))
+    pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d) if average else (F.max_pool1d, F.max_pool2d, F.max_pool3d)
     pool = pool[n - 1]
     if _check_padding(padding) == "valid":
         out = pool(x, pool_size, strides)
@@ -391,8 +392,10 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target, output = convert_to_tensors(target, output)
     output = ensure_float(output)
     if target.shape != output.shape:
-        raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
-                         f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}")
+        raise ValueError(
+            f"Arguments `target` and `output` must have the same shape. Received: "
+            f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
+        )
     return -torch.sum(target.to(output.dtype) * _log_probabilities(output, from_logits, axis), dim=axis)
 
 
@@ -512,13 +515,29 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     """
     target, output, target_length, output_length = convert_to_tensors(target, output, target_length, output_length)
     log_probs = torch.log_softmax(ensure_float(output), dim=-1).transpose(0, 1)
-    return F.ctc_loss(log_probs, target.long(), output_length.long(), target_length.long(), blank=mask_index,
-                      reduction="none", zero_infinity=False)
+    return F.ctc_loss(
+        log_probs,
+        target.long(),
+        output_length.long(),
+        target_length.long(),
+        blank=mask_index,
+        reduction="none",
+        zero_infinity=False,
+    )
 
 
 @keras_op
-def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
-                          flash_attention=None, attn_logits_soft_cap=None):
+def dot_product_attention(
+    query,
+    key,
+    value,
+    bias=None,
+    mask=None,
+    scale=None,
+    is_causal=False,
+    flash_attention=None,
+    attn_logits_soft_cap=None,
+):
     """Scaled dot-product attention on `(batch, length, heads, head_dim)` tensors (Keras's layout).
 
     Args:
@@ -554,5 +573,8 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     return torch.matmul(torch.softmax(logits, dim=-1), v).transpose(1, 2)
 
 
-__all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__)
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__
+)

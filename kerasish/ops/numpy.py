@@ -14,8 +14,13 @@ import torch
 
 from kerasish import config
 from kerasish.backend.common.dtypes import result_type
-from kerasish.backend.common.tensors import (convert_to_tensor, convert_to_tensors, default_device, device_of,
-                                             ensure_float)
+from kerasish.backend.common.tensors import (
+    convert_to_tensor,
+    convert_to_tensors,
+    default_device,
+    device_of,
+    ensure_float,
+)
 from kerasish.ops.operation import keras_op
 
 _std = config.standardize_dtype
@@ -158,7 +163,7 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     """`base ** linspace(start, stop, ...)`."""
     exponents = linspace(start, stop, num, endpoint=endpoint, dtype="float64", axis=axis)
     out_dtype = dtype if dtype is not None else result_type(*convert_to_tensors(start, stop)[0:1], float)
-    return (base ** exponents).to(_std(out_dtype))
+    return (base**exponents).to(_std(out_dtype))
 
 
 @keras_op
@@ -484,9 +489,20 @@ def power(x1, x2):
 
 def _weak_promoted(x1, x2):
     """`x1`, `x2` as tensors of Keras's result dtype, Python numbers counting as weak types."""
-    dtype = _std(result_type(*(v.dtype if isinstance(v, (torch.Tensor, np.ndarray)) else
-                               float if isinstance(v, float) else int if isinstance(v, int) and
-                               not isinstance(v, bool) else convert_to_tensor(v).dtype for v in (x1, x2))))
+    dtype = _std(
+        result_type(
+            *(
+                v.dtype
+                if isinstance(v, (torch.Tensor, np.ndarray))
+                else float
+                if isinstance(v, float)
+                else int
+                if isinstance(v, int) and not isinstance(v, bool)
+                else convert_to_tensor(v).dtype
+                for v in (x1, x2)
+            )
+        )
+    )
     device = device_of(x1, x2)
     return convert_to_tensor(x1, device=device).to(dtype), convert_to_tensor(x2, device=device).to(dtype)
 
@@ -883,8 +899,10 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     if x.ndim == 1:
         return torch.bincount(x, weights, minlength).to(out_dtype)
     length = builtins.max(int(x.max()) + 1, minlength)
-    rows = [torch.bincount(row, None if weights is None else w, length)
-            for row, w in zip(x, weights if weights is not None else [None] * len(x))]
+    rows = [
+        torch.bincount(row, None if weights is None else w, length)
+        for row, w in zip(x, weights if weights is not None else [None] * len(x))
+    ]
     return torch.stack(rows).to(out_dtype)
 
 
@@ -1193,8 +1211,12 @@ def pad(x, pad_width, mode="constant", constant_values=None):
         constant_values: the fill value for `"constant"` (0 by default).
     """
     x = convert_to_tensor(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) else
-                             np.asarray([[pad_width, pad_width]]), (x.ndim, 2)).tolist()
+    widths = np.broadcast_to(
+        np.asarray(pad_width, dtype=np.int64).reshape(-1, 2)
+        if np.ndim(pad_width)
+        else np.asarray([[pad_width, pad_width]]),
+        (x.ndim, 2),
+    ).tolist()
     if mode == "constant":
         flat = [w for before, after in reversed(widths) for w in (before, after)]
         return torch.nn.functional.pad(x, flat, value=0 if constant_values is None else constant_values)
@@ -1203,15 +1225,19 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     for axis, (before, after) in enumerate(widths):
         n = x.shape[axis]
         if mode == "edge":
-            parts = [x.narrow(axis, 0, 1).repeat_interleave(before, axis), x,
-                     x.narrow(axis, n - 1, 1).repeat_interleave(after, axis)]
+            parts = [
+                x.narrow(axis, 0, 1).repeat_interleave(before, axis),
+                x,
+                x.narrow(axis, n - 1, 1).repeat_interleave(after, axis),
+            ]
         elif mode == "reflect":
             parts = [x.narrow(axis, 1, before).flip(axis), x, x.narrow(axis, n - 1 - after, after).flip(axis)]
         elif mode == "symmetric":
             parts = [x.narrow(axis, 0, before).flip(axis), x, x.narrow(axis, n - after, after).flip(axis)]
         else:
-            raise ValueError(f"Unsupported pad mode: expected 'constant', 'reflect', 'symmetric' or 'edge'; "
-                             f"got {mode!r}.")
+            raise ValueError(
+                f"Unsupported pad mode: expected 'constant', 'reflect', 'symmetric' or 'edge'; got {mode!r}."
+            )
         x = torch.cat(parts, dim=axis)
     return x
 
@@ -1231,7 +1257,7 @@ def take(x, indices, axis=None):
     size = x.shape[axis]
     indices = torch.where(indices < 0, indices + size, indices)
     picked = torch.index_select(x, axis, indices.reshape(-1))
-    return picked.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1:])
+    return picked.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1 :])
 
 
 @keras_op
@@ -1344,7 +1370,7 @@ def correlate(x1, x2, mode="valid"):
     out = torch.nn.functional.conv1d(x1.reshape(1, 1, -1), x2.conj().reshape(1, 1, -1), padding=padding)
     out = out.reshape(-1)
     if mode == "same":
-        out = out[:builtins.max(n, m)]
+        out = out[: builtins.max(n, m)]
     return out
 
 
@@ -1391,8 +1417,7 @@ hanning = _window(torch.hann_window, "hanning", "The Hann window of `x` points."
 
 def kaiser(x, beta):
     """The Kaiser window of `x` points."""
-    return torch.kaiser_window(int(x), periodic=False, beta=beta, dtype=_std(config.floatx()),
-                               device=default_device())
+    return torch.kaiser_window(int(x), periodic=False, beta=beta, dtype=_std(config.floatx()), device=default_device())
 
 
 @keras_op
@@ -1401,6 +1426,9 @@ def slogdet(x):
     return tuple(torch.linalg.slogdet(ensure_float(convert_to_tensor(x))))
 
 
-__all__ = [name for name, value in list(globals().items())
-           if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__]
+__all__ = [
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_") and callable(value) and getattr(value, "__module__", None) == __name__
+]
 __all__ = sorted(__all__)

@@ -37,9 +37,21 @@ def any_symbolic(args, kwargs) -> bool:
 
 # Keras's op classes whose names are not the op's name in CamelCase.
 _KERAS_CLASS_NAMES = {
-    "allclose": "AllClose", "isin": "IsIn", "searchsorted": "SearchSorted", "batch_normalization": "BatchNorm",
-    "ctc_loss": "CTCLoss", "psnr": "PSNR", "rms_normalization": "RMSNorm", "layer_normalization": "LayerNorm",
-    "cdist": "CDist", "fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2", "rfft": "RFFT", "irfft": "IRFFT", "svd": "SVD",
+    "allclose": "AllClose",
+    "isin": "IsIn",
+    "searchsorted": "SearchSorted",
+    "batch_normalization": "BatchNorm",
+    "ctc_loss": "CTCLoss",
+    "psnr": "PSNR",
+    "rms_normalization": "RMSNorm",
+    "layer_normalization": "LayerNorm",
+    "cdist": "CDist",
+    "fft": "FFT",
+    "fft2": "FFT2",
+    "ifft2": "IFFT2",
+    "rfft": "RFFT",
+    "irfft": "IRFFT",
+    "svd": "SVD",
 }
 
 
@@ -51,13 +63,58 @@ def _class_name(op_name: str) -> str:
 
 # Parameters that hold an op's operands (tensors, or numbers standing in for them): they go to the graph node, as
 # Keras passes them to its Operation's `call`; every other argument goes to the Operation's config.
-_OPERAND_NAMES = frozenset({
-    "x", "x1", "x2", "xs", "y", "a", "b", "inputs", "condition", "condlist", "choicelist", "indices", "updates",
-    "values", "data", "segment_ids", "target", "targets", "output", "predictions", "kernel", "depthwise_kernel",
-    "pointwise_kernel", "query", "key", "value", "bias", "mask", "scale", "offset", "mean", "variance", "gamma",
-    "beta", "weights", "fill_value", "sorted_sequence", "bins", "target_length", "output_length", "variable",
-    "start_indices", "q", "array", "abs_", "angle", "default", "constant_values",
-})
+_OPERAND_NAMES = frozenset(
+    {
+        "x",
+        "x1",
+        "x2",
+        "xs",
+        "y",
+        "a",
+        "b",
+        "inputs",
+        "condition",
+        "condlist",
+        "choicelist",
+        "indices",
+        "updates",
+        "values",
+        "data",
+        "segment_ids",
+        "target",
+        "targets",
+        "output",
+        "predictions",
+        "kernel",
+        "depthwise_kernel",
+        "pointwise_kernel",
+        "query",
+        "key",
+        "value",
+        "bias",
+        "mask",
+        "scale",
+        "offset",
+        "mean",
+        "variance",
+        "gamma",
+        "beta",
+        "weights",
+        "fill_value",
+        "sorted_sequence",
+        "bins",
+        "target_length",
+        "output_length",
+        "variable",
+        "start_indices",
+        "q",
+        "array",
+        "abs_",
+        "angle",
+        "default",
+        "constant_values",
+    }
+)
 
 
 def keras_op(function):
@@ -71,8 +128,11 @@ def keras_op(function):
     parameters = list(signature.parameters.values())
     leading = ()
     if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in parameters):
-        leading = tuple(p.name for p in parameters
-                        if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in _OPERAND_NAMES)
+        leading = tuple(
+            p.name
+            for p in parameters
+            if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in _OPERAND_NAMES
+        )
     _OP_FUNCTIONS[class_name] = (function, leading)
 
     @functools.wraps(function)
@@ -122,6 +182,8 @@ def deserialize(config: dict):
     """Builds an `Operation` layer from its serialized config (Keras 3's shape, module `keras.src.ops.*`)."""
     cls = get_operation_class(config["class_name"])
     if cls is None:
-        raise ValueError(f"Unknown op in model config: '{config['class_name']}' (module {config.get('module')}). "
-                         f"kerasish.ops has no op of that name.")
+        raise ValueError(
+            f"Unknown op in model config: '{config['class_name']}' (module {config.get('module')}). "
+            f"kerasish.ops has no op of that name."
+        )
     return cls.from_config(config.get("config", {}))

@@ -23,9 +23,7 @@ class Adagrad(Optimizer):
         optimizer = keras.optimizers.Adagrad(learning_rate=0.01)
     """
 
-    def __init__(
-        self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, **kwargs
-    ):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         if initial_accumulator_value < 0:
             raise ValueError(

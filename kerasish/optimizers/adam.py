@@ -77,8 +77,9 @@ class Adam(Optimizer):
     def _sparse_update_step(self, gradient, variable, slots, learning_rate: float) -> None:
         # Lazy Adam (torch's SparseAdam): the touched rows' moments and weights update, the others stay.
         if self.amsgrad:
-            self._foreach_update_step([gradient.to_dense()], [variable], {k: [v] for k, v in slots.items()},
-                                      learning_rate)
+            self._foreach_update_step(
+                [gradient.to_dense()], [variable], {k: [v] for k, v in slots.items()}, learning_rate
+            )
             return
         rows, values = sparse_rows(gradient)
         momentum = slots["momentum"][rows].lerp_(values, 1 - self.beta_1)
@@ -89,7 +90,5 @@ class Adam(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
-        )
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad})
         return config

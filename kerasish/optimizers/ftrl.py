@@ -55,7 +55,8 @@ class Ftrl(Optimizer):
                 raise ValueError(f"`{name}` needs to be positive or zero. Received: {name}={value}.")
         if learning_rate_power > 0:
             raise ValueError(
-                f"`learning_rate_power` needs to be negative or zero. Received: learning_rate_power={learning_rate_power}."
+                "`learning_rate_power` needs to be negative or zero. "
+                f"Received: learning_rate_power={learning_rate_power}."
             )
         self.learning_rate_power = learning_rate_power
         self.initial_accumulator_value = initial_accumulator_value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -77,9 +77,14 @@ class LossScaleOptimizer(Optimizer):
             raise ValueError(
                 f"`inner_optimizer` must be a keras.optimizers.Optimizer. Received: inner_optimizer={inner_optimizer!r}"
             )
-        if isinstance(dynamic_growth_steps, bool) or not isinstance(dynamic_growth_steps, int) or dynamic_growth_steps < 1:
+        if (
+            isinstance(dynamic_growth_steps, bool)
+            or not isinstance(dynamic_growth_steps, int)
+            or dynamic_growth_steps < 1
+        ):
             raise ValueError(
-                f"`dynamic_growth_steps` must be an integer >= 1. Received: dynamic_growth_steps={dynamic_growth_steps!r}"
+                "`dynamic_growth_steps` must be an integer >= 1. "
+                f"Received: dynamic_growth_steps={dynamic_growth_steps!r}"
             )
         # Keras's LossScaleOptimizer keeps an unused iterations counter and learning rate of its own, which its
         # `variables` (and checkpoints) list first.
@@ -203,7 +208,7 @@ class LossScaleOptimizer(Optimizer):
         }
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "LossScaleOptimizer":
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> LossScaleOptimizer:
         config = dict(config)
         inner_optimizer = serialization.deserialize(config.pop("inner_optimizer"), custom_objects=custom_objects)
         return cls(inner_optimizer, **config)

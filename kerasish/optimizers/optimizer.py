@@ -15,7 +15,8 @@ import numbers
 import operator
 import re
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -455,29 +456,40 @@ class Optimizer:
 
     def _prepare_sparse(self, grads: list[Tensor], variables: list[Tensor]) -> tuple[list[Tensor], bool]:
         """Coalesced sparse gradients and whether to update them lazily, or all gradients densified."""
-        lazy = (self._sparse_update_step is not None and self.loss_scale_factor is None
-                and not self.gradient_accumulation_steps and not self.clipnorm and not self.clipvalue
-                and not self.global_clipnorm
-                and not (self.weight_decay and any(self._use_weight_decay(v) for v, g in zip(variables, grads)
-                                                   if g.is_sparse)))
+        lazy = (
+            self._sparse_update_step is not None
+            and self.loss_scale_factor is None
+            and not self.gradient_accumulation_steps
+            and not self.clipnorm
+            and not self.clipvalue
+            and not self.global_clipnorm
+            and not (
+                self.weight_decay and any(self._use_weight_decay(v) for v, g in zip(variables, grads) if g.is_sparse)
+            )
+        )
         if lazy:
             return [g.coalesce() if g.is_sparse else g for g in grads], True
         return [g.to_dense() if g.is_sparse else g for g in grads], False
 
-    def _update_with_sparse(self, grads: list[Tensor], variables: list[Tensor], slots: dict,
-                            decayed: list[Tensor]) -> None:
+    def _update_with_sparse(
+        self, grads: list[Tensor], variables: list[Tensor], slots: dict, decayed: list[Tensor]
+    ) -> None:
         dense = [i for i, g in enumerate(grads) if not g.is_sparse]
         if dense:
             dense_variables = [variables[i] for i in dense]
             ids = {id(v) for v in dense_variables}
-            self._update([grads[i] for i in dense], dense_variables,
-                         {key: [values[i] for i in dense] for key, values in slots.items()},
-                         [v for v in decayed if id(v) in ids])
+            self._update(
+                [grads[i] for i in dense],
+                dense_variables,
+                {key: [values[i] for i in dense] for key, values in slots.items()},
+                [v for v in decayed if id(v) in ids],
+            )
         learning_rate = self._current_learning_rate()
         for i, gradient in enumerate(grads):
             if gradient.is_sparse:
-                self._sparse_update_step(gradient, variables[i], {key: values[i] for key, values in slots.items()},
-                                         learning_rate)
+                self._sparse_update_step(
+                    gradient, variables[i], {key: values[i] for key, values in slots.items()}, learning_rate
+                )
 
     def _update(self, grads: list[Tensor], variables: list[Tensor], slots: dict, decayed: list[Tensor]) -> None:
         learning_rate = self._current_learning_rate()
@@ -536,7 +548,9 @@ class Optimizer:
 
     # ---------------------------------------------------------------------------------------- weight decay
 
-    def exclude_from_weight_decay(self, var_list: Sequence[Tensor] | None = None, var_names: Sequence[str] | None = None):
+    def exclude_from_weight_decay(
+        self, var_list: Sequence[Tensor] | None = None, var_names: Sequence[str] | None = None
+    ):
         """Exempts variables from weight decay; call before the optimizer is built.
 
         Args:
@@ -657,7 +671,7 @@ class Optimizer:
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Optimizer":
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
         """Builds an optimizer from `get_config()` output (tf.keras 2 configs included)."""
         config = {k: v for k, v in config.items() if k not in _KERAS2_ONLY_CONFIG_KEYS}
         if isinstance(config.get("learning_rate"), dict):

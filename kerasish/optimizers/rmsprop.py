@@ -77,7 +77,5 @@ class RMSprop(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
-        )
+        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered})
         return config

@@ -21,7 +21,8 @@ import contextlib
 import os
 import threading
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from PIL import ImageEnhance
@@ -53,6 +54,7 @@ def _drawing_from(rng):
 # ---------------------------------------------------------------------------------------------------------------
 # The affine warp: scipy.ndimage.affine_transform, orders 0 and 1.
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def _map_coordinate(coord: np.ndarray, size: int, mode: str) -> np.ndarray:
     """Where scipy.ndimage reads a coordinate that falls outside `[0, size - 1]` (float64 arrays in and out).
@@ -115,8 +117,9 @@ def _cast_like_scipy(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return values.astype(dtype)
 
 
-def _affine_warp(channels: np.ndarray, matrix: np.ndarray, offset: np.ndarray, order: int, mode: str,
-                 cval: float) -> np.ndarray:
+def _affine_warp(
+    channels: np.ndarray, matrix: np.ndarray, offset: np.ndarray, order: int, mode: str, cval: float
+) -> np.ndarray:
     """`scipy.ndimage.affine_transform(c, matrix, offset, order=order, mode=mode, cval=cval)` for each channel `c` of a
     `(channels, rows, cols)` array: output pixel `o` reads the input at `matrix @ o + offset`."""
     if order not in (0, 1):
@@ -154,9 +157,21 @@ def transform_matrix_offset_center(matrix: np.ndarray, x: float, y: float) -> np
     return np.dot(np.dot(offset_matrix, matrix), reset_matrix)
 
 
-def apply_affine_transform(x: np.ndarray, theta: float = 0, tx: float = 0, ty: float = 0, shear: float = 0,
-                           zx: float = 1, zy: float = 1, row_axis: int = 1, col_axis: int = 2, channel_axis: int = 0,
-                           fill_mode: str = "nearest", cval: float = 0.0, order: int = 1) -> np.ndarray:
+def apply_affine_transform(
+    x: np.ndarray,
+    theta: float = 0,
+    tx: float = 0,
+    ty: float = 0,
+    shear: float = 0,
+    zx: float = 1,
+    zy: float = 1,
+    row_axis: int = 1,
+    col_axis: int = 2,
+    channel_axis: int = 0,
+    fill_mode: str = "nearest",
+    cval: float = 0.0,
+    order: int = 1,
+) -> np.ndarray:
     """Applies a rotation, shift, shear and zoom (in that order, about the image center) to one image.
 
     Args:
@@ -220,36 +235,94 @@ def _affine_factors(theta, tx, ty, shear, zx, zy) -> list[np.ndarray]:
 # Random augmentations of one image.
 # ---------------------------------------------------------------------------------------------------------------
 
-def random_rotation(x: np.ndarray, rg: float, row_axis: int = 1, col_axis: int = 2, channel_axis: int = 0,
-                    fill_mode: str = "nearest", cval: float = 0.0, interpolation_order: int = 1) -> np.ndarray:
+
+def random_rotation(
+    x: np.ndarray,
+    rg: float,
+    row_axis: int = 1,
+    col_axis: int = 2,
+    channel_axis: int = 0,
+    fill_mode: str = "nearest",
+    cval: float = 0.0,
+    interpolation_order: int = 1,
+) -> np.ndarray:
     """Rotates an image by a random angle drawn uniformly from `[-rg, rg)` degrees (see `apply_affine_transform`)."""
     theta = _random_state().uniform(-rg, rg)
-    return apply_affine_transform(x, theta=theta, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    return apply_affine_transform(
+        x,
+        theta=theta,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
 
 
-def random_shift(x: np.ndarray, wrg: float, hrg: float, row_axis: int = 1, col_axis: int = 2, channel_axis: int = 0,
-                 fill_mode: str = "nearest", cval: float = 0.0, interpolation_order: int = 1) -> np.ndarray:
+def random_shift(
+    x: np.ndarray,
+    wrg: float,
+    hrg: float,
+    row_axis: int = 1,
+    col_axis: int = 2,
+    channel_axis: int = 0,
+    fill_mode: str = "nearest",
+    cval: float = 0.0,
+    interpolation_order: int = 1,
+) -> np.ndarray:
     """Shifts an image by random fractions of its height (`[-hrg, hrg)`) and width (`[-wrg, wrg)`)."""
     h, w = x.shape[row_axis], x.shape[col_axis]
     rng = _random_state()
     tx = rng.uniform(-hrg, hrg) * h
     ty = rng.uniform(-wrg, wrg) * w
-    return apply_affine_transform(x, tx=tx, ty=ty, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    return apply_affine_transform(
+        x,
+        tx=tx,
+        ty=ty,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
 
 
-def random_shear(x: np.ndarray, intensity: float, row_axis: int = 1, col_axis: int = 2, channel_axis: int = 0,
-                 fill_mode: str = "nearest", cval: float = 0.0, interpolation_order: int = 1) -> np.ndarray:
+def random_shear(
+    x: np.ndarray,
+    intensity: float,
+    row_axis: int = 1,
+    col_axis: int = 2,
+    channel_axis: int = 0,
+    fill_mode: str = "nearest",
+    cval: float = 0.0,
+    interpolation_order: int = 1,
+) -> np.ndarray:
     """Shears an image by a random angle drawn uniformly from `[-intensity, intensity)` degrees."""
     shear = _random_state().uniform(-intensity, intensity)
-    return apply_affine_transform(x, shear=shear, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    return apply_affine_transform(
+        x,
+        shear=shear,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
 
 
-def random_zoom(x: np.ndarray, zoom_range: tuple[float, float], row_axis: int = 1, col_axis: int = 2,
-                channel_axis: int = 0, fill_mode: str = "nearest", cval: float = 0.0,
-                interpolation_order: int = 1) -> np.ndarray:
+def random_zoom(
+    x: np.ndarray,
+    zoom_range: tuple[float, float],
+    row_axis: int = 1,
+    col_axis: int = 2,
+    channel_axis: int = 0,
+    fill_mode: str = "nearest",
+    cval: float = 0.0,
+    interpolation_order: int = 1,
+) -> np.ndarray:
     """Zooms an image by random factors for rows and columns, each drawn uniformly from `zoom_range`."""
     if len(zoom_range) != 2:
         raise ValueError(f"`zoom_range` should be a tuple or list of two floats. Received: {zoom_range}")
@@ -257,8 +330,17 @@ def random_zoom(x: np.ndarray, zoom_range: tuple[float, float], row_axis: int = 
         zx, zy = 1, 1
     else:
         zx, zy = _random_state().uniform(zoom_range[0], zoom_range[1], 2)
-    return apply_affine_transform(x, zx=zx, zy=zy, row_axis=row_axis, col_axis=col_axis, channel_axis=channel_axis,
-                                  fill_mode=fill_mode, cval=cval, order=interpolation_order)
+    return apply_affine_transform(
+        x,
+        zx=zx,
+        zy=zy,
+        row_axis=row_axis,
+        col_axis=col_axis,
+        channel_axis=channel_axis,
+        fill_mode=fill_mode,
+        cval=cval,
+        order=interpolation_order,
+    )
 
 
 def apply_channel_shift(x: np.ndarray, intensity: float, channel_axis: int = 0) -> np.ndarray:
@@ -304,6 +386,7 @@ def random_brightness(x: np.ndarray, brightness_range: tuple[float, float], scal
 # ---------------------------------------------------------------------------------------------------------------
 # Iterators.
 # ---------------------------------------------------------------------------------------------------------------
+
 
 class Iterator(PyDataset):
     """Base class of the image iterators: batches of `batch_size` samples out of `n`, by index (a `PyDataset`) or
@@ -364,7 +447,7 @@ class Iterator(PyDataset):
             self.total_batches_seen += 1
             if self.index_array is None:
                 self._set_index_array(np.random if self.seed is None else np.random.RandomState(self.seed))
-        index_array = self.index_array[self.batch_size * idx:self.batch_size * (idx + 1)]
+        index_array = self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)]
         with _drawing_from(rng):
             return self._get_batches_of_transformed_samples(index_array)
 
@@ -420,7 +503,7 @@ class Iterator(PyDataset):
             else:
                 self.batch_index = 0
             self.total_batches_seen += 1
-            yield self.index_array[current_index:current_index + self.batch_size], rng
+            yield self.index_array[current_index : current_index + self.batch_size], rng
 
     def __iter__(self):
         return self
@@ -464,10 +547,24 @@ class NumpyArrayIterator(Iterator):
         dtype: dtype of the image batches.
     """
 
-    def __init__(self, x, y, image_data_generator: ImageDataGenerator, batch_size: int = 32, shuffle: bool = False,
-                 sample_weight=None, seed: int | None = None, data_format: str | None = None,
-                 save_to_dir: str | None = None, save_prefix: str = "", save_format: str = "png",
-                 subset: str | None = None, ignore_class_split: bool = False, dtype: str | None = None, **kwargs):
+    def __init__(
+        self,
+        x,
+        y,
+        image_data_generator: ImageDataGenerator,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        sample_weight=None,
+        seed: int | None = None,
+        data_format: str | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        subset: str | None = None,
+        ignore_class_split: bool = False,
+        dtype: str | None = None,
+        **kwargs,
+    ):
         data_format = data_format or config.image_data_format()
         self.dtype = dtype or config.floatx()
         x_misc = []
@@ -476,29 +573,38 @@ class NumpyArrayIterator(Iterator):
             x = x[0]
             for misc in x_misc:
                 if len(x) != len(misc):
-                    raise ValueError("All of the arrays in `x` should have the same length. Found a pair with: "
-                                     f"len(x[0]) = {len(x)}, len(x[?]) = {len(misc)}")
+                    raise ValueError(
+                        "All of the arrays in `x` should have the same length. Found a pair with: "
+                        f"len(x[0]) = {len(x)}, len(x[?]) = {len(misc)}"
+                    )
         if y is not None and len(x) != len(y):
-            raise ValueError("`x` (images tensor) and `y` (labels) should have the same length. Found: "
-                             f"x.shape = {np.asarray(x).shape}, y.shape = {np.asarray(y).shape}")
+            raise ValueError(
+                "`x` (images tensor) and `y` (labels) should have the same length. Found: "
+                f"x.shape = {np.asarray(x).shape}, y.shape = {np.asarray(y).shape}"
+            )
         if sample_weight is not None and len(x) != len(sample_weight):
-            raise ValueError("`x` (images tensor) and `sample_weight` should have the same length. Found: "
-                             f"x.shape = {np.asarray(x).shape}, "
-                             f"sample_weight.shape = {np.asarray(sample_weight).shape}")
+            raise ValueError(
+                "`x` (images tensor) and `sample_weight` should have the same length. Found: "
+                f"x.shape = {np.asarray(x).shape}, "
+                f"sample_weight.shape = {np.asarray(sample_weight).shape}"
+            )
         if subset is not None:
-            x, y, x_misc = self._split(x, y, x_misc, subset, image_data_generator._validation_split,
-                                       ignore_class_split)
+            x, y, x_misc = self._split(x, y, x_misc, subset, image_data_generator._validation_split, ignore_class_split)
         self.x = np.asarray(x, dtype=self.dtype)
         self.x_misc = x_misc
         if self.x.ndim != 4:
-            raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You passed an array with shape "
-                             f"{self.x.shape}")
+            raise ValueError(
+                f"Input data in `NumpyArrayIterator` should have rank 4. You passed an array with shape {self.x.shape}"
+            )
         channels_axis = 3 if data_format == "channels_last" else 1
         if self.x.shape[channels_axis] not in {1, 3, 4}:
-            warnings.warn(f'NumpyArrayIterator is set to use the data format convention "{data_format}" (channels on '
-                          f"axis {channels_axis}), i.e. expected either 1, 3, or 4 channels on axis {channels_axis}. "
-                          f"However, it was passed an array with shape {self.x.shape} "
-                          f"({self.x.shape[channels_axis]} channels).", stacklevel=2)
+            warnings.warn(
+                f'NumpyArrayIterator is set to use the data format convention "{data_format}" (channels on '
+                f"axis {channels_axis}), i.e. expected either 1, 3, or 4 channels on axis {channels_axis}. "
+                f"However, it was passed an array with shape {self.x.shape} "
+                f"({self.x.shape[channels_axis]} channels).",
+                stacklevel=2,
+            )
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         self.image_data_generator = image_data_generator
@@ -514,10 +620,15 @@ class NumpyArrayIterator(Iterator):
         if subset not in {"training", "validation"}:
             raise ValueError(f'Invalid subset name: {subset!r}; expected "training" or "validation".')
         split_idx = int(len(x) * validation_split)
-        if (y is not None and not ignore_class_split
-                and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:]))):
-            raise ValueError("Training and validation subsets have different number of classes after the split. "
-                             "If your numpy arrays are sorted by the label, you might want to shuffle them.")
+        if (
+            y is not None
+            and not ignore_class_split
+            and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:]))
+        ):
+            raise ValueError(
+                "Training and validation subsets have different number of classes after the split. "
+                "If your numpy arrays are sorted by the label, you might want to shuffle them."
+            )
         part = slice(None, split_idx) if subset == "validation" else slice(split_idx, None)
         return x[part], None if y is None else y[part], [np.asarray(m[part]) for m in x_misc]
 
@@ -547,8 +658,19 @@ class _FileIterator(Iterator):
     """Batches of augmented images read from files; subclasses set `filepaths`, `classes`, `class_indices`,
     `class_mode` and, for `"raw"`/`"multi_output"`, `labels`."""
 
-    def _set_processing_attrs(self, image_data_generator, target_size, color_mode, data_format, save_to_dir,
-                              save_prefix, save_format, subset, interpolation, keep_aspect_ratio) -> None:
+    def _set_processing_attrs(
+        self,
+        image_data_generator,
+        target_size,
+        color_mode,
+        data_format,
+        save_to_dir,
+        save_prefix,
+        save_format,
+        subset,
+        interpolation,
+        keep_aspect_ratio,
+    ) -> None:
         if color_mode not in {"rgb", "rgba", "grayscale"}:
             raise ValueError(f'Invalid color mode: {color_mode!r}; expected "rgb", "rgba", or "grayscale".')
         self.image_data_generator = image_data_generator
@@ -557,8 +679,9 @@ class _FileIterator(Iterator):
         self.color_mode = color_mode
         self.data_format = data_format
         channels = {"rgba": 4, "rgb": 3, "grayscale": 1}[color_mode]
-        self.image_shape = (self.target_size + (channels,) if data_format == "channels_last"
-                            else (channels,) + self.target_size)
+        self.image_shape = (
+            self.target_size + (channels,) if data_format == "channels_last" else (channels,) + self.target_size
+        )
         self.save_to_dir = save_to_dir
         self.save_prefix = save_prefix
         self.save_format = save_format
@@ -585,8 +708,13 @@ class _FileIterator(Iterator):
         generator = self.image_data_generator
         transforms, file_names = self._draw_random_parameters(len(index_array))
         for i, j in enumerate(index_array):
-            img = load_img(self.filepaths[j], color_mode=self.color_mode, target_size=self.target_size,
-                           interpolation=self.interpolation, keep_aspect_ratio=self.keep_aspect_ratio)
+            img = load_img(
+                self.filepaths[j],
+                color_mode=self.color_mode,
+                target_size=self.target_size,
+                interpolation=self.interpolation,
+                keep_aspect_ratio=self.keep_aspect_ratio,
+            )
             x = img_to_array(img, data_format=self.data_format)
             img.close()
             if generator:
@@ -637,8 +765,10 @@ def _valid_files(directory: str, white_list_formats: tuple[str, ...], follow_lin
     for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda walked: walked[0]):
         for fname in sorted(files):
             if fname.lower().endswith(".tiff"):
-                warnings.warn('Using ".tiff" files with multiple bands will cause distortion. Please verify your '
-                              "output.", stacklevel=2)
+                warnings.warn(
+                    'Using ".tiff" files with multiple bands will cause distortion. Please verify your output.',
+                    stacklevel=2,
+                )
             if fname.lower().endswith(white_list_formats):
                 yield root, fname
 
@@ -647,7 +777,7 @@ def _class_files(directory: str, white_list_formats, split, follow_links) -> lis
     """The image files of one class folder, relative to its parent (`"cats/1.jpg"`), cut to `split`."""
     files = list(_valid_files(directory, white_list_formats, follow_links))
     if split:
-        files = files[int(split[0] * len(files)):int(split[1] * len(files))]
+        files = files[int(split[0] * len(files)) : int(split[1] * len(files))]
     dirname = os.path.basename(directory)
     return [os.path.join(dirname, os.path.relpath(os.path.join(root, fname), directory)) for root, fname in files]
 
@@ -677,16 +807,40 @@ class DirectoryIterator(_FileIterator):
 
     allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
 
-    def __init__(self, directory: str, image_data_generator: ImageDataGenerator | None,
-                 target_size: tuple[int, int] = (256, 256), color_mode: str = "rgb", classes: list[str] | None = None,
-                 class_mode: str | None = "categorical", batch_size: int = 32, shuffle: bool = True,
-                 seed: int | None = None, data_format: str | None = None, save_to_dir: str | None = None,
-                 save_prefix: str = "", save_format: str = "png", follow_links: bool = False,
-                 subset: str | None = None, interpolation: str = "nearest", keep_aspect_ratio: bool = False,
-                 dtype: str | None = None, **kwargs):
-        self._set_processing_attrs(image_data_generator, target_size, color_mode,
-                                   data_format or config.image_data_format(), save_to_dir, save_prefix, save_format,
-                                   subset, interpolation, keep_aspect_ratio)
+    def __init__(
+        self,
+        directory: str,
+        image_data_generator: ImageDataGenerator | None,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        data_format: str | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+        dtype: str | None = None,
+        **kwargs,
+    ):
+        self._set_processing_attrs(
+            image_data_generator,
+            target_size,
+            color_mode,
+            data_format or config.image_data_format(),
+            save_to_dir,
+            save_prefix,
+            save_format,
+            subset,
+            interpolation,
+            keep_aspect_ratio,
+        )
         if class_mode not in self.allowed_class_modes:
             raise ValueError(f"Invalid class_mode: {class_mode}; expected one of: {self.allowed_class_modes}")
         self.directory = directory
@@ -731,17 +885,44 @@ class DataFrameIterator(_FileIterator):
 
     allowed_class_modes = {"binary", "categorical", "input", "multi_output", "raw", "sparse", None}
 
-    def __init__(self, dataframe, directory: str | None = None,
-                 image_data_generator: ImageDataGenerator | None = None, x_col: str = "filename",
-                 y_col: str | list[str] = "class", weight_col: str | None = None,
-                 target_size: tuple[int, int] = (256, 256), color_mode: str = "rgb", classes: list[str] | None = None,
-                 class_mode: str | None = "categorical", batch_size: int = 32, shuffle: bool = True,
-                 seed: int | None = None, data_format: str = "channels_last", save_to_dir: str | None = None,
-                 save_prefix: str = "", save_format: str = "png", subset: str | None = None,
-                 interpolation: str = "nearest", keep_aspect_ratio: bool = False, dtype: str = "float32",
-                 validate_filenames: bool = True, **kwargs):
-        self._set_processing_attrs(image_data_generator, target_size, color_mode, data_format, save_to_dir,
-                                   save_prefix, save_format, subset, interpolation, keep_aspect_ratio)
+    def __init__(
+        self,
+        dataframe,
+        directory: str | None = None,
+        image_data_generator: ImageDataGenerator | None = None,
+        x_col: str = "filename",
+        y_col: str | list[str] = "class",
+        weight_col: str | None = None,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        data_format: str = "channels_last",
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+        dtype: str = "float32",
+        validate_filenames: bool = True,
+        **kwargs,
+    ):
+        self._set_processing_attrs(
+            image_data_generator,
+            target_size,
+            color_mode,
+            data_format,
+            save_to_dir,
+            save_prefix,
+            save_format,
+            subset,
+            interpolation,
+            keep_aspect_ratio,
+        )
         df = dataframe.copy()
         self.directory = directory or ""
         self.class_mode = class_mode
@@ -754,7 +935,7 @@ class DataFrameIterator(_FileIterator):
             df, classes = self._filter_classes(df, y_col, classes)
             self.class_indices = dict(zip(classes, range(len(classes))))
         if self.split:
-            df = df.iloc[int(self.split[0] * len(df)):int(self.split[1] * len(df)), :]
+            df = df.iloc[int(self.split[0] * len(df)) : int(self.split[1] * len(df)), :]
         if with_classes:
             self.classes = self.get_classes(df, y_col)
         self.filenames = df[x_col].tolist()
@@ -774,8 +955,9 @@ class DataFrameIterator(_FileIterator):
         if self.class_mode not in self.allowed_class_modes:
             raise ValueError(f"Invalid class_mode: {self.class_mode}; expected one of: {self.allowed_class_modes}")
         if self.class_mode == "multi_output" and not isinstance(y_col, list):
-            raise TypeError(f'If class_mode="{self.class_mode}", y_col must be a list. Received '
-                            f"{type(y_col).__name__}.")
+            raise TypeError(
+                f'If class_mode="{self.class_mode}", y_col must be a list. Received {type(y_col).__name__}.'
+            )
         if not all(df[x_col].apply(lambda v: isinstance(v, str))):
             raise TypeError(f"All values in column x_col={x_col} must be strings.")
         if self.class_mode in {"binary", "sparse"} and not all(df[y_col].apply(lambda v: isinstance(v, str))):
@@ -786,8 +968,9 @@ class DataFrameIterator(_FileIterator):
                 found = f"{count} class/es were given." if classes else f"Found {count} classes."
                 raise ValueError(f'If class_mode="binary" there must be 2 classes. {found}')
         if self.class_mode == "categorical" and not all(df[y_col].apply(lambda v: isinstance(v, (str, list, tuple)))):
-            raise TypeError(f'If class_mode="{self.class_mode}", y_col="{y_col}" column values must be type string, '
-                            "list or tuple.")
+            raise TypeError(
+                f'If class_mode="{self.class_mode}", y_col="{y_col}" column values must be type string, list or tuple.'
+            )
         if classes and self.class_mode in {"input", "multi_output", "raw", None}:
             warnings.warn(f'`classes` will be ignored given the class_mode="{self.class_mode}"', stacklevel=3)
         if weight_col and not issubclass(df[weight_col].dtype.type, np.number):
@@ -795,8 +978,10 @@ class DataFrameIterator(_FileIterator):
 
     def get_classes(self, df, y_col) -> list:
         """The class index (or list of indices) of each row."""
-        return [[self.class_indices[c] for c in label] if isinstance(label, (list, tuple))
-                else self.class_indices[label] for label in df[y_col]]
+        return [
+            [self.class_indices[c] for c in label] if isinstance(label, (list, tuple)) else self.class_indices[label]
+            for label in df[y_col]
+        ]
 
     @staticmethod
     def _filter_classes(df, y_col, classes):
@@ -825,8 +1010,10 @@ class DataFrameIterator(_FileIterator):
         mask = filepaths.apply(lambda path: path.lower().endswith(self.white_list_formats) and os.path.isfile(path))
         n_invalid = int((~mask).sum())
         if n_invalid:
-            warnings.warn(f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". These filename(s) will be '
-                          "ignored.", stacklevel=3)
+            warnings.warn(
+                f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". These filename(s) will be ignored.',
+                stacklevel=3,
+            )
         return df[mask]
 
     @property
@@ -841,6 +1028,7 @@ class DataFrameIterator(_FileIterator):
 # ---------------------------------------------------------------------------------------------------------------
 # ImageDataGenerator.
 # ---------------------------------------------------------------------------------------------------------------
+
 
 class ImageDataGenerator:
     """Generates batches of images with real-time data augmentation, as tf.keras 2's `ImageDataGenerator`.
@@ -885,20 +1073,38 @@ class ImageDataGenerator:
     ```
     """
 
-    def __init__(self, featurewise_center: bool = False, samplewise_center: bool = False,
-                 featurewise_std_normalization: bool = False, samplewise_std_normalization: bool = False,
-                 zca_whitening: bool = False, zca_epsilon: float = 1e-6, rotation_range: float = 0,
-                 width_shift_range: Any = 0.0, height_shift_range: Any = 0.0,
-                 brightness_range: tuple[float, float] | None = None, shear_range: float = 0.0,
-                 zoom_range: Any = 0.0, channel_shift_range: float = 0.0, fill_mode: str = "nearest",
-                 cval: float = 0.0, horizontal_flip: bool = False, vertical_flip: bool = False,
-                 rescale: float | None = None, preprocessing_function: Callable | None = None,
-                 data_format: str | None = None, validation_split: float = 0.0, interpolation_order: int = 1,
-                 dtype: str | None = None):
+    def __init__(
+        self,
+        featurewise_center: bool = False,
+        samplewise_center: bool = False,
+        featurewise_std_normalization: bool = False,
+        samplewise_std_normalization: bool = False,
+        zca_whitening: bool = False,
+        zca_epsilon: float = 1e-6,
+        rotation_range: float = 0,
+        width_shift_range: Any = 0.0,
+        height_shift_range: Any = 0.0,
+        brightness_range: tuple[float, float] | None = None,
+        shear_range: float = 0.0,
+        zoom_range: Any = 0.0,
+        channel_shift_range: float = 0.0,
+        fill_mode: str = "nearest",
+        cval: float = 0.0,
+        horizontal_flip: bool = False,
+        vertical_flip: bool = False,
+        rescale: float | None = None,
+        preprocessing_function: Callable | None = None,
+        data_format: str | None = None,
+        validation_split: float = 0.0,
+        interpolation_order: int = 1,
+        dtype: str | None = None,
+    ):
         data_format = data_format or config.image_data_format()
         if data_format not in {"channels_last", "channels_first"}:
-            raise ValueError('`data_format` should be `"channels_last"` (channel after row and column) or '
-                             f'`"channels_first"` (channel before row and column). Received: {data_format}')
+            raise ValueError(
+                '`data_format` should be `"channels_last"` (channel after row and column) or '
+                f'`"channels_first"` (channel before row and column). Received: {data_format}'
+            )
         if validation_split and not 0 < validation_split < 1:
             raise ValueError(f"`validation_split` must be strictly between 0 and 1.  Received: {validation_split}")
         if isinstance(zoom_range, (float, int)):
@@ -907,14 +1113,17 @@ class ImageDataGenerator:
             zoom_range = [zoom_range[0], zoom_range[1]]
         else:
             raise ValueError(f"`zoom_range` should be a float or a tuple or list of two floats. Received: {zoom_range}")
-        if brightness_range is not None and (not isinstance(brightness_range, (tuple, list))
-                                             or len(brightness_range) != 2):
+        if brightness_range is not None and (
+            not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2
+        ):
             raise ValueError(f"`brightness_range should be tuple or list of two floats. Received: {brightness_range}")
         if fill_mode not in _FILL_MODES:
             raise ValueError(f"`fill_mode` should be one of {', '.join(_FILL_MODES)}. Received: {fill_mode!r}")
         if interpolation_order not in (0, 1):
-            raise ValueError("`interpolation_order` should be 0 (nearest) or 1 (linear); kerasish's warp implements "
-                             f"scipy.ndimage's orders 0 and 1 only. Received: {interpolation_order!r}")
+            raise ValueError(
+                "`interpolation_order` should be 0 (nearest) or 1 (linear); kerasish's warp implements "
+                f"scipy.ndimage's orders 0 and 1 only. Received: {interpolation_order!r}"
+            )
         self.featurewise_center = featurewise_center
         self.samplewise_center = samplewise_center
         self.featurewise_std_normalization = featurewise_std_normalization
@@ -949,24 +1158,47 @@ class ImageDataGenerator:
         if self.zca_whitening:
             if not self.featurewise_center:
                 self.featurewise_center = True
-                warnings.warn("This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
-                              "`featurewise_center`.", stacklevel=3)
+                warnings.warn(
+                    "This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
+                    "`featurewise_center`.",
+                    stacklevel=3,
+                )
             if self.featurewise_std_normalization:
                 self.featurewise_std_normalization = False
-                warnings.warn("This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
-                              "`featurewise_std_normalization`.", stacklevel=3)
+                warnings.warn(
+                    "This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
+                    "`featurewise_std_normalization`.",
+                    stacklevel=3,
+                )
         if self.featurewise_std_normalization and not self.featurewise_center:
             self.featurewise_center = True
-            warnings.warn("This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides setting "
-                          "of `featurewise_center`.", stacklevel=3)
+            warnings.warn(
+                "This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides setting "
+                "of `featurewise_center`.",
+                stacklevel=3,
+            )
         if self.samplewise_std_normalization and not self.samplewise_center:
             self.samplewise_center = True
-            warnings.warn("This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides setting "
-                          "of `samplewise_center`.", stacklevel=3)
+            warnings.warn(
+                "This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides setting "
+                "of `samplewise_center`.",
+                stacklevel=3,
+            )
 
-    def flow(self, x, y=None, batch_size: int = 32, shuffle: bool = True, sample_weight=None, seed: int | None = None,
-             save_to_dir: str | None = None, save_prefix: str = "", save_format: str = "png",
-             ignore_class_split: bool = False, subset: str | None = None) -> NumpyArrayIterator:
+    def flow(
+        self,
+        x,
+        y=None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        sample_weight=None,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        ignore_class_split: bool = False,
+        subset: str | None = None,
+    ) -> NumpyArrayIterator:
         """Batches of augmented images from arrays.
 
         Args:
@@ -983,36 +1215,88 @@ class ImageDataGenerator:
         Returns:
             A `NumpyArrayIterator` of `x` batches, `(x, y)` or `(x, y, sample_weight)`.
         """
-        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle, sample_weight=sample_weight,
-                                  seed=seed, data_format=self.data_format, save_to_dir=save_to_dir,
-                                  save_prefix=save_prefix, save_format=save_format,
-                                  ignore_class_split=ignore_class_split, subset=subset, dtype=self.dtype)
+        return NumpyArrayIterator(
+            x,
+            y,
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            sample_weight=sample_weight,
+            seed=seed,
+            data_format=self.data_format,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            ignore_class_split=ignore_class_split,
+            subset=subset,
+            dtype=self.dtype,
+        )
 
-    def flow_from_directory(self, directory: str, target_size: tuple[int, int] = (256, 256), color_mode: str = "rgb",
-                            classes: list[str] | None = None, class_mode: str | None = "categorical",
-                            batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
-                            save_to_dir: str | None = None, save_prefix: str = "", save_format: str = "png",
-                            follow_links: bool = False, subset: str | None = None, interpolation: str = "nearest",
-                            keep_aspect_ratio: bool = False) -> DirectoryIterator:
+    def flow_from_directory(
+        self,
+        directory: str,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        follow_links: bool = False,
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        keep_aspect_ratio: bool = False,
+    ) -> DirectoryIterator:
         """Batches of augmented images from a folder with one subfolder of images per class.
 
         The arguments are `DirectoryIterator`'s; class indices are in `iterator.class_indices`.
         """
-        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode,
-                                 keep_aspect_ratio=keep_aspect_ratio, classes=classes, class_mode=class_mode,
-                                 data_format=self.data_format, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                                 save_to_dir=save_to_dir, save_prefix=save_prefix, save_format=save_format,
-                                 follow_links=follow_links, subset=subset, interpolation=interpolation,
-                                 dtype=self.dtype)
+        return DirectoryIterator(
+            directory,
+            self,
+            target_size=target_size,
+            color_mode=color_mode,
+            keep_aspect_ratio=keep_aspect_ratio,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            follow_links=follow_links,
+            subset=subset,
+            interpolation=interpolation,
+            dtype=self.dtype,
+        )
 
-    def flow_from_dataframe(self, dataframe, directory: str | None = None, x_col: str = "filename",
-                            y_col: str | list[str] = "class", weight_col: str | None = None,
-                            target_size: tuple[int, int] = (256, 256), color_mode: str = "rgb",
-                            classes: list[str] | None = None, class_mode: str | None = "categorical",
-                            batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
-                            save_to_dir: str | None = None, save_prefix: str = "", save_format: str = "png",
-                            subset: str | None = None, interpolation: str = "nearest",
-                            validate_filenames: bool = True, **kwargs) -> DataFrameIterator:
+    def flow_from_dataframe(
+        self,
+        dataframe,
+        directory: str | None = None,
+        x_col: str = "filename",
+        y_col: str | list[str] = "class",
+        weight_col: str | None = None,
+        target_size: tuple[int, int] = (256, 256),
+        color_mode: str = "rgb",
+        classes: list[str] | None = None,
+        class_mode: str | None = "categorical",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int | None = None,
+        save_to_dir: str | None = None,
+        save_prefix: str = "",
+        save_format: str = "png",
+        subset: str | None = None,
+        interpolation: str = "nearest",
+        validate_filenames: bool = True,
+        **kwargs,
+    ) -> DataFrameIterator:
         """Batches of augmented images listed in a pandas DataFrame (needs pandas).
 
         The arguments are `DataFrameIterator`'s. tf.keras's deprecated `has_ext`, `sort` and `drop_duplicates` are
@@ -1021,25 +1305,47 @@ class ImageDataGenerator:
         try:
             import pandas  # noqa: F401
         except ImportError as e:
-            raise ImportError("ImageDataGenerator.flow_from_dataframe needs pandas, which is not installed: "
-                              "pip install pandas") from e
-        for legacy, note in (("has_ext", "filenames in the dataframe have to match the exact filenames in disk."),
-                             ("sort", "batches will be created in the same order than the filenames provided if "
-                                      "shuffle is set to False."),
-                             ("drop_duplicates", "you can drop duplicates by using the "
-                                                 "pandas.DataFrame.drop_duplicates method.")):
+            raise ImportError(
+                "ImageDataGenerator.flow_from_dataframe needs pandas, which is not installed: pip install pandas"
+            ) from e
+        for legacy, note in (
+            ("has_ext", "filenames in the dataframe have to match the exact filenames in disk."),
+            (
+                "sort",
+                "batches will be created in the same order than the filenames provided if shuffle is set to False.",
+            ),
+            ("drop_duplicates", "you can drop duplicates by using the pandas.DataFrame.drop_duplicates method."),
+        ):
             if legacy in kwargs:
                 warnings.warn(f"{legacy} is deprecated, {note}", DeprecationWarning, stacklevel=2)
         if class_mode == "other":
-            warnings.warn('`class_mode` "other" is deprecated, please use `class_mode` "raw".', DeprecationWarning,
-                          stacklevel=2)
+            warnings.warn(
+                '`class_mode` "other" is deprecated, please use `class_mode` "raw".', DeprecationWarning, stacklevel=2
+            )
             class_mode = "raw"
-        return DataFrameIterator(dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
-                                 target_size=target_size, color_mode=color_mode, classes=classes,
-                                 class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
-                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
-                                 save_format=save_format, subset=subset, interpolation=interpolation,
-                                 validate_filenames=validate_filenames, dtype=self.dtype)
+        return DataFrameIterator(
+            dataframe,
+            directory,
+            self,
+            x_col=x_col,
+            y_col=y_col,
+            weight_col=weight_col,
+            target_size=target_size,
+            color_mode=color_mode,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            subset=subset,
+            interpolation=interpolation,
+            validate_filenames=validate_filenames,
+            dtype=self.dtype,
+        )
 
     def standardize(self, x: np.ndarray) -> np.ndarray:
         """Applies the normalization (`preprocessing_function`, `rescale`, centering, std normalization, ZCA) to
@@ -1076,8 +1382,11 @@ class ImageDataGenerator:
 
     @staticmethod
     def _warn_not_fit(option: str) -> None:
-        warnings.warn(f"This ImageDataGenerator specifies `{option}`, but it hasn't been fit on any training data. "
-                      "Fit it first by calling `.fit(numpy_data)`.", stacklevel=3)
+        warnings.warn(
+            f"This ImageDataGenerator specifies `{option}`, but it hasn't been fit on any training data. "
+            "Fit it first by calling `.fit(numpy_data)`.",
+            stacklevel=3,
+        )
 
     def get_random_transform(self, img_shape: tuple[int, ...], seed: int | None = None) -> dict:
         """Draws the parameters of a random transformation of an image of `img_shape`.
@@ -1110,9 +1419,18 @@ class ImageDataGenerator:
         brightness = None
         if self.brightness_range is not None:
             brightness = rng.uniform(self.brightness_range[0], self.brightness_range[1])
-        return {"theta": theta, "tx": tx, "ty": ty, "shear": shear, "zx": zx, "zy": zy,
-                "flip_horizontal": flip_horizontal, "flip_vertical": flip_vertical,
-                "channel_shift_intensity": channel_shift_intensity, "brightness": brightness}
+        return {
+            "theta": theta,
+            "tx": tx,
+            "ty": ty,
+            "shear": shear,
+            "zx": zx,
+            "zy": zy,
+            "flip_horizontal": flip_horizontal,
+            "flip_vertical": flip_vertical,
+            "channel_shift_intensity": channel_shift_intensity,
+            "brightness": brightness,
+        }
 
     def apply_transform(self, x: np.ndarray, transform_parameters: dict) -> np.ndarray:
         """Applies a transformation (a dict as `get_random_transform` returns; missing keys change nothing) to one
@@ -1123,10 +1441,21 @@ class ImageDataGenerator:
         """
         img_row_axis, img_col_axis, img_channel_axis = self.row_axis - 1, self.col_axis - 1, self.channel_axis - 1
         params = transform_parameters
-        x = apply_affine_transform(x, params.get("theta", 0), params.get("tx", 0), params.get("ty", 0),
-                                   params.get("shear", 0), params.get("zx", 1), params.get("zy", 1),
-                                   row_axis=img_row_axis, col_axis=img_col_axis, channel_axis=img_channel_axis,
-                                   fill_mode=self.fill_mode, cval=self.cval, order=self.interpolation_order)
+        x = apply_affine_transform(
+            x,
+            params.get("theta", 0),
+            params.get("tx", 0),
+            params.get("ty", 0),
+            params.get("shear", 0),
+            params.get("zx", 1),
+            params.get("zy", 1),
+            row_axis=img_row_axis,
+            col_axis=img_col_axis,
+            channel_axis=img_channel_axis,
+            fill_mode=self.fill_mode,
+            cval=self.cval,
+            order=self.interpolation_order,
+        )
         if params.get("channel_shift_intensity") is not None:
             x = apply_channel_shift(x, params["channel_shift_intensity"], img_channel_axis)
         if params.get("flip_horizontal", False):
@@ -1155,10 +1484,13 @@ class ImageDataGenerator:
         if x.ndim != 4:
             raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: {x.shape}")
         if x.shape[self.channel_axis] not in {1, 3, 4}:
-            warnings.warn(f'Expected input to be images (as Numpy array) following the data format convention '
-                          f'"{self.data_format}" (channels on axis {self.channel_axis}), i.e. expected either 1, 3 or '
-                          f"4 channels on axis {self.channel_axis}. However, it was passed an array with shape "
-                          f"{x.shape} ({x.shape[self.channel_axis]} channels).", stacklevel=2)
+            warnings.warn(
+                f"Expected input to be images (as Numpy array) following the data format convention "
+                f'"{self.data_format}" (channels on axis {self.channel_axis}), i.e. expected either 1, 3 or '
+                f"4 channels on axis {self.channel_axis}. However, it was passed an array with shape "
+                f"{x.shape} ({x.shape[self.channel_axis]} channels).",
+                stacklevel=2,
+            )
         x = np.copy(x)
         if self.rescale:
             x *= self.rescale
@@ -1200,8 +1532,23 @@ def _draw_shift(rng, shift_range, size: int) -> float:
 
 
 __all__ = [
-    "DataFrameIterator", "DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator",
-    "apply_affine_transform", "apply_brightness_shift", "apply_channel_shift", "array_to_img", "img_to_array",
-    "load_img", "random_brightness", "random_channel_shift", "random_rotation", "random_shear", "random_shift",
-    "random_zoom", "save_img", "smart_resize",
+    "DataFrameIterator",
+    "DirectoryIterator",
+    "ImageDataGenerator",
+    "Iterator",
+    "NumpyArrayIterator",
+    "apply_affine_transform",
+    "apply_brightness_shift",
+    "apply_channel_shift",
+    "array_to_img",
+    "img_to_array",
+    "load_img",
+    "random_brightness",
+    "random_channel_shift",
+    "random_rotation",
+    "random_shear",
+    "random_shift",
+    "random_zoom",
+    "save_img",
+    "smart_resize",
 ]

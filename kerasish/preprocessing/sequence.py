@@ -105,7 +105,7 @@ class TimeseriesGenerator(PyDataset):
         else:
             first = self.start_index + self.batch_size * self.stride * index
             ends = np.arange(first, min(first + self.batch_size * self.stride, self.end_index + 1), self.stride)
-        samples = np.array([self.data[end - self.length:end:self.sampling_rate] for end in ends])
+        samples = np.array([self.data[end - self.length : end : self.sampling_rate] for end in ends])
         targets = np.array([self.targets[end] for end in ends])
         if self.reverse:
             samples = samples[:, ::-1, ...]

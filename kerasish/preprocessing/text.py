@@ -72,8 +72,9 @@ def one_hot(
     Returns:
         One index per word (different words may share an index).
     """
-    return hashing_trick(input_text, n, hash_function=hash, filters=filters, lower=lower, split=split,
-                         analyzer=analyzer)
+    return hashing_trick(
+        input_text, n, hash_function=hash, filters=filters, lower=lower, split=split, analyzer=analyzer
+    )
 
 
 def hashing_trick(
@@ -359,8 +360,10 @@ def tokenizer_from_json(json_string: str) -> Tokenizer:
             f"Received: {json_string[:100]!r}"
         )
     config = dict(tokenizer_config["config"])
-    counts = {key: json.loads(config.pop(key)) for key in
-              ("word_counts", "word_docs", "index_docs", "index_word", "word_index")}
+    counts = {
+        key: json.loads(config.pop(key))
+        for key in ("word_counts", "word_docs", "index_docs", "index_word", "word_index")
+    }
     tokenizer = Tokenizer(**config)
     # JSON turned the integer keys into strings. The counters stay counters, so fitting can go on.
     tokenizer.word_counts.update(counts["word_counts"])

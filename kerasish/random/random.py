@@ -22,8 +22,9 @@ def _generator(seed, device) -> torch.Generator | None:
         generator = torch.Generator(device=device)
         generator.manual_seed(seed)
         return generator
-    raise ValueError(f"Argument `seed` must be an int, a `kerasish.random.SeedGenerator` or None. "
-                     f"Received: seed={seed!r}")
+    raise ValueError(
+        f"Argument `seed` must be an int, a `kerasish.random.SeedGenerator` or None. Received: seed={seed!r}"
+    )
 
 
 def _float_dtype(dtype) -> torch.dtype:
@@ -62,16 +63,23 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Samples integers uniformly from `[minval, maxval)`."""
     device = default_device()
-    return torch.randint(int(minval), int(maxval), _shape(shape), generator=_generator(seed, device),
-                         dtype=config.standardize_dtype(dtype), device=device)
+    return torch.randint(
+        int(minval),
+        int(maxval),
+        _shape(shape),
+        generator=_generator(seed, device),
+        dtype=config.standardize_dtype(dtype),
+        device=device,
+    )
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from a normal distribution, redrawing values more than two standard deviations from the mean."""
     device = default_device()
     out = torch.empty(_shape(shape), dtype=_float_dtype(dtype), device=device)
-    return torch.nn.init.trunc_normal_(out, mean, stddev, mean - 2 * stddev, mean + 2 * stddev,
-                                       generator=_generator(seed, device))
+    return torch.nn.init.trunc_normal_(
+        out, mean, stddev, mean - 2 * stddev, mean + 2 * stddev, generator=_generator(seed, device)
+    )
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
@@ -88,8 +96,11 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
         raise ValueError(f"`rate` must be in [0, 1); received rate={rate}.")
     if rate == 0:
         return inputs
-    shape = inputs.shape if noise_shape is None else tuple(
-        inputs.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+    shape = (
+        inputs.shape
+        if noise_shape is None
+        else tuple(inputs.shape[i] if d is None else int(d) for i, d in enumerate(noise_shape))
+    )
     keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
     keep.bernoulli_(1 - rate, generator=_generator(seed, inputs.device))
     return inputs * keep / (1 - rate)
@@ -107,8 +118,7 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
     """Draws `num_samples` class ids per row of the `(batch, classes)` `logits`."""
     logits = convert_to_tensor(logits)
     probabilities = torch.softmax(logits.float(), dim=-1)
-    samples = torch.multinomial(probabilities, num_samples, replacement=True,
-                                generator=_generator(seed, logits.device))
+    samples = torch.multinomial(probabilities, num_samples, replacement=True, generator=_generator(seed, logits.device))
     return samples.to(config.standardize_dtype(dtype))
 
 

@@ -52,7 +52,7 @@ class SeedGenerator:
 
     def next(self) -> int:
         """A fresh integer seed from the sequence (drawn on the CPU generator, so without a device sync)."""
-        return int(torch.randint(0, 2 ** 62, (), generator=self.generator("cpu")))
+        return int(torch.randint(0, 2**62, (), generator=self.generator("cpu")))
 
     def get_config(self) -> dict:
         return {"seed": self._initial_seed}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kerasish.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object

@@ -35,7 +35,7 @@ class Regularizer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Regularizer":
+    def from_config(cls, config: dict) -> Regularizer:
         """Builds a regularizer from the output of `get_config`."""
         return cls(**config)
 

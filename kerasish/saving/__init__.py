@@ -16,7 +16,17 @@ from kerasish.saving.object_registry import (
 from kerasish.saving.saving_api import load_model, load_weights, save_model, save_weights
 
 __all__ = [
-    "CustomObjectScope", "SafeModeScope", "load_model", "load_weights", "save_model", "save_weights",
-    "custom_object_scope", "deserialize_keras_object", "get_custom_objects", "get_registered_name",
-    "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+    "CustomObjectScope",
+    "SafeModeScope",
+    "load_model",
+    "load_weights",
+    "save_model",
+    "save_weights",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "register_keras_serializable",
+    "serialize_keras_object",
 ]

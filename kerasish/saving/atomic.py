@@ -8,7 +8,7 @@ import hashlib
 import os
 import secrets
 import socket
-from typing import Iterator
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
@@ -57,7 +57,7 @@ def _remove_stale_temporaries(folder: str, prefix: str) -> None:
     for entry in os.listdir(folder):
         if not (entry.startswith(prefix) and entry.endswith(".tmp")):
             continue
-        pid = entry[len(prefix):].split(".", 1)[0]
+        pid = entry[len(prefix) :].split(".", 1)[0]
         if pid.isdigit() and not _is_running(int(pid)):
             with contextlib.suppress(FileNotFoundError):  # another save removed it first
                 os.remove(os.path.join(folder, entry))

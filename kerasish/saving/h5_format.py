@@ -17,7 +17,8 @@ import os
 import warnings
 import zipfile
 import zlib
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import h5py
 import numpy as np
@@ -117,8 +118,9 @@ def reading(label: str) -> Iterator[None]:
     except (OSError, RuntimeError, KeyError, EOFError, NotImplementedError, zlib.error, zipfile.BadZipFile) as e:
         if isinstance(e, FileNotFoundError) and label in str(e):
             raise
-        raise ValueError(f"Cannot load {label!r}: the file is damaged or not a Keras file "
-                         f"({type(e).__name__}: {e}).") from e
+        raise ValueError(
+            f"Cannot load {label!r}: the file is damaged or not a Keras file ({type(e).__name__}: {e})."
+        ) from e
 
 
 def is_legacy_weights_file(filepath: str) -> bool:
@@ -174,7 +176,7 @@ def load_weights_from_hdf5_group(
     # All shapes are checked and all arrays read before the first assignment: a bad file changes nothing.
     values = [[_read(item) for item in items] for _, items in plan]
     with torch.no_grad():
-        for (layer, items), layer_values in zip(plan, values):
+        for (layer, _), layer_values in zip(plan, values):
             for (owner, spec), value in zip(_legacy_items(layer), layer_values):
                 if value is not None:
                     target = getattr(owner, spec.attr)
@@ -296,21 +298,28 @@ def _check_storage(dataset):
     plist = dataset.id.get_create_plist()
     layout = plist.get_layout()
     if layout == h5py.h5d.VIRTUAL:
-        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: it is a virtual dataset, whose data HDF5 "
-                         "would read from other files.")
+        raise ValueError(
+            f"Refusing the HDF5 dataset {dataset.name!r}: it is a virtual dataset, whose data HDF5 "
+            "would read from other files."
+        )
     if plist.get_external_count():
         files = [plist.get_external(i)[0].decode("utf8", "replace") for i in range(plist.get_external_count())]
-        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: its data is in external storage, in "
-                         f"{files} outside the file.")
+        raise ValueError(
+            f"Refusing the HDF5 dataset {dataset.name!r}: its data is in external storage, in {files} outside the file."
+        )
     if layout not in _LAYOUTS_IN_FILE:
-        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: its storage layout ({layout}) is not one "
-                         "that keeps the data in the file.")
+        raise ValueError(
+            f"Refusing the HDF5 dataset {dataset.name!r}: its storage layout ({layout}) is not one "
+            "that keeps the data in the file."
+        )
     declared = (dataset.size or 0) * dataset.dtype.itemsize
     stored = dataset.id.get_storage_size()
     if declared > DATASET_BOMB_FLOOR_BYTES and declared > MAX_DATASET_EXPANSION * stored:
-        raise ValueError(f"Refusing the HDF5 dataset {dataset.name!r}: it declares {declared} bytes but stores "
-                         f"only {stored} bytes in the file (more than {MAX_DATASET_EXPANSION} times as many): a "
-                         "shape or decompression bomb.")
+        raise ValueError(
+            f"Refusing the HDF5 dataset {dataset.name!r}: it declares {declared} bytes but stores "
+            f"only {stored} bytes in the file (more than {MAX_DATASET_EXPANSION} times as many): a "
+            "shape or decompression bomb."
+        )
 
 
 def get_group(h5group: h5py.Group, path: str) -> h5py.Group:
@@ -335,8 +344,9 @@ def _legacy_items(layer):
     sublayer first, unlike `get_weights()`, which goes layer by layer."""
     items = layer._weight_items()
     trained = {id(weight) for weight in layer.trainable_weights}
-    return ([(o, s) for o, s in items if id(getattr(o, s.attr)) in trained]
-            + [(o, s) for o, s in items if id(getattr(o, s.attr)) not in trained])
+    return [(o, s) for o, s in items if id(getattr(o, s.attr)) in trained] + [
+        (o, s) for o, s in items if id(getattr(o, s.attr)) not in trained
+    ]
 
 
 def _owner_paths(layer, prefix=None, paths=None):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import h5py
 import numpy as np
@@ -27,7 +28,6 @@ from kerasish.saving.atomic import atomic_write
 from kerasish.saving.h5_format import get_dataset, get_group, numpy_dtype, read_dataset, reading
 from kerasish.saving.object_registry import obj_type
 from kerasish.utils.naming import to_snake_case
-
 
 # Sublayers that kerasish keeps under another attribute name than the one Keras's walk reaches them by. Keras walks
 # `dir(obj)` with private names last and saves each object once, so a sublayer held in `_query_dense` and exposed
@@ -51,8 +51,9 @@ def write_weights_group(f: h5py.Group, model: Any, optimizer: bool = False) -> N
             group.create_dataset(str(i), data=value)
 
 
-def load_weights_from_keras3_h5(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False,
-                                optimizer: bool = True) -> None:
+def load_weights_from_keras3_h5(
+    model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False, optimizer: bool = True
+) -> None:
     """Loads weights written in Keras 3's layout (by Keras 3 or kerasish) into `model`.
 
     Every path and shape is checked before anything is assigned, so a file that does not fit leaves the model
@@ -76,8 +77,7 @@ def load_weights_from_keras3_h5(model: Any, filepath: str | os.PathLike, skip_mi
         read_weights_group(f, model, path, skip_mismatch, optimizer)
 
 
-def read_weights_group(f: h5py.Group, model: Any, label, skip_mismatch: bool = False,
-                       optimizer: bool = False) -> None:
+def read_weights_group(f: h5py.Group, model: Any, label, skip_mismatch: bool = False, optimizer: bool = False) -> None:
     plan = _plan(f, model, label, skip_mismatch, optimizer)
     # Every name and shape is checked and every array read before the first assignment: a bad file changes
     # nothing.
@@ -208,4 +208,3 @@ def _walk_layer(layer, path: str, visited: set) -> Iterator[tuple[str, Any]]:
                     yield from _walk_layer(item, f"{child_path}/{unique}", visited)
         elif hasattr(child, "_weight_specs"):
             yield from _walk_layer(child, child_path, visited)
-

@@ -9,7 +9,8 @@ weights against the file's datasets (metadata only), then builds the model for r
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -38,9 +39,11 @@ def probe_then_build(build: Callable[[], Any], budget: int, check_fit: Callable[
     except Exception as e:
         if not probe.used_meta:
             raise
-        raise ValueError(f"its config asks for more than the {budget} bytes its weights file accounts for, and some "
-                         f"layer cannot be built without that memory to check it against the file first "
-                         f"({type(e).__name__}: {e}). Load it with safe_mode=False only if you trust the file.") from e
+        raise ValueError(
+            f"its config asks for more than the {budget} bytes its weights file accounts for, and some "
+            f"layer cannot be built without that memory to check it against the file first "
+            f"({type(e).__name__}: {e}). Load it with safe_mode=False only if you trust the file."
+        ) from e
     if not probe.used_meta or not hasattr(model, "compile"):
         return model  # real throughout; or not a model at all, which the caller refuses
     check_fit(model)
@@ -81,8 +84,11 @@ class MetaPastBudget(TorchFunctionMode):
         result = func(*args, **kwargs)
         # Only fresh memory counts: not views of the inputs, nor in-place results.
         held = {t.untyped_storage().data_ptr() for t in inputs if t.layout == torch.strided}
-        self.remaining -= sum(t.nbytes for t in _tensors(result)
-                              if t.layout == torch.strided and t.untyped_storage().data_ptr() not in held)
+        self.remaining -= sum(
+            t.nbytes
+            for t in _tensors(result)
+            if t.layout == torch.strided and t.untyped_storage().data_ptr() not in held
+        )
         return result
 
 

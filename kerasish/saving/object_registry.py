@@ -15,7 +15,8 @@ import contextlib
 import inspect
 import threading
 import types
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from kerasish import config
 
@@ -248,13 +249,17 @@ def deserialize_keras_object(
     inner = config.get("config", {})
     registered_name = config.get("registered_name")
     if not isinstance(class_name, str) or not isinstance(registered_name, (str, type(None))):
-        raise ValueError(f"Could not interpret {printable_module_name} config: 'class_name' (and 'registered_name', "
-                         f"if given) must be strings; got {class_name!r} and {registered_name!r}.")
+        raise ValueError(
+            f"Could not interpret {printable_module_name} config: 'class_name' (and 'registered_name', "
+            f"if given) must be strings; got {class_name!r} and {registered_name!r}."
+        )
     if class_name == "function":  # Keras 3 serialized function: the name is in "config"
         name = registered_name or inner
         if not isinstance(name, str):
-            raise ValueError(f"Could not interpret {printable_module_name} config: a function's 'config' must be its "
-                             f"name; got {inner!r}.")
+            raise ValueError(
+                f"Could not interpret {printable_module_name} config: a function's 'config' must be its "
+                f"name; got {inner!r}."
+            )
         obj = get_registered_object(name, custom_objects, module_objects)
         if obj is None and isinstance(inner, str):
             obj = get_registered_object(inner, custom_objects, module_objects)
@@ -340,8 +345,13 @@ def _abridged(value, limit: int = 300) -> str:
 
 
 def _unknown(kind: str, name, custom_objects: dict | None = None, module_objects: dict | None = None) -> str:
-    known = sorted({str(k) for table in (module_objects or {}, _GLOBAL_CUSTOM_OBJECTS, custom_objects or {},
-                                         *_scope_stack()) for k in table})
+    known = sorted(
+        {
+            str(k)
+            for table in (module_objects or {}, _GLOBAL_CUSTOM_OBJECTS, custom_objects or {}, *_scope_stack())
+            for k in table
+        }
+    )
     listing = ", ".join(known) if len(known) <= 60 else ", ".join(known[:60]) + f", ... ({len(known)} in all)"
     return (
         f"Unknown {kind}: '{name}'. Known {kind} names: {listing or 'none'}. If '{name}' is your own class or "

@@ -65,12 +65,15 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
     elif path.endswith((".h5", ".hdf5")):
         _save_legacy_h5(model, path, include_optimizer)
     else:
-        raise ValueError(f"Invalid filepath extension for saving: {path!r}. Use a `.keras` (Keras 3's format) or "
-                         "`.h5` (legacy HDF5) file name.")
+        raise ValueError(
+            f"Invalid filepath extension for saving: {path!r}. Use a `.keras` (Keras 3's format) or "
+            "`.h5` (legacy HDF5) file name."
+        )
 
 
-def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True,
-               safe_mode: bool = True):
+def load_model(
+    filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True
+):
     """Loads a model saved by `model.save` (kerasish or Keras), compiled as it was when saved.
 
     Args:
@@ -91,8 +94,9 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
             return _load_keras_archive(path, custom_objects, compile)
         if h5py.is_hdf5(path):
             return _load_legacy_h5(path, custom_objects, compile)
-    raise ValueError(f"{path!r} is neither a `.keras` archive (zip) nor an HDF5 file: it cannot be a saved model "
-                     "(is it truncated?).")
+    raise ValueError(
+        f"{path!r} is neither a `.keras` archive (zip) nor an HDF5 file: it cannot be a saved model (is it truncated?)."
+    )
 
 
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
@@ -130,8 +134,10 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
         h5_format.load_weights_from_hdf5(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
     else:
         if by_name:
-            raise ValueError(f"by_name=True needs a legacy HDF5 weights file; {path!r} is in Keras 3's layout, "
-                             "which addresses weights by position in the model.")
+            raise ValueError(
+                f"by_name=True needs a legacy HDF5 weights file; {path!r} is in Keras 3's layout, "
+                "which addresses weights by position in the model."
+            )
         keras3_format.load_weights_from_keras3_h5(model, path, skip_mismatch=skip_mismatch)
 
 
@@ -141,8 +147,10 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
 def _save_keras_archive(model, path: str, include_optimizer: bool) -> None:
     config = _model_config(model)
     config["compile_config"] = model.get_compile_config()
-    metadata = {"keras_version": h5_format.KERAS_VERSION, "date_saved": datetime.datetime.now().strftime(
-        "%Y-%m-%d@%H:%M:%S")}
+    metadata = {
+        "keras_version": h5_format.KERAS_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+    }
     weights = io.BytesIO()
     with h5py.File(weights, "w") as f:
         keras3_format.write_weights_group(f, model, optimizer=include_optimizer)
@@ -161,8 +169,13 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
         weights = _read_member(z, members[_WEIGHTS], path)
     label = f"{path}:{_WEIGHTS}"
     with reading(path), h5py.File(io.BytesIO(weights), "r") as f:
-        model = _model_from_config(config, custom_objects, path, len(weights),
-                                   check_fit=lambda probe: keras3_format.check_weights_fit(f, probe, label))
+        model = _model_from_config(
+            config,
+            custom_objects,
+            path,
+            len(weights),
+            check_fit=lambda probe: keras3_format.check_weights_fit(f, probe, label),
+        )
         compile_config = config.get("compile_config") if compile else None
         if compile_config:
             with _building(path):
@@ -202,18 +215,26 @@ def _member_limit(info: zipfile.ZipInfo) -> int:
 def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
     """A member's bytes, refused when it declares, or inflates to, more than its limit (zip bombs)."""
     limit = _member_limit(info)
-    rule = (f"{MAX_WEIGHTS_EXPANSION} times its {info.compress_size} stored bytes, or {WEIGHTS_BOMB_FLOOR_BYTES} "
-            f"bytes if more" if info.filename == _WEIGHTS else "the cap on configs")
+    rule = (
+        f"{MAX_WEIGHTS_EXPANSION} times its {info.compress_size} stored bytes, or {WEIGHTS_BOMB_FLOOR_BYTES} "
+        f"bytes if more"
+        if info.filename == _WEIGHTS
+        else "the cap on configs"
+    )
     if info.file_size > limit:
-        raise ValueError(f"Refusing {path!r}: its member {info.filename!r} declares {info.file_size} bytes, more "
-                         f"than the {limit} allowed ({rule}): a zip bomb?")
+        raise ValueError(
+            f"Refusing {path!r}: its member {info.filename!r} declares {info.file_size} bytes, more "
+            f"than the {limit} allowed ({rule}): a zip bomb?"
+        )
     # The declared size is the archive's word only. zipfile stops there too, but reading one byte past the limit
     # keeps the bound this function's own, whatever the reader underneath does.
     with z.open(info) as member:
         data = member.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(f"Refusing {path!r}: its member {info.filename!r} inflates past the {limit} bytes allowed "
-                         f"({rule}): a zip bomb?")
+        raise ValueError(
+            f"Refusing {path!r}: its member {info.filename!r} inflates past the {limit} bytes allowed "
+            f"({rule}): a zip bomb?"
+        )
     return data
 
 
@@ -244,25 +265,36 @@ def _save_legacy_h5(model, path: str, include_optimizer: bool) -> None:
 def _load_legacy_h5(path: str, custom_objects, compile: bool):
     with reading(path), h5py.File(path, "r") as f:
         if "model_config" not in f.attrs:
-            raise ValueError(f"{path!r} holds no model config: it is a weights file (load it with "
-                             "`model.load_weights`), not a whole model saved with `model.save`.")
+            raise ValueError(
+                f"{path!r} holds no model config: it is a weights file (load it with "
+                "`model.load_weights`), not a whole model saved with `model.save`."
+            )
         config = _parse_json(f.attrs["model_config"], f"{path}:model_config")
         weights = h5_format.get_group(f, "model_weights")
-        model = _model_from_config(config, custom_objects, path, os.path.getsize(path),
-                                   check_fit=lambda probe: h5_format.check_weights_fit(probe, weights))
+        model = _model_from_config(
+            config,
+            custom_objects,
+            path,
+            os.path.getsize(path),
+            check_fit=lambda probe: h5_format.check_weights_fit(probe, weights),
+        )
         h5_format.load_weights_from_hdf5_group(model, weights)
         training = f.attrs.get("training_config")
         if compile and training is not None:
             with _building(path):
                 model.compile_from_config(
-                    _from_legacy_training_config(_parse_json(training, f"{path}:training_config")))
+                    _from_legacy_training_config(_parse_json(training, f"{path}:training_config"))
+                )
             if "optimizer_weights" in f and _build_optimizer(model):
                 group = h5_format.get_group(f, "optimizer_weights")
                 names = h5_format.load_attributes_from_hdf5_group(group, "weight_names")
                 values = [h5_format.get_dataset(group, name) for name in names]
                 learning_rate = getattr(model.optimizer, "_learning_rate_variable", None)
-                if learning_rate is not None and len(values) == len(model.optimizer.variables) - 1 and \
-                        not any("learning_rate" in str(name) for name in names):
+                if (
+                    learning_rate is not None
+                    and len(values) == len(model.optimizer.variables) - 1
+                    and not any("learning_rate" in str(name) for name in names)
+                ):
                     # tf.keras 2 keeps the learning rate out of the optimizer's variables: [iterations, slots...].
                     values.insert(1, learning_rate.detach().cpu().numpy())
                 _load_optimizer_state(model.optimizer, values, path)
@@ -276,11 +308,15 @@ def _load_optimizer_state(optimizer, values: list, path: str) -> None:
     expected = [tuple(v.shape) for v in optimizer.variables]
     received = [tuple(v.shape) for v in values]
     if len(expected) == len(received) and expected != received:
-        raise ValueError(f"The optimizer state in {path!r} does not fit the model's optimizer: expected variables "
-                         f"of shapes {expected}, the file has {received}.")
+        raise ValueError(
+            f"The optimizer state in {path!r} does not fit the model's optimizer: expected variables "
+            f"of shapes {expected}, the file has {received}."
+        )
     if len(expected) == len(received):
-        values = [h5_format.read_dataset(v, h5_format.numpy_dtype(variable)) if isinstance(v, h5py.Dataset) else v
-                  for v, variable in zip(values, optimizer.variables)]
+        values = [
+            h5_format.read_dataset(v, h5_format.numpy_dtype(variable)) if isinstance(v, h5py.Dataset) else v
+            for v, variable in zip(values, optimizer.variables)
+        ]
     optimizer.load_own_variables({str(i): v for i, v in enumerate(values)})
 
 

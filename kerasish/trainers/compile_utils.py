@@ -18,10 +18,22 @@ from kerasish.saving.object_registry import serialize_keras_object
 from kerasish.utils import tree
 
 # The `compile` arguments a compile config holds; the modules whose `deserialize` rebuilds the configs among them.
-COMPILE_ARGUMENTS = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly",
-                     "steps_per_execution", "jit_compile")
-_DESERIALIZERS = {"optimizer": optimizers_module, "loss": losses_module, "metrics": metrics_module,
-                  "weighted_metrics": metrics_module}
+COMPILE_ARGUMENTS = (
+    "optimizer",
+    "loss",
+    "loss_weights",
+    "metrics",
+    "weighted_metrics",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+)
+_DESERIALIZERS = {
+    "optimizer": optimizers_module,
+    "loss": losses_module,
+    "metrics": metrics_module,
+    "weighted_metrics": metrics_module,
+}
 
 
 def serialize_compile_argument(value):
@@ -49,8 +61,11 @@ def deserialize_compile_argument(value, module):
 def compile_arguments_from_config(config: dict) -> dict:
     """`compile`'s keyword arguments from a compile config (kerasish's `get_compile_config()` or one Keras wrote):
     optimizer, loss and metric configs become objects; keys `compile` does not take are dropped."""
-    return {key: deserialize_compile_argument(value, _DESERIALIZERS[key]) if key in _DESERIALIZERS else value
-            for key, value in config.items() if key in COMPILE_ARGUMENTS}
+    return {
+        key: deserialize_compile_argument(value, _DESERIALIZERS[key]) if key in _DESERIALIZERS else value
+        for key, value in config.items()
+        if key in COMPILE_ARGUMENTS
+    }
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred) -> tuple[bool, bool]:
@@ -65,8 +80,13 @@ def get_loss(identifier, y_true, y_pred):
         return None
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
-        fn = (losses_module.binary_crossentropy if is_binary else
-              losses_module.sparse_categorical_crossentropy if is_sparse else losses_module.categorical_crossentropy)
+        fn = (
+            losses_module.binary_crossentropy
+            if is_binary
+            else losses_module.sparse_categorical_crossentropy
+            if is_sparse
+            else losses_module.categorical_crossentropy
+        )
         return losses_module.LossFunctionWrapper(fn, name=identifier)
     loss = losses_module.get(identifier)
     if isinstance(loss, losses_module.Loss):
@@ -79,8 +99,13 @@ def get_metric(identifier, y_true, y_pred):
     """A Metric object for `identifier`, with Keras's accuracy resolution; named as the user wrote it."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
-        cls = (metrics_module.BinaryAccuracy if is_binary else
-               metrics_module.SparseCategoricalAccuracy if is_sparse else metrics_module.CategoricalAccuracy)
+        cls = (
+            metrics_module.BinaryAccuracy
+            if is_binary
+            else metrics_module.SparseCategoricalAccuracy
+            if is_sparse
+            else metrics_module.CategoricalAccuracy
+        )
         return cls(name=identifier)
     metric = metrics_module.get(identifier)
     if not isinstance(metric, metrics_module.Metric):
@@ -121,19 +146,23 @@ def match_to_outputs(value, names: list[str], what: str) -> list:
     if isinstance(value, dict):
         missing = [n for n in names if n not in value]
         if missing and what != "sample_weight":
-            raise ValueError(f'Missing {what} for output "{missing[0]}". Expected keys {names}, received keys '
-                             f"{sorted(value)}.")
+            raise ValueError(
+                f'Missing {what} for output "{missing[0]}". Expected keys {names}, received keys {sorted(value)}.'
+            )
         return [value.get(n) for n in names]
     if isinstance(value, (list, tuple)):
         if len(names) == 1 and len(value) == 1:
             return list(value)
         if len(value) != len(names):
-            raise ValueError(f"The model has {len(names)} output(s) {names}, but {len(value)} {what} arrays were "
-                             f"given.")
+            raise ValueError(
+                f"The model has {len(names)} output(s) {names}, but {len(value)} {what} arrays were given."
+            )
         return list(value)
     if len(names) > 1 and what != "sample_weight":
-        raise ValueError(f"The model has {len(names)} outputs {names}, but a single {what} array was given; pass a "
-                         f"list or a dict keyed by output name.")
+        raise ValueError(
+            f"The model has {len(names)} outputs {names}, but a single {what} array was given; pass a "
+            f"list or a dict keyed by output name."
+        )
     return [value] * len(names)
 
 
@@ -147,8 +176,10 @@ def check_targets_like(y, reference, outputs: list, names: list[str]) -> None:
         if target is None or ref is None or width is None or ref.dim() != rank or ref.shape[-1] != width:
             continue
         if target.dim() == rank and target.shape[-1] != width:
-            raise ValueError(f'the targets for output "{name}" have shape {(None,) + tuple(target.shape[1:])}, but '
-                             f"the training targets and the output have shape {(None,) + tuple(ref.shape[1:])}.")
+            raise ValueError(
+                f'the targets for output "{name}" have shape {(None,) + tuple(target.shape[1:])}, but '
+                f"the training targets and the output have shape {(None,) + tuple(ref.shape[1:])}."
+            )
 
 
 def _per_output(spec, names: list[str], what: str) -> list:
@@ -156,13 +187,16 @@ def _per_output(spec, names: list[str], what: str) -> list:
     if isinstance(spec, dict):
         unknown = [k for k in spec if k not in names]
         if unknown:
-            raise ValueError(f'In `compile({what}=...)`, the key "{unknown[0]}" does not match any model output. '
-                             f"Output names: {names}.")
+            raise ValueError(
+                f'In `compile({what}=...)`, the key "{unknown[0]}" does not match any model output. '
+                f"Output names: {names}."
+            )
         return [spec.get(n) for n in names]
     if isinstance(spec, (list, tuple)) and what in ("loss", "loss_weights"):
         if len(spec) != len(names):
-            raise ValueError(f"`compile({what}=...)` has {len(spec)} entries but the model has {len(names)} "
-                             f"output(s) {names}.")
+            raise ValueError(
+                f"`compile({what}=...)` has {len(spec)} entries but the model has {len(names)} output(s) {names}."
+            )
         return list(spec)
     return [spec] * len(names)
 
@@ -189,13 +223,18 @@ class CompileLoss:
 
     def build(self, y_true, y_pred) -> None:
         if y_true is None:
-            raise ValueError(f"Target data is missing. The model was compiled with loss={self._spec!r}, and "
-                             f"therefore expects target data (`y`) to be passed to `fit()` and `evaluate()`.")
+            raise ValueError(
+                f"Target data is missing. The model was compiled with loss={self._spec!r}, and "
+                f"therefore expects target data (`y`) to be passed to `fit()` and `evaluate()`."
+            )
         preds, names = flatten_outputs(y_pred, self._output_names)
         targets = match_to_outputs(y_true, names, "target")
         loss_specs = _per_output(self._spec, names, "loss")
-        weights = _per_output(self._weights_spec, names, "loss_weights") if self._weights_spec is not None \
+        weights = (
+            _per_output(self._weights_spec, names, "loss_weights")
+            if self._weights_spec is not None
             else [None] * len(names)
+        )
         flat = []
         self._class_ranges = {}
         for i, (spec, weight) in enumerate(zip(loss_specs, weights)):
@@ -203,8 +242,10 @@ class CompileLoss:
                 continue
             loss = get_loss(spec, _as_tensor(targets[i]), preds[i])
             if getattr(loss, "fn", None) is losses_module.sparse_categorical_crossentropy:
-                self._class_ranges[i] = (int(preds[i].shape[getattr(loss, "axis", -1)]),
-                                         getattr(loss, "ignore_class", None))
+                self._class_ranges[i] = (
+                    int(preds[i].shape[getattr(loss, "axis", -1)]),
+                    getattr(loss, "ignore_class", None),
+                )
             flat.append([i, loss, weight, None])
         if len(flat) > 1:
             for entry in flat:
@@ -241,8 +282,13 @@ class CompileLoss:
             self.build(y_true, y_pred)
         if len(self._names) == 1 and len(self._flat) == 1 and not isinstance(y_pred, (list, tuple, dict)):
             _, loss, weight, _ = self._flat[0]
-            y = y_true[0] if isinstance(y_true, (list, tuple)) else \
-                y_true[self._names[0]] if isinstance(y_true, dict) else y_true
+            y = (
+                y_true[0]
+                if isinstance(y_true, (list, tuple))
+                else y_true[self._names[0]]
+                if isinstance(y_true, dict)
+                else y_true
+            )
             value = loss(y, y_pred, sample_weight)
             return value if weight is None else value * weight
         preds, _ = flatten_outputs(y_pred, self._output_names)
@@ -266,8 +312,10 @@ class CompileMetrics:
     def __init__(self, metrics=None, weighted_metrics=None, output_names: list[str] | None = None):
         for arg, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value is not None and not isinstance(value, (list, tuple, dict)):
-                raise ValueError(f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
-                                 f"{arg}={value!r} of type {type(value).__name__}")
+                raise ValueError(
+                    f"Expected `{arg}` argument to be a list, tuple, or dict. Received instead: "
+                    f"{arg}={value!r} of type {type(value).__name__}"
+                )
             check_names(value, metrics_module.get, ("accuracy", "acc"))
         self._spec = metrics
         self._weighted_spec = weighted_metrics
@@ -299,8 +347,7 @@ class CompileMetrics:
             for i, per_output in enumerate(self._per_output(spec, names)):
                 for identifier in per_output:
                     metric = get_metric(identifier, _as_tensor(targets[i]), preds[i])
-                    metric.name = _unique_log_name(metric.name, names[i] if len(names) > 1 else None, weighted,
-                                                   counts)
+                    metric.name = _unique_log_name(metric.name, names[i] if len(names) > 1 else None, weighted, counts)
                     flat.append((i, metric, weighted))
         self._flat = flat
         self._names = names
@@ -310,11 +357,12 @@ class CompileMetrics:
         if isinstance(spec, dict):
             unknown = [k for k in spec if k not in names]
             if unknown:
-                raise ValueError(f'In `compile(metrics=...)`, the key "{unknown[0]}" does not match any model '
-                                 f"output. Output names: {names}.")
+                raise ValueError(
+                    f'In `compile(metrics=...)`, the key "{unknown[0]}" does not match any model '
+                    f"output. Output names: {names}."
+                )
             return [_as_list(spec.get(n)) for n in names]
-        if len(names) > 1 and len(spec) == len(names) and all(isinstance(s, (list, tuple)) or s is None
-                                                              for s in spec):
+        if len(names) > 1 and len(spec) == len(names) and all(isinstance(s, (list, tuple)) or s is None for s in spec):
             return [_as_list(s) for s in spec]
         return [list(spec) for _ in names]
 
@@ -325,8 +373,13 @@ class CompileMetrics:
         if not self._flat:
             return
         if len(self._names) == 1:
-            y = y_true[0] if isinstance(y_true, (list, tuple)) else \
-                y_true[self._names[0]] if isinstance(y_true, dict) else y_true
+            y = (
+                y_true[0]
+                if isinstance(y_true, (list, tuple))
+                else y_true[self._names[0]]
+                if isinstance(y_true, dict)
+                else y_true
+            )
             pred = tree.flatten(y_pred)[0] if not isinstance(y_pred, torch.Tensor) else y_pred
             for _, metric, weighted in self._flat:
                 metric.update_state(y, pred, sample_weight=sample_weight if weighted else None)

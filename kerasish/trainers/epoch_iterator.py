@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -78,9 +78,11 @@ class EpochIterator:
 
     def _check_not_empty(self) -> None:
         if not self._drawn_any:
-            raise ValueError(f"The data yielded no batches: the {type(self.adapter).__name__} produced nothing in its "
-                             f"first pass. Check that the generator, PyDataset or DataLoader is not empty (or already "
-                             f"exhausted by an earlier call).")
+            raise ValueError(
+                f"The data yielded no batches: the {type(self.adapter).__name__} produced nothing in its "
+                f"first pass. Check that the generator, PyDataset or DataLoader is not empty (or already "
+                f"exhausted by an earlier call)."
+            )
 
     def check_targets(self, check: Callable, batch) -> None:
         """Has `check` (the compiled loss's target check) see every target of the run: all of them at once when the
@@ -105,8 +107,11 @@ class EpochIterator:
 
 def _warn_out_of_data(steps: int | None) -> None:
     detail = f" ({steps} steps per epoch here)" if steps is not None else ""
-    warnings.warn(f"Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
-                  f"generate at least `steps_per_epoch * epochs` batches{detail}.", stacklevel=4)
+    warnings.warn(
+        f"Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+        f"generate at least `steps_per_epoch * epochs` batches{detail}.",
+        stacklevel=4,
+    )
 
 
 def batch_mover(device: torch.device):
@@ -114,4 +119,5 @@ def batch_mover(device: torch.device):
     if device.type == "cpu":
         return None
     return lambda batch: tree.map_structure(
-        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch)
+        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, batch
+    )

@@ -136,9 +136,18 @@ class Trainer:
 
     # ---- compile -------------------------------------------------------------------------------------------
 
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly: bool = False, steps_per_execution: int = 1, jit_compile="auto",
-                auto_scale_loss: bool = True) -> None:
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile="auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
         """Configures the model for training.
 
         Args:
@@ -155,14 +164,20 @@ class Trainer:
         """
         # Everything that can reject an argument runs before the model changes: a failed compile leaves it as it was.
         optimizer = optimizers_module.get(optimizer)
-        if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and \
-                not isinstance(optimizer, optimizers_module.LossScaleOptimizer):
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and not isinstance(optimizer, optimizers_module.LossScaleOptimizer)
+        ):
             # As Keras: float16 gradients underflow without loss scaling (bfloat16 needs none).
             optimizer = optimizers_module.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
         output_names = self._output_names_for_compile()
         compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names) \
-            if metrics is not None or weighted_metrics is not None else None
+        compile_metrics = (
+            CompileMetrics(metrics, weighted_metrics, output_names)
+            if metrics is not None or weighted_metrics is not None
+            else None
+        )
         self.optimizer = optimizer
         self.loss = loss
         self._compile_loss = compile_loss
@@ -174,9 +189,14 @@ class Trainer:
         self._run_state = _RunState()
         self._train_params = None
         self._compile_config = {
-            "optimizer": optimizer, "loss": loss, "loss_weights": loss_weights, "metrics": metrics,
-            "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
-            "steps_per_execution": steps_per_execution, "jit_compile": jit_compile,
+            "optimizer": optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
         }
         self.compiled = True
 
@@ -185,8 +205,10 @@ class Trainer:
 
     def _assert_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise ValueError(f"You must call `compile()` before using the model (`{method}` was called on model "
-                             f'"{self.name}", which is not compiled).')
+            raise ValueError(
+                f"You must call `compile()` before using the model (`{method}` was called on model "
+                f'"{self.name}", which is not compiled).'
+            )
 
     @property
     def metrics(self) -> list:
@@ -274,8 +296,9 @@ class Trainer:
     # ---- preparing a run -----------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _run(self, data: EpochIterator, callbacks, verbose, validation: EpochIterator | None = None,
-             **params) -> Iterator[_Run]:
+    def _run(
+        self, data: EpochIterator, callbacks, verbose, validation: EpochIterator | None = None, **params
+    ) -> Iterator[_Run]:
         """The set-up and clean-up every run of `fit`, `evaluate` and `predict` shares.
 
         The model goes to the device of this process's strategy, the data (and validation data) gets this
@@ -294,8 +317,9 @@ class Trainer:
                 iterator.to_device(strategy.device)
             verbose = _resolve_verbose(verbose) if strategy.is_chief else 0
             if not isinstance(callbacks, CallbackList):
-                callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                                         steps=data.num_batches, **params)
+                callbacks = CallbackList(
+                    callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, steps=data.num_batches, **params
+                )
             yield _Run(strategy, callbacks, data, validation)
         finally:
             self.train(was_training)
@@ -378,23 +402,31 @@ class Trainer:
             keys = sorted(struct) if isinstance(struct, dict) else names
             missing = [k for k in keys if k not in x]
             if missing:
-                raise ValueError(f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
-                                 f"{keys}, received keys {sorted(x)}.")
+                raise ValueError(
+                    f'Missing data for input "{missing[0]}" of model "{self.name}". Expected keys '
+                    f"{keys}, received keys {sorted(x)}."
+                )
             leaves = [x[k] for k in keys]
         else:
             leaves = tree.flatten(x)
             if len(leaves) != len(inputs):
-                raise ValueError(f'Model "{self.name}" expects {len(inputs)} input(s) {names}, but it received '
-                                 f"{len(leaves)} input arrays.")
+                raise ValueError(
+                    f'Model "{self.name}" expects {len(inputs)} input(s) {names}, but it received '
+                    f"{len(leaves)} input arrays."
+                )
         for name, spec, value in zip(names, inputs, leaves):
-            shape = tuple(adjust_rank(value, spec.shape).shape) if isinstance(value, torch.Tensor) else \
-                tuple(value.shape)
+            shape = (
+                tuple(adjust_rank(value, spec.shape).shape) if isinstance(value, torch.Tensor) else tuple(value.shape)
+            )
             expected = spec.shape
             compatible = len(shape) == len(expected) and all(
-                e is None or e == g for e, g in zip(expected[1:], shape[1:]))
+                e is None or e == g for e, g in zip(expected[1:], shape[1:])
+            )
             if not compatible:
-                raise ValueError(f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
-                                 f"{expected}, received data of shape {(None,) + shape[1:]}.")
+                raise ValueError(
+                    f'Input "{name}" of model "{self.name}" is incompatible: expected shape '
+                    f"{expected}, received data of shape {(None,) + shape[1:]}."
+                )
 
     def _check_validation_data(self, validation_data, train: EpochIterator, validation: EpochIterator) -> None:
         """Checks validation arrays as the first training batch is checked, before the first epoch rather than
@@ -407,9 +439,11 @@ class Trainer:
         train_y = unpack_x_y_sample_weight(train_data)[1] if train_data is not None else None
         if y is None and self._compile_loss is not None and (train_data is None or train_y is not None):
             length = f" of length {len(validation_data)}" if isinstance(validation_data, (tuple, list)) else ""
-            raise ValueError(f"`validation_data` has no targets, but the model is compiled with a loss: pass "
-                             f"`(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`; received a "
-                             f"{type(validation_data).__name__}{length}.")
+            raise ValueError(
+                f"`validation_data` has no targets, but the model is compiled with a loss: pass "
+                f"`(x_val, y_val)` or `(x_val, y_val, val_sample_weight)`; received a "
+                f"{type(validation_data).__name__}{length}."
+            )
         outputs = getattr(self, "outputs", None)
         try:
             self._check_inputs(x)
@@ -418,13 +452,32 @@ class Trainer:
         except ValueError as error:
             raise ValueError(f"In `validation_data`: {error}") from None
 
-    def _iterator_for(self, x, y, sample_weight, batch_size, steps, shuffle=False, class_weight=None,
-                      workers=None, use_multiprocessing=None, max_queue_size=None):
+    def _iterator_for(
+        self,
+        x,
+        y,
+        sample_weight,
+        batch_size,
+        steps,
+        shuffle=False,
+        class_weight=None,
+        workers=None,
+        use_multiprocessing=None,
+        max_queue_size=None,
+    ):
         self._check_string_data(x)
-        adapter = get_data_adapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                                   class_weight=class_weight, workers=workers,
-                                   use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size,
-                                   steps=steps)
+        adapter = get_data_adapter(
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+            steps=steps,
+        )
         return EpochIterator(adapter, steps)
 
     def _check_string_data(self, x) -> None:
@@ -432,8 +485,7 @@ class Trainer:
         they would silently become numbers, so they are refused, naming the input."""
         inputs = self._declared_inputs() or []
         names = [t._keras_history[0].name for t in inputs]
-        takes_strings = {t._keras_history[0].name: getattr(t._keras_history[0], "holds_strings", False)
-                         for t in inputs}
+        takes_strings = {t._keras_history[0].name: getattr(t._keras_history[0], "holds_strings", False) for t in inputs}
         if isinstance(x, Mapping):
             pairs = list(x.items())
         else:
@@ -442,17 +494,38 @@ class Trainer:
         for name, value in pairs:
             if isinstance(value, np.ndarray) and value.dtype.kind in "OUS" and not takes_strings.get(name, False):
                 where = f'input "{name}"' if name is not None else "an input"
-                raise ValueError(f'Model "{self.name}" received strings (dtype {value.dtype}) for {where}, which '
-                                 "takes numbers. Declare it with `Input(..., dtype=\"string\")` and map the strings "
-                                 "with a lookup layer or feature column.")
+                raise ValueError(
+                    f'Model "{self.name}" received strings (dtype {value.dtype}) for {where}, which '
+                    'takes numbers. Declare it with `Input(..., dtype="string")` and map the strings '
+                    "with a lookup layer or feature column."
+                )
 
     # ---- fit / evaluate / predict --------------------------------------------------------------------------
 
-    def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto", callbacks=None,
-            validation_split: float = 0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq: int = 1, workers=None, use_multiprocessing=None,
-            max_queue_size=None, distribute=None, devices=None):
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq: int = 1,
+        workers=None,
+        use_multiprocessing=None,
+        max_queue_size=None,
+        distribute=None,
+        devices=None,
+    ):
         """Trains the model for `epochs` epochs; returns a `History` whose `history` dict holds the logs.
 
         Args mirror Keras's `Model.fit`: `x`/`y` as arrays (numpy or torch, or lists/dicts of them keyed by input
@@ -467,20 +540,50 @@ class Trainer:
         """
         self._assert_compiled("fit")
         if should_launch(distribute, devices):
-            return self._launch_fit(devices, dict(
-                x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
-                class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
-                steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
-                validation_batch_size=validation_batch_size, validation_freq=validation_freq, workers=workers,
-                use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size))
+            return self._launch_fit(
+                devices,
+                dict(
+                    x=x,
+                    y=y,
+                    batch_size=batch_size,
+                    epochs=epochs,
+                    verbose=verbose,
+                    callbacks=callbacks,
+                    validation_split=validation_split,
+                    validation_data=validation_data,
+                    shuffle=shuffle,
+                    class_weight=class_weight,
+                    sample_weight=sample_weight,
+                    initial_epoch=initial_epoch,
+                    steps_per_epoch=steps_per_epoch,
+                    validation_steps=validation_steps,
+                    validation_batch_size=validation_batch_size,
+                    validation_freq=validation_freq,
+                    workers=workers,
+                    use_multiprocessing=use_multiprocessing,
+                    max_queue_size=max_queue_size,
+                ),
+            )
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight), validation_split)
-        train = self._iterator_for(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight,
-                                   workers, use_multiprocessing, max_queue_size)
+        train = self._iterator_for(
+            x,
+            y,
+            sample_weight,
+            batch_size,
+            steps_per_epoch,
+            shuffle,
+            class_weight,
+            workers,
+            use_multiprocessing,
+            max_queue_size,
+        )
         validation = self._validation_iterator(
-            validation_data, train, batch_size if validation_batch_size is None else validation_batch_size,
-            validation_steps)
+            validation_data,
+            train,
+            batch_size if validation_batch_size is None else validation_batch_size,
+            validation_steps,
+        )
         epoch_logs = {}
         with self._run(train, callbacks, verbose, validation, add_history=True, epochs=epochs) as run:
             self.stop_training = False
@@ -581,17 +684,36 @@ class Trainer:
         """`fit(distribute="ddp", devices=N)` outside a launched group: builds the model here (so that the trained
         weights can come back into it), then runs `fit` in N processes."""
         if not self.built:
-            iterator = self._iterator_for(fit_kwargs["x"], fit_kwargs["y"], fit_kwargs["sample_weight"],
-                                          fit_kwargs["batch_size"], fit_kwargs["steps_per_epoch"])
+            iterator = self._iterator_for(
+                fit_kwargs["x"],
+                fit_kwargs["y"],
+                fit_kwargs["sample_weight"],
+                fit_kwargs["batch_size"],
+                fit_kwargs["steps_per_epoch"],
+            )
             if not iterator.adapter.can_restart:
-                raise ValueError("fit(distribute=\"ddp\") needs a built model when the data is a generator: call the "
-                                 "model on a batch (or `model.build(input_shape)`) first.")
+                raise ValueError(
+                    'fit(distribute="ddp") needs a built model when the data is a generator: call the '
+                    "model on a batch (or `model.build(input_shape)`) first."
+                )
             self._build_from_batch(next(iter(iterator.adapter.get_epoch_iterator())))
         return launch_fit(self, devices, fit_kwargs)
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict: bool = False, max_queue_size=None, workers=None,
-                 use_multiprocessing=None, **kwargs):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict: bool = False,
+        max_queue_size=None,
+        workers=None,
+        use_multiprocessing=None,
+        **kwargs,
+    ):
         """Returns the loss and metrics on the data: a scalar (loss only), a list in `metrics_names` order, or a
         dict with `return_dict=True`. Keras 2's `max_queue_size`/`workers`/`use_multiprocessing` load the data as
         in `fit`."""
@@ -599,8 +721,16 @@ class Trainer:
         unknown = set(kwargs) - {"_use_cached_eval_dataset"}
         if unknown:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(unknown)}")
-        iterator = self._iterator_for(x, y, sample_weight, batch_size, steps, workers=workers,
-                                      use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        iterator = self._iterator_for(
+            x,
+            y,
+            sample_weight,
+            batch_size,
+            steps,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
         with self._run(iterator, callbacks, verbose, epochs=1) as run:
             logs = self._evaluate_iterator(run.data, run)
         return logs if return_dict else self._flatten_metrics_in_order(logs)
@@ -643,18 +773,36 @@ class Trainer:
         callbacks.on_test_end(logs)
         return logs
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=None,
-                workers=None, use_multiprocessing=None):
+    def predict(
+        self,
+        x,
+        batch_size=None,
+        verbose="auto",
+        steps=None,
+        callbacks=None,
+        max_queue_size=None,
+        workers=None,
+        use_multiprocessing=None,
+    ):
         """The model's outputs for `x`, batch by batch, as numpy arrays (structured like the model's outputs).
         Keras 2's `max_queue_size`/`workers`/`use_multiprocessing` load the data as in `fit`."""
-        iterator = self._iterator_for(x, None, None, batch_size, steps, workers=workers,
-                                      use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        iterator = self._iterator_for(
+            x,
+            None,
+            None,
+            batch_size,
+            steps,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
         with self._run(iterator, callbacks, verbose, epochs=1) as run:
             outputs = self._predict_iterator(run.data, run.callbacks)
         run.callbacks.on_predict_end()
         if not outputs:
-            raise ValueError("Unexpected result of `predict_step` (empty batch_outputs): the input data yielded no "
-                             "batches.")
+            raise ValueError(
+                "Unexpected result of `predict_step` (empty batch_outputs): the input data yielded no batches."
+            )
         return _concatenate(run.strategy.gather(outputs))  # each process predicted its part of every batch
 
     def _predict_iterator(self, iterator: EpochIterator, callbacks: CallbackList) -> list:
@@ -662,8 +810,9 @@ class Trainer:
         self.eval()
         callbacks.on_predict_begin()
         hooks = callbacks.has_predict_batch_hooks
-        step_fn = self.predict_step if type(self).predict_step is not Trainer.predict_step else \
-            self._predict_batch  # the built-in step without its unpacking, for small batches' sake
+        step_fn = (
+            self.predict_step if type(self).predict_step is not Trainer.predict_step else self._predict_batch
+        )  # the built-in step without its unpacking, for small batches' sake
         outputs = []
         with torch.inference_mode():
             for step, batch in iterator:
@@ -681,8 +830,13 @@ class Trainer:
         """One training step on one batch (metrics reset first, as in Keras); returns its loss and metrics as
         `evaluate` does."""
         self._assert_compiled("train_on_batch")
-        batch = next(iter(get_data_adapter(x, y, sample_weight, batch_size=_num_rows(x),
-                                           class_weight=class_weight).get_epoch_iterator()))
+        batch = next(
+            iter(
+                get_data_adapter(
+                    x, y, sample_weight, batch_size=_num_rows(x), class_weight=class_weight
+                ).get_epoch_iterator()
+            )
+        )
         batch = _to_device(batch, self._prepare())
         self._build_from_batch(batch)
         self.reset_metrics()
@@ -731,34 +885,97 @@ class Trainer:
     # tf.keras 2 kept them as deprecated aliases once fit/evaluate/predict took generators: the same warnings, the
     # same signatures and defaults, and the arguments passed on as they are.
 
-    def fit_generator(self, generator, steps_per_epoch=None, epochs: int = 1, verbose=1, callbacks=None,
-                      validation_data=None, validation_steps=None, validation_freq: int = 1, class_weight=None,
-                      max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False, shuffle=True,
-                      initial_epoch: int = 0):
+    def fit_generator(
+        self,
+        generator,
+        steps_per_epoch=None,
+        epochs: int = 1,
+        verbose=1,
+        callbacks=None,
+        validation_data=None,
+        validation_steps=None,
+        validation_freq: int = 1,
+        class_weight=None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        shuffle=True,
+        initial_epoch: int = 0,
+    ):
         """Keras 2's `fit` on a generator or `PyDataset` (deprecated: `fit` takes them)."""
-        warnings.warn("`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
-                      "`Model.fit`, which supports generators.", stacklevel=2)
-        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
-                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
-                        validation_freq=validation_freq, class_weight=class_weight, max_queue_size=max_queue_size,
-                        workers=workers, use_multiprocessing=use_multiprocessing, shuffle=shuffle,
-                        initial_epoch=initial_epoch)
+        warnings.warn(
+            "`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
+            "`Model.fit`, which supports generators.",
+            stacklevel=2,
+        )
+        return self.fit(
+            generator,
+            steps_per_epoch=steps_per_epoch,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_data=validation_data,
+            validation_steps=validation_steps,
+            validation_freq=validation_freq,
+            class_weight=class_weight,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+        )
 
-    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size: int = 10, workers: int = 1,
-                           use_multiprocessing: bool = False, verbose=0):
+    def evaluate_generator(
+        self,
+        generator,
+        steps=None,
+        callbacks=None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose=0,
+    ):
         """Keras 2's `evaluate` on a generator or `PyDataset` (deprecated: `evaluate` takes them)."""
-        warnings.warn("`Model.evaluate_generator` is deprecated and will be removed in a future version. Please use "
-                      "`Model.evaluate`, which supports generators.", stacklevel=2)
-        return self.evaluate(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
-                             use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
+        warnings.warn(
+            "`Model.evaluate_generator` is deprecated and will be removed in a future version. Please use "
+            "`Model.evaluate`, which supports generators.",
+            stacklevel=2,
+        )
+        return self.evaluate(
+            generator,
+            steps=steps,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
 
-    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size: int = 10, workers: int = 1,
-                          use_multiprocessing: bool = False, verbose=0):
+    def predict_generator(
+        self,
+        generator,
+        steps=None,
+        callbacks=None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        verbose=0,
+    ):
         """Keras 2's `predict` on a generator or `PyDataset` (deprecated: `predict` takes them)."""
-        warnings.warn("`Model.predict_generator` is deprecated and will be removed in a future version. Please use "
-                      "`Model.predict`, which supports generators.", stacklevel=2)
-        return self.predict(generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
-                            use_multiprocessing=use_multiprocessing, verbose=verbose, callbacks=callbacks)
+        warnings.warn(
+            "`Model.predict_generator` is deprecated and will be removed in a future version. Please use "
+            "`Model.predict`, which supports generators.",
+            stacklevel=2,
+        )
+        return self.predict(
+            generator,
+            steps=steps,
+            max_queue_size=max_queue_size,
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
 
 
 def _batch_size(x) -> int:
@@ -788,5 +1005,9 @@ def _concatenate(outputs: list):
 def _may_stop_between_batches(callbacks: CallbackList) -> bool:
     """Whether a callback may set `stop_training` in the middle of an epoch: one with train batch hooks, other than
     the progress bar (which never stops)."""
-    return any(overrides(callback, hook) for callback in callbacks
-               if not isinstance(callback, ProgbarLogger) for hook in _TRAIN_BATCH_HOOKS)
+    return any(
+        overrides(callback, hook)
+        for callback in callbacks
+        if not isinstance(callback, ProgbarLogger)
+        for hook in _TRAIN_BATCH_HOOKS
+    )

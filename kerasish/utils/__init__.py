@@ -7,6 +7,14 @@ Keras's API asks for: it is a layer (`kerasish/layers/preprocessing/feature_spac
 
 from __future__ import annotations
 
+from kerasish.saving.object_registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from kerasish.utils.audio_dataset_utils import audio_dataset_from_directory
 from kerasish.utils.dataset_utils import split_dataset
 from kerasish.utils.file_utils import get_file
@@ -19,21 +27,33 @@ from kerasish.utils.rng_utils import get_random_seed, set_random_seed
 from kerasish.utils.sequence_utils import pad_sequences
 from kerasish.utils.text_dataset_utils import text_dataset_from_directory
 from kerasish.utils.timeseries_dataset_utils import timeseries_dataset_from_array
-from kerasish.saving.object_registry import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    get_registered_name,
-    get_registered_object,
-    register_keras_serializable,
-)
 
 __all__ = [
-    "CustomObjectScope", "FeatureSpace", "Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects",
-    "get_file", "get_random_seed", "get_registered_name", "get_registered_object", "normalize", "pad_sequences",
-    "register_keras_serializable", "set_random_seed", "to_categorical",
-    "array_to_img", "img_to_array", "load_img", "save_img", "smart_resize",
-    "audio_dataset_from_directory", "image_dataset_from_directory", "split_dataset", "text_dataset_from_directory",
+    "CustomObjectScope",
+    "FeatureSpace",
+    "Progbar",
+    "PyDataset",
+    "Sequence",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_file",
+    "get_random_seed",
+    "get_registered_name",
+    "get_registered_object",
+    "normalize",
+    "pad_sequences",
+    "register_keras_serializable",
+    "set_random_seed",
+    "to_categorical",
+    "array_to_img",
+    "img_to_array",
+    "load_img",
+    "save_img",
+    "smart_resize",
+    "audio_dataset_from_directory",
+    "image_dataset_from_directory",
+    "split_dataset",
+    "text_dataset_from_directory",
     "timeseries_dataset_from_array",
 ]
 

@@ -79,29 +79,57 @@ def audio_dataset_from_directory(
         if sampling_rate <= 0:
             raise ValueError(f"`sampling_rate` should be higher than 0. Received: sampling_rate={sampling_rate}")
         if format == "torch":
-            raise ValueError("`sampling_rate` resamples with tensorflow-io's resampler, as in Keras: it needs "
-                             "format='tf' (and `pip install tensorflow-io`). Received format='torch'.")
+            raise ValueError(
+                "`sampling_rate` resamples with tensorflow-io's resampler, as in Keras: it needs "
+                "format='tf' (and `pip install tensorflow-io`). Received format='torch'."
+            )
         if not dataset_utils.is_installed("tensorflow_io"):
-            raise ImportError("To use the argument `sampling_rate`, you should install tensorflow_io. You can "
-                              "install it via `pip install tensorflow-io`.")
+            raise ImportError(
+                "To use the argument `sampling_rate`, you should install tensorflow_io. You can "
+                "install it via `pip install tensorflow-io`."
+            )
     if ragged and format == "torch":
-        raise ValueError("`ragged=True` yields tf.RaggedTensors: it needs format='tf'. With format='torch', a batch "
-                         "is zero-padded to its longest file, or pass `output_sequence_length`.")
+        raise ValueError(
+            "`ragged=True` yields tf.RaggedTensors: it needs format='tf'. With format='torch', a batch "
+            "is zero-padded to its longest file, or pass `output_sequence_length`."
+        )
     if labels is None or label_mode is None:
         labels = label_mode = None
     class_names, seed, splits = dataset_utils.index_folder_splits(
-        directory, labels=labels, label_mode=label_mode, class_names=class_names, formats=ALLOWED_FORMATS,
-        shuffle=shuffle, seed=seed, follow_links=follow_links, verbose=verbose, validation_split=validation_split,
-        subset=subset, noun="audio files", allowed=f"Allowed format(s): {ALLOWED_FORMATS}")
+        directory,
+        labels=labels,
+        label_mode=label_mode,
+        class_names=class_names,
+        formats=ALLOWED_FORMATS,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+        validation_split=validation_split,
+        subset=subset,
+        noun="audio files",
+        allowed=f"Allowed format(s): {ALLOWED_FORMATS}",
+    )
     num_classes = len(class_names) if class_names else 0
     datasets = []
     for paths, split_labels, reshuffle in splits:
         if format == "torch":
-            dataset = AudioFolderDataset(paths, split_labels, label_mode, num_classes, batch_size,
-                                         output_sequence_length)
+            dataset = AudioFolderDataset(
+                paths, split_labels, label_mode, num_classes, batch_size, output_sequence_length
+            )
         else:
-            dataset = _dataset_tf(paths, split_labels, label_mode, num_classes, batch_size, sampling_rate,
-                                  output_sequence_length, ragged, shuffle and reshuffle, seed)
+            dataset = _dataset_tf(
+                paths,
+                split_labels,
+                label_mode,
+                num_classes,
+                batch_size,
+                sampling_rate,
+                output_sequence_length,
+                ragged,
+                shuffle and reshuffle,
+                seed,
+            )
         dataset.class_names = class_names
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]
@@ -129,9 +157,11 @@ class AudioFolderDataset(dataset_utils.SampleBatches):
         batch = torch.zeros(len(clips), length, clips[0].shape[1])
         for row, clip in enumerate(clips):
             if clip.shape[1] != batch.shape[2]:
-                raise ValueError(f"{self.file_paths[indices[row]]} has {clip.shape[1]} channels and "
-                                 f"{self.file_paths[indices[0]]} {batch.shape[2]}: a batch needs one channel count.")
-            batch[row, :len(clip)] = clip
+                raise ValueError(
+                    f"{self.file_paths[indices[row]]} has {clip.shape[1]} channels and "
+                    f"{self.file_paths[indices[0]]} {batch.shape[2]}: a batch needs one channel count."
+                )
+            batch[row, : len(clip)] = clip
         return batch
 
 
@@ -145,17 +175,18 @@ def read_wav(path, output_sequence_length: int | None = None) -> torch.Tensor:
     if width != 2:
         raise ValueError(f"Can only read 16-bit WAV files, but {path} holds {8 * width}-bit samples.")
     samples = np.frombuffer(frames, dtype="<i2")
-    samples = samples[:len(samples) - len(samples) % channels].reshape(-1, channels)
+    samples = samples[: len(samples) - len(samples) % channels].reshape(-1, channels)
     audio = torch.from_numpy(samples.astype("float32") / 32768.0)
     if output_sequence_length is not None:
         fitted = torch.zeros(output_sequence_length, channels)
-        fitted[:min(len(audio), output_sequence_length)] = audio[:output_sequence_length]
+        fitted[: min(len(audio), output_sequence_length)] = audio[:output_sequence_length]
         audio = fitted
     return audio
 
 
-def _dataset_tf(paths, labels, label_mode, num_classes, batch_size, sampling_rate, output_sequence_length, ragged,
-                shuffle, seed):
+def _dataset_tf(
+    paths, labels, label_mode, num_classes, batch_size, sampling_rate, output_sequence_length, ragged, shuffle, seed
+):
     """Keras's tf.data pipeline for audio."""
     import tensorflow as tf
 

@@ -45,14 +45,20 @@ def resolve_format(format: str | None, allowed: tuple[str, ...] = FORMATS) -> st
     if format is None:
         return "tf" if is_installed("tensorflow") else "torch"
     if format not in allowed:
-        raise ValueError(f"`format` should be one of {', '.join(repr(f) for f in allowed)} (or None: 'tf' when "
-                         f"TensorFlow is installed, else 'torch'). Received: format={format!r}")
+        raise ValueError(
+            f"`format` should be one of {', '.join(repr(f) for f in allowed)} (or None: 'tf' when "
+            f"TensorFlow is installed, else 'torch'). Received: format={format!r}"
+        )
     if format == "tf" and not is_installed("tensorflow"):
-        raise ImportError("format='tf' returns a tf.data.Dataset and needs TensorFlow (`pip install "
-                          "tensorflow-cpu`); format='torch' returns a kerasish PyDataset without it.")
+        raise ImportError(
+            "format='tf' returns a tf.data.Dataset and needs TensorFlow (`pip install "
+            "tensorflow-cpu`); format='torch' returns a kerasish PyDataset without it."
+        )
     if format == "grain" and not is_installed("grain"):
-        raise ImportError("format='grain' returns a grain dataset and needs grain (`pip install grain`); "
-                          "format='torch' returns a kerasish PyDataset without it.")
+        raise ImportError(
+            "format='grain' returns a grain dataset and needs grain (`pip install grain`); "
+            "format='torch' returns a kerasish PyDataset without it."
+        )
     return format
 
 
@@ -71,13 +77,18 @@ def check_labels_arg(labels, label_mode, class_names, noun: str) -> None:
                 "`labels` argument should be a list/tuple of integer labels, of the same size as the number of "
                 f"{noun} in the target directory. If you wish to infer the labels from the subdirectory names in "
                 'the target directory, pass `labels="inferred"`. If you wish to get a dataset that only contains '
-                f"{noun} (no labels), pass `labels=None`. Received: labels={labels}")
+                f"{noun} (no labels), pass `labels=None`. Received: labels={labels}"
+            )
         if class_names:
-            raise ValueError(f'You can only pass `class_names` if `labels="inferred"`. Received: labels={labels}, '
-                             f"and class_names={class_names}")
+            raise ValueError(
+                f'You can only pass `class_names` if `labels="inferred"`. Received: labels={labels}, '
+                f"and class_names={class_names}"
+            )
     if label_mode not in LABEL_MODES:
-        raise ValueError('`label_mode` argument must be one of "int", "categorical", "binary", or None. '
-                         f"Received: label_mode={label_mode}")
+        raise ValueError(
+            '`label_mode` argument must be one of "int", "categorical", "binary", or None. '
+            f"Received: label_mode={label_mode}"
+        )
 
 
 def check_validation_split_arg(validation_split, subset, shuffle, seed) -> None:
@@ -89,12 +100,22 @@ def check_validation_split_arg(validation_split, subset, shuffle, seed) -> None:
     if subset not in ("training", "validation", "both", None):
         raise ValueError(f'`subset` must be either "training", "validation" or "both", received: {subset}')
     if validation_split and shuffle and seed is None:
-        raise ValueError("If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
-                         "to make sure that there is no overlap between the training and validation subset.")
+        raise ValueError(
+            "If using `validation_split` and shuffling the data, you must provide a `seed` argument, "
+            "to make sure that there is no overlap between the training and validation subset."
+        )
 
 
-def index_directory(directory, labels, formats: tuple[str, ...], class_names=None, shuffle: bool = True,
-                    seed: int | None = None, follow_links: bool = False, verbose: bool = True):
+def index_directory(
+    directory,
+    labels,
+    formats: tuple[str, ...],
+    class_names=None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    follow_links: bool = False,
+    verbose: bool = True,
+):
     """Lists the files of `directory` with the given extensions, with their labels, as Keras does.
 
     Args:
@@ -113,21 +134,28 @@ def index_directory(directory, labels, formats: tuple[str, ...], class_names=Non
         names (None without labels).
     """
     if labels == "inferred":
-        subdirs = [name for name in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, name)) and not name.startswith(".")]
+        subdirs = [
+            name
+            for name in sorted(os.listdir(directory))
+            if os.path.isdir(os.path.join(directory, name)) and not name.startswith(".")
+        ]
         if class_names is not None:
             if not set(class_names).issubset(set(subdirs)):
-                raise ValueError("The `class_names` passed did not match the names of the subdirectories of the "
-                                 f"target directory. Expected: {subdirs} (or a subset of it), but received: "
-                                 f"class_names={class_names}")
+                raise ValueError(
+                    "The `class_names` passed did not match the names of the subdirectories of the "
+                    f"target directory. Expected: {subdirs} (or a subset of it), but received: "
+                    f"class_names={class_names}"
+                )
             subdirs = list(class_names)
     else:
         subdirs = [""]  # explicit or no labels: every file under `directory`
         if class_names is not None:
             if labels is None:
                 raise ValueError("When `labels=None` (no labels), argument `class_names` cannot be specified.")
-            raise ValueError("When argument `labels` is specified, argument `class_names` cannot be specified (the "
-                             "`class_names` will be the sorted list of labels).")
+            raise ValueError(
+                "When argument `labels` is specified, argument `class_names` cannot be specified (the "
+                "`class_names` will be the sorted list of labels)."
+            )
     # Listing is I/O: the class folders are walked in parallel (on a network file system it adds up).
     with concurrent.futures.ThreadPoolExecutor() as pool:
         listed = list(pool.map(lambda subdir: _list_files(directory, subdir, follow_links, formats), subdirs))
@@ -135,15 +163,18 @@ def index_directory(directory, labels, formats: tuple[str, ...], class_names=Non
 
     if labels == "inferred":
         class_names = subdirs
-        labels = np.concatenate([np.full(len(names), i, dtype="int32") for i, names in enumerate(listed)] or
-                                [np.zeros(0, dtype="int32")])
+        labels = np.concatenate(
+            [np.full(len(names), i, dtype="int32") for i, names in enumerate(listed)] or [np.zeros(0, dtype="int32")]
+        )
     elif labels is None:
         class_names = None
     else:
         if len(labels) != len(filenames):
-            raise ValueError("Expected the lengths of `labels` to match the number of files in the target directory. "
-                             f"len(labels) is {len(labels)} while we found {len(filenames)} files in directory "
-                             f"{directory}.")
+            raise ValueError(
+                "Expected the lengths of `labels` to match the number of files in the target directory. "
+                f"len(labels) is {len(labels)} while we found {len(filenames)} files in directory "
+                f"{directory}."
+            )
         class_names = [str(label) for label in sorted(set(labels))]
         labels = list(labels)  # shuffled below: a copy, so the caller's list stays as it was
     if verbose:
@@ -193,8 +224,22 @@ def get_training_or_validation_split(samples, labels, validation_split, subset):
     return samples, labels
 
 
-def index_folder_splits(directory, *, labels, label_mode, class_names, formats, shuffle, seed, follow_links,
-                        verbose, validation_split, subset, noun: str, allowed: str):
+def index_folder_splits(
+    directory,
+    *,
+    labels,
+    label_mode,
+    class_names,
+    formats,
+    shuffle,
+    seed,
+    follow_links,
+    verbose,
+    validation_split,
+    subset,
+    noun: str,
+    allowed: str,
+):
     """The folder builders' common part: the index, then the requested subsets.
 
     Returns:
@@ -205,11 +250,20 @@ def index_folder_splits(directory, *, labels, label_mode, class_names, formats, 
     if seed is None:
         seed = np.random.randint(1e6)
     file_paths, labels, class_names = index_directory(
-        directory, labels, formats=formats, class_names=class_names, shuffle=shuffle, seed=seed,
-        follow_links=follow_links, verbose=verbose)
+        directory,
+        labels,
+        formats=formats,
+        class_names=class_names,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+    )
     if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError('When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
-                         f"class_names={class_names}")
+        raise ValueError(
+            'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}"
+        )
     subsets = ("training", "validation") if subset == "both" else (subset,)
     splits = []
     for part in subsets:
@@ -218,8 +272,10 @@ def index_folder_splits(directory, *, labels, label_mode, class_names, formats, 
             which = f"{part} " if subset == "both" else ""
             message = f"No {which}{noun} found in directory {directory}. {allowed}"
             if labels is not None and not class_names:
-                message += (f' With labels="inferred", each class is a subfolder of {directory}, and it has none '
-                            '(pass labels=None to read the files directly inside it).')
+                message += (
+                    f' With labels="inferred", each class is a subfolder of {directory}, and it has none '
+                    "(pass labels=None to read the files directly inside it)."
+                )
             raise ValueError(message)
         # tf.data and grain shuffle again as they read, except the validation half of subset="both", as in Keras.
         splits.append((paths, part_labels, not (subset == "both" and part == "validation")))
@@ -246,8 +302,9 @@ def labels_to_dataset_tf(labels, label_mode: str, num_classes: int):
 
     label_ds = tf.data.Dataset.from_tensor_slices(labels)
     if label_mode == "binary":
-        return label_ds.map(lambda x: tf.expand_dims(tf.cast(x, "float32"), axis=-1),
-                            num_parallel_calls=tf.data.AUTOTUNE)
+        return label_ds.map(
+            lambda x: tf.expand_dims(tf.cast(x, "float32"), axis=-1), num_parallel_calls=tf.data.AUTOTUNE
+        )
     if label_mode == "categorical":
         return label_ds.map(lambda x: tf.one_hot(x, num_classes), num_parallel_calls=tf.data.AUTOTUNE)
     return label_ds
@@ -255,6 +312,7 @@ def labels_to_dataset_tf(labels, label_mode: str, num_classes: int):
 
 def stack_batch(values: list):
     """grain's `batch_fn`: stacks the samples' torch tensors, part by part (strings stay a tuple, as in Keras)."""
+
     def join(*parts):
         return parts if isinstance(parts[0], (str, bytes)) else torch.stack(parts)
 
@@ -275,11 +333,19 @@ class SampleBatches(PyDataset):
     each epoch. With `batch_size=None` each item is one sample.
     """
 
-    def __init__(self, num_samples: int, labels: torch.Tensor | None, batch_size: int | None,
-                 workers: int = DEFAULT_WORKERS, use_multiprocessing: bool = False, max_queue_size: int = 10):
+    def __init__(
+        self,
+        num_samples: int,
+        labels: torch.Tensor | None,
+        batch_size: int | None,
+        workers: int = DEFAULT_WORKERS,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ):
         super().__init__(workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
-        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or
-                                       batch_size <= 0):
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
+        ):
             raise ValueError(f"`batch_size` must be a positive integer or None; received batch_size={batch_size!r}.")
         self.num_samples = num_samples
         self.labels = labels
@@ -318,8 +384,14 @@ def stack(tensors: list[torch.Tensor]) -> torch.Tensor:
 # --- split_dataset -----------------------------------------------------------------------------------------------
 
 
-def split_dataset(dataset, left_size=None, right_size=None, shuffle: bool = False, seed: int | None = None,
-                  preferred_backend: str | None = None):
+def split_dataset(
+    dataset,
+    left_size=None,
+    right_size=None,
+    shuffle: bool = False,
+    seed: int | None = None,
+    preferred_backend: str | None = None,
+):
     """Splits a dataset into a left half and a right half (e.g. train / test).
 
     Args:
@@ -357,8 +429,9 @@ def _infer_preferred_backend(dataset) -> str:
 
 def is_tf_dataset(dataset) -> bool:
     """Whether `dataset` is a `tf.data.Dataset`, told from its classes' names (TensorFlow is not imported)."""
-    return any(cls.__name__ in ("DatasetV2", "Dataset") and "tensorflow" in cls.__module__
-               for cls in type(dataset).__mro__)
+    return any(
+        cls.__name__ in ("DatasetV2", "Dataset") and "tensorflow" in cls.__module__ for cls in type(dataset).__mro__
+    )
 
 
 def _split_dataset_torch(dataset, left_size, right_size, shuffle, seed):
@@ -372,11 +445,15 @@ def _split_dataset_torch(dataset, left_size, right_size, shuffle, seed):
             samples = _samples_as_list(dataset)
             dataset = torch.utils.data.TensorDataset(*(torch.from_numpy(np.array(part)) for part in zip(*samples)))
         else:
-            raise TypeError("The `dataset` argument must be a `torch.utils.data.Dataset` object, or a list/tuple of "
-                            f"arrays. Received: dataset={dataset} of type {type(dataset)}")
+            raise TypeError(
+                "The `dataset` argument must be a `torch.utils.data.Dataset` object, or a list/tuple of "
+                f"arrays. Received: dataset={dataset} of type {type(dataset)}"
+            )
     if left_size is None and right_size is None:
-        raise ValueError("At least one of the `left_size` or `right_size` must be specified. Received: "
-                         "left_size=None and right_size=None")
+        raise ValueError(
+            "At least one of the `left_size` or `right_size` must be specified. Received: "
+            "left_size=None and right_size=None"
+        )
     total = len(dataset)
     left_size, right_size = _rescale_split_sizes(left_size, right_size, total)
     # With `shuffle`, the halves `random_split` gives (the head and tail of one `randperm` from a generator seeded
@@ -390,19 +467,25 @@ def _split_dataset_torch(dataset, left_size, right_size, shuffle, seed):
         else:
             generator.manual_seed(seed)
         order = torch.randperm(total, generator=generator).tolist()
-    return (torch.utils.data.Subset(dataset, order[:left_size]),
-            torch.utils.data.Subset(dataset, order[total - right_size:]))
+    return (
+        torch.utils.data.Subset(dataset, order[:left_size]),
+        torch.utils.data.Subset(dataset, order[total - right_size :]),
+    )
 
 
 def _split_dataset_tf(dataset, left_size, right_size, shuffle, seed):
     import tensorflow as tf
 
     if not isinstance(dataset, (list, tuple, np.ndarray)) and not is_tf_dataset(dataset):
-        raise TypeError("The `dataset` argument must be either a `tf.data.Dataset` object, or a list/tuple of "
-                        f"arrays. Received: dataset={dataset} of type {type(dataset)}")
+        raise TypeError(
+            "The `dataset` argument must be either a `tf.data.Dataset` object, or a list/tuple of "
+            f"arrays. Received: dataset={dataset} of type {type(dataset)}"
+        )
     if left_size is None and right_size is None:
-        raise ValueError("At least one of the `left_size` or `right_size` must be specified. Received: "
-                         "left_size=None and right_size=None")
+        raise ValueError(
+            "At least one of the `left_size` or `right_size` must be specified. Received: "
+            "left_size=None and right_size=None"
+        )
     samples = _samples_as_list(dataset)
     if shuffle:
         if seed is None:
@@ -427,9 +510,11 @@ def _check_arrays(arrays) -> None:
         if not isinstance(array, np.ndarray):
             raise ValueError(f"Expected a list of `numpy.ndarray` objects, Received: {type(array)} at index {i}.")
         if len(array) != len(arrays[0]):
-            raise ValueError(f"Received a list of NumPy arrays with different lengths. Mismatch found at index {i}, "
-                             f"Expected shape={arrays[0].shape} Received shape={array.shape}. Please provide a "
-                             "list of NumPy arrays of the same length.")
+            raise ValueError(
+                f"Received a list of NumPy arrays with different lengths. Mismatch found at index {i}, "
+                f"Expected shape={arrays[0].shape} Received shape={array.shape}. Please provide a "
+                "list of NumPy arrays of the same length."
+            )
 
 
 def _samples_as_list(dataset) -> list:
@@ -444,8 +529,10 @@ def _samples_as_list(dataset) -> list:
             dataset = dataset.unbatch()
         samples = list(dataset.as_numpy_iterator())
     if not samples:
-        raise ValueError("Received an empty dataset. Argument `dataset` must be a non-empty list/tuple of "
-                         "`numpy.ndarray` objects or `tf.data.Dataset` objects.")
+        raise ValueError(
+            "Received an empty dataset. Argument `dataset` must be a non-empty list/tuple of "
+            "`numpy.ndarray` objects or `tf.data.Dataset` objects."
+        )
     return samples
 
 
@@ -460,19 +547,25 @@ def _rescale_split_sizes(left_size, right_size, total_length: int) -> tuple[int,
     """`left_size`/`right_size` (fractions, counts or None) as two counts, with Keras's checks and messages."""
     for name, size in (("left_size", left_size), ("right_size", right_size)):
         if size is not None and type(size) not in (int, float):
-            raise TypeError(f"Invalid `{name}` Type. Expected: int or float or None, Received: "
-                            f"type({name})={type(size)}.")
+            raise TypeError(
+                f"Invalid `{name}` Type. Expected: int or float or None, Received: type({name})={type(size)}."
+            )
     if left_size == 0 and right_size == 0:
-        raise ValueError("Both `left_size` and `right_size` are zero. At least one of the split sizes must be "
-                         "non-zero.")
+        raise ValueError(
+            "Both `left_size` and `right_size` are zero. At least one of the split sizes must be non-zero."
+        )
     for name, size in (("left_size", left_size), ("right_size", right_size)):
-        if (type(size) is int and (size <= 0 or size >= total_length)) or \
-                (type(size) is float and (size <= 0 or size >= 1)):
-            raise ValueError(f"`{name}` should be either a positive integer smaller than {total_length}, or a "
-                             f"float within the range `[0, 1]`. Received: {name}={size}")
+        if (type(size) is int and (size <= 0 or size >= total_length)) or (
+            type(size) is float and (size <= 0 or size >= 1)
+        ):
+            raise ValueError(
+                f"`{name}` should be either a positive integer smaller than {total_length}, or a "
+                f"float within the range `[0, 1]`. Received: {name}={size}"
+            )
     if type(left_size) is float and type(right_size) is float and left_size + right_size > 1:
-        raise ValueError("The sum of `left_size` and `right_size` is greater than 1. It must be less than or equal "
-                         "to 1.")
+        raise ValueError(
+            "The sum of `left_size` and `right_size` is greater than 1. It must be less than or equal to 1."
+        )
     left = round(left_size * total_length) if type(left_size) is float else left_size
     right = round(right_size * total_length) if type(right_size) is float else right_size
     if left is None:
@@ -480,11 +573,15 @@ def _rescale_split_sizes(left_size, right_size, total_length: int) -> tuple[int,
     elif right is None:
         right = total_length - left
     if left + right > total_length:
-        raise ValueError(f"The sum of `left_size` and `right_size` should be smaller than the {total_length}. "
-                         f"Received: left_size + right_size = {left + right}and total_length = {total_length}")
+        raise ValueError(
+            f"The sum of `left_size` and `right_size` should be smaller than the {total_length}. "
+            f"Received: left_size + right_size = {left + right}and total_length = {total_length}"
+        )
     for split, side in ((left, "left"), (right, "right")):
         if split == 0:
-            raise ValueError(f"With `dataset` of length={total_length}, `left_size`={left} and `right_size`={right}."
-                             f"Resulting {side} side dataset split will be empty. Adjust any of the aforementioned "
-                             "parameters")
+            raise ValueError(
+                f"With `dataset` of length={total_length}, `left_size`={left} and `right_size`={right}."
+                f"Resulting {side} side dataset split will be empty. Adjust any of the aforementioned "
+                "parameters"
+            )
     return int(left), int(right)

@@ -213,7 +213,7 @@ def _cache_paths(datadir: str, fname: str | os.PathLike | None, origin: str, ext
     if not extract:
         return os.path.join(datadir, name), None
     if fname and "." in name:
-        return os.path.join(datadir, name), os.path.join(datadir, f"{name[:name.find('.')]}_extracted")
+        return os.path.join(datadir, name), os.path.join(datadir, f"{name[: name.find('.')]}_extracted")
     return os.path.join(datadir, f"{name}_archive"), os.path.join(datadir, name)
 
 

@@ -95,32 +95,54 @@ def image_dataset_from_directory(
     if labels is None or label_mode is None:
         labels = label_mode = None
     if color_mode not in _CHANNELS:
-        raise ValueError('`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
-                         f"Received: color_mode={color_mode}")
+        raise ValueError(
+            f'`color_mode` must be one of {{"rgb", "rgba", "grayscale"}}. Received: color_mode={color_mode}'
+        )
     if isinstance(image_size, int):
         image_size = (image_size, image_size)
     elif not isinstance(image_size, (list, tuple)) or len(image_size) != 2:
-        raise ValueError("Invalid `image_size` value. Expected a tuple of 2 integers. "
-                         f"Received: image_size={image_size}")
+        raise ValueError(
+            f"Invalid `image_size` value. Expected a tuple of 2 integers. Received: image_size={image_size}"
+        )
     image_size = tuple(int(s) for s in image_size)
     interpolation = interpolation.lower()
     if interpolation not in INTERPOLATIONS:
-        raise ValueError(f"Argument `interpolation` should be one of {INTERPOLATIONS}. Received: "
-                         f"interpolation={interpolation}")
+        raise ValueError(
+            f"Argument `interpolation` should be one of {INTERPOLATIONS}. Received: interpolation={interpolation}"
+        )
     format = dataset_utils.resolve_format(format)
     if format != "tf" and interpolation not in _TORCH_MODES:
-        raise ValueError(f"interpolation={interpolation!r} is a TensorFlow resize kernel: it needs format='tf'. "
-                         f"format={format!r} resizes with {', '.join(_TORCH_MODES)}.")
+        raise ValueError(
+            f"interpolation={interpolation!r} is a TensorFlow resize kernel: it needs format='tf'. "
+            f"format={format!r} resizes with {', '.join(_TORCH_MODES)}."
+        )
     if pad_to_aspect_ratio and crop_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     data_format = _standardize_data_format(data_format)
 
     class_names, seed, splits = dataset_utils.index_folder_splits(
-        directory, labels=labels, label_mode=label_mode, class_names=class_names, formats=ALLOWLIST_FORMATS,
-        shuffle=shuffle, seed=seed, follow_links=follow_links, verbose=verbose, validation_split=validation_split,
-        subset=subset, noun="images", allowed=f"Allowed formats: {ALLOWLIST_FORMATS}")
-    image_args = (image_size, _CHANNELS[color_mode], interpolation, data_format, crop_to_aspect_ratio,
-                  pad_to_aspect_ratio)
+        directory,
+        labels=labels,
+        label_mode=label_mode,
+        class_names=class_names,
+        formats=ALLOWLIST_FORMATS,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+        validation_split=validation_split,
+        subset=subset,
+        noun="images",
+        allowed=f"Allowed formats: {ALLOWLIST_FORMATS}",
+    )
+    image_args = (
+        image_size,
+        _CHANNELS[color_mode],
+        interpolation,
+        data_format,
+        crop_to_aspect_ratio,
+        pad_to_aspect_ratio,
+    )
     num_classes = len(class_names) if class_names else 0
     datasets = []
     for paths, split_labels, reshuffle in splits:
@@ -128,8 +150,9 @@ def image_dataset_from_directory(
             dataset = ImageFolderDataset(paths, split_labels, label_mode, num_classes, batch_size, image_args)
         else:
             build = _dataset_tf if format == "tf" else _dataset_grain
-            dataset = build(paths, split_labels, label_mode, num_classes, batch_size, image_args,
-                            shuffle and reshuffle, seed)
+            dataset = build(
+                paths, split_labels, label_mode, num_classes, batch_size, image_args, shuffle and reshuffle, seed
+            )
         dataset.class_names = class_names
         dataset.file_paths = paths
         datasets.append(dataset)
@@ -139,8 +162,10 @@ def image_dataset_from_directory(
 def _standardize_data_format(data_format: str | None) -> str:
     data_format = data_format or config.image_data_format()
     if data_format not in ("channels_last", "channels_first"):
-        raise ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
-                         f"Received: data_format={data_format}")
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
     return data_format
 
 
@@ -167,8 +192,9 @@ class ImageFolderDataset(dataset_utils.SampleBatches):
         return dataset_utils.stack([load_image(self.file_paths[i], *self._image_args) for i in indices])
 
 
-def load_image(path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio=False,
-               pad_to_aspect_ratio=False) -> torch.Tensor:
+def load_image(
+    path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio=False, pad_to_aspect_ratio=False
+) -> torch.Tensor:
     """One image file as a `(height, width, channels)` tensor (channels first with `"channels_first"`), resized
     to `image_size` with TensorFlow's numbers (see the module docstring). A file Pillow cannot decode is a
     ValueError naming it."""
@@ -180,7 +206,7 @@ def load_image(path, image_size, num_channels, interpolation, data_format, crop_
     image = torch.from_numpy(pixels).permute(2, 0, 1)[None]
     if crop_to_aspect_ratio:
         top, left, height, width = _crop_box(image.shape[-2:], image_size)
-        image = _resize(image[:, :, top:top + height, left:left + width], image_size, interpolation)
+        image = _resize(image[:, :, top : top + height, left : left + width], image_size, interpolation)
     elif pad_to_aspect_ratio:
         image = _resize_with_pad(image, image_size, interpolation)
     else:
@@ -222,7 +248,7 @@ def _resize_with_pad(images: torch.Tensor, size, interpolation: str) -> torch.Te
     left = max(0, int(np.floor((target_width - resized_width) / f32(2))))
     resized = _resize(images, inner, interpolation)
     padded = resized.new_zeros(resized.shape[:2] + tuple(size))
-    padded[:, :, top:top + inner[0], left:left + inner[1]] = resized
+    padded[:, :, top : top + inner[0], left : left + inner[1]] = resized
     return padded
 
 
@@ -270,8 +296,9 @@ def _dataset_tf(paths, labels, label_mode, num_classes, batch_size, image_args, 
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _load_image_tf(path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio=False,
-                   pad_to_aspect_ratio=False):
+def _load_image_tf(
+    path, image_size, num_channels, interpolation, data_format, crop_to_aspect_ratio=False, pad_to_aspect_ratio=False
+):
     import tensorflow as tf
 
     img = tf.image.decode_image(tf.io.read_file(path), channels=num_channels, expand_animations=False)
@@ -285,7 +312,7 @@ def _load_image_tf(path, image_size, num_channels, interpolation, data_format, c
         crop_width = tf.maximum(tf.minimum(width, crop_width), 1)
         top = tf.cast(tf.cast(height - crop_height, "float32") / 2, "int32")
         left = tf.cast(tf.cast(width - crop_width, "float32") / 2, "int32")
-        img = img[top:top + crop_height, left:left + crop_width, :]
+        img = img[top : top + crop_height, left : left + crop_width, :]
         img = tf.image.resize(img, image_size, method=interpolation, antialias=False)
     elif pad_to_aspect_ratio:
         img = tf.image.resize_with_pad(img, image_size[0], image_size[1], method=interpolation)

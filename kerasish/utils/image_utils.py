@@ -40,8 +40,13 @@ def _data_format(data_format: str | None) -> str:
     return data_format
 
 
-def load_img(path, color_mode: str = "rgb", target_size: tuple[int, int] | None = None,
-             interpolation: str = "nearest", keep_aspect_ratio: bool = False) -> Image.Image:
+def load_img(
+    path,
+    color_mode: str = "rgb",
+    target_size: tuple[int, int] | None = None,
+    interpolation: str = "nearest",
+    keep_aspect_ratio: bool = False,
+) -> Image.Image:
     """Loads an image file into a PIL image.
 
     Args:
@@ -67,8 +72,10 @@ def load_img(path, color_mode: str = "rgb", target_size: tuple[int, int] | None 
     if color_mode not in _COLOR_MODES:
         raise ValueError(f'color_mode must be "grayscale", "rgb", or "rgba"; got {color_mode!r}.')
     if target_size is not None and interpolation not in PIL_INTERPOLATION_METHODS:
-        raise ValueError(f"Invalid interpolation method {interpolation!r} specified. Supported methods are "
-                         f"{', '.join(PIL_INTERPOLATION_METHODS)}.")
+        raise ValueError(
+            f"Invalid interpolation method {interpolation!r} specified. Supported methods are "
+            f"{', '.join(PIL_INTERPOLATION_METHODS)}."
+        )
     if isinstance(path, io.BytesIO):
         name, data = "<BytesIO>", path
     elif isinstance(path, (str, bytes, pathlib.Path)):
@@ -161,8 +168,9 @@ def array_to_img(x, data_format: str | None = None, scale: bool = True, dtype: s
     raise ValueError(f"Unsupported channel number: {channels} (expected 1, 3 or 4).")
 
 
-def save_img(path, x, data_format: str | None = None, file_format: str | None = None, scale: bool = True,
-             **kwargs) -> None:
+def save_img(
+    path, x, data_format: str | None = None, file_format: str | None = None, scale: bool = True, **kwargs
+) -> None:
     """Saves a 3D array as an image file (written atomically) or into a file object.
 
     Args:
@@ -178,12 +186,16 @@ def save_img(path, x, data_format: str | None = None, file_format: str | None = 
     if file_format is None and is_path:
         file_format = pathlib.Path(os.fsdecode(path)).suffix[1:]
     if not file_format:
-        raise ValueError(f"Cannot tell which image format to write to {path!r}: give the file an extension such "
-                         "as .png or pass file_format=.")
+        raise ValueError(
+            f"Cannot tell which image format to write to {path!r}: give the file an extension such "
+            "as .png or pass file_format=."
+        )
     pil_format = Image.registered_extensions().get("." + file_format.lower())
     if pil_format is None:
-        raise ValueError(f"Unknown image format {file_format!r} for {path!r}; Pillow writes: "
-                         f"{', '.join(sorted({e[1:] for e in Image.registered_extensions()}))}.")
+        raise ValueError(
+            f"Unknown image format {file_format!r} for {path!r}; Pillow writes: "
+            f"{', '.join(sorted({e[1:] for e in Image.registered_extensions()}))}."
+        )
     img = array_to_img(x, data_format=data_format, scale=scale)
     if img.mode == "RGBA" and pil_format == "JPEG":
         img = img.convert("RGB")  # JPEG has no alpha channel, as Keras converts
@@ -217,14 +229,18 @@ def smart_resize(x, size: tuple[int, int], interpolation: str = "bilinear", data
     if len(size) != 2:
         raise ValueError(f"Expected `size` to be a tuple of 2 integers, but got: {size}.")
     if interpolation not in _TORCH_RESIZE_MODES:
-        raise ValueError(f"smart_resize: unsupported interpolation {interpolation!r}; expected one of "
-                         f"{', '.join(_TORCH_RESIZE_MODES)}.")
+        raise ValueError(
+            f"smart_resize: unsupported interpolation {interpolation!r}; expected one of "
+            f"{', '.join(_TORCH_RESIZE_MODES)}."
+        )
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"data_format must be 'channels_last' or 'channels_first'; got {data_format!r}.")
     images = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
     if images.ndim not in (3, 4):
-        raise ValueError("Expected an image array with shape `(height, width, channels)`, or `(batch_size, height, "
-                         f"width, channels)`, but got input with incorrect rank, of shape {tuple(images.shape)}.")
+        raise ValueError(
+            "Expected an image array with shape `(height, width, channels)`, or `(batch_size, height, "
+            f"width, channels)`, but got input with incorrect rank, of shape {tuple(images.shape)}."
+        )
     batch = images if images.ndim == 4 else images[None]
     if data_format == "channels_last":
         batch = batch.permute(0, 3, 1, 2)
@@ -235,7 +251,7 @@ def smart_resize(x, size: tuple[int, int], interpolation: str = "bilinear", data
     crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
     top = int(float(height - crop_height) / 2)
     left = int(float(width - crop_width) / 2)
-    batch = batch[:, :, top:top + crop_height, left:left + crop_width]
+    batch = batch[:, :, top : top + crop_height, left : left + crop_width]
     batch = _resize(batch, (target_height, target_width), interpolation)
     if data_format == "channels_last":
         batch = batch.permute(0, 2, 3, 1)

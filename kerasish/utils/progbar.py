@@ -94,9 +94,7 @@ class Progbar:
         self._time_after_first_step: float | None = None
         self._prev_total_width = 0
 
-    def update(
-        self, current: int, values: Mapping | Iterable | None = None, finalize: bool | None = None
-    ) -> None:
+    def update(self, current: int, values: Mapping | Iterable | None = None, finalize: bool | None = None) -> None:
         """Updates the progress bar.
 
         Args:
@@ -176,7 +174,7 @@ class Progbar:
                 bar += f"{_GREEN}{'━' * filled}{_RESET}"
             bar += f"{_WHITE}{'━' * (self.width - filled)}{_RESET}"
         else:
-            bar = "%7d/Unknown" % current
+            bar = f"{current:7d}/Unknown"
 
         if known_target and not finalize:
             info = f" {_BOLD}{_format_eta(time_per_unit * (self.target - current))}{_RESET}"
@@ -240,10 +238,10 @@ def _as_float(value: Any) -> float:
 
 def _format_eta(seconds: float) -> str:
     if seconds > 3600:
-        return "%d:%02d:%02d" % (seconds // 3600, (seconds % 3600) // 60, seconds % 60)
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
     if seconds > 60:
-        return "%d:%02d" % (seconds // 60, seconds % 60)
-    return "%ds" % seconds
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
 
 
 def _format_time(time_per_unit: float, unit_name: str) -> str:

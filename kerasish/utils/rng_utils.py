@@ -24,9 +24,7 @@ def set_random_seed(seed: int) -> None:
     >>> set_random_seed(1337)
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(
-            f"Expected `seed` argument to be an integer. Received: seed={seed!r} (of type {type(seed)})"
-        )
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed!r} (of type {type(seed)})")
     global _GLOBAL_RANDOM_SEED
     _GLOBAL_RANDOM_SEED = seed
     random.seed(seed)

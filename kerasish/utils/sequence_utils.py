@@ -62,8 +62,9 @@ def pad_sequences(
         raise ValueError(f"`maxlen` must be a non-negative integer. Received: maxlen={maxlen}")
     _check_value(value, dtype)
 
-    kept = [_kept_steps(sequence, maxlen, truncating, position, sample_shape)
-            for position, sequence in enumerate(sequences)]
+    kept = [
+        _kept_steps(sequence, maxlen, truncating, position, sample_shape) for position, sequence in enumerate(sequences)
+    ]
     culprit = _first_out_of_range(kept, np.dtype(dtype))
     if culprit is not None:
         raise _cannot_hold(dtype, f"the values of the sequence at position {culprit}", _range(kept[culprit], dtype))
@@ -98,7 +99,7 @@ def _kept_steps(
 ) -> np.ndarray:
     """The steps of `sequence` that `maxlen` keeps, as an array of their own dtype, checked against `sample_shape`."""
     if len(sequence) > maxlen:
-        sequence = sequence[len(sequence) - maxlen:] if truncating == "pre" else sequence[:maxlen]
+        sequence = sequence[len(sequence) - maxlen :] if truncating == "pre" else sequence[:maxlen]
     steps = np.asarray(sequence)
     if len(steps) and steps.shape[1:] != sample_shape:
         raise ValueError(
@@ -142,8 +143,11 @@ def _first_out_of_range(arrays: list[np.ndarray], target: np.dtype) -> int | Non
     info = np.iinfo(target)
     if _in_range(np.concatenate([array.ravel() for array in numeric]), info):
         return None
-    return next(index for index, array in enumerate(arrays)
-                if array.size and array.dtype.kind in "iuf" and not _in_range(array, info))
+    return next(
+        index
+        for index, array in enumerate(arrays)
+        if array.size and array.dtype.kind in "iuf" and not _in_range(array, info)
+    )
 
 
 def _in_range(values: np.ndarray, info: np.iinfo) -> bool:

@@ -67,9 +67,20 @@ def text_dataset_from_directory(
     if labels is None or label_mode is None:
         labels = label_mode = None
     class_names, seed, splits = dataset_utils.index_folder_splits(
-        directory, labels=labels, label_mode=label_mode, class_names=class_names, formats=ALLOWED_FORMATS,
-        shuffle=shuffle, seed=seed, follow_links=follow_links, verbose=verbose, validation_split=validation_split,
-        subset=subset, noun="text files", allowed="Allowed format: .txt")
+        directory,
+        labels=labels,
+        label_mode=label_mode,
+        class_names=class_names,
+        formats=ALLOWED_FORMATS,
+        shuffle=shuffle,
+        seed=seed,
+        follow_links=follow_links,
+        verbose=verbose,
+        validation_split=validation_split,
+        subset=subset,
+        noun="text files",
+        allowed="Allowed format: .txt",
+    )
     num_classes = len(class_names) if class_names else 0
     datasets = []
     for paths, split_labels, reshuffle in splits:
@@ -77,8 +88,9 @@ def text_dataset_from_directory(
             dataset = TextFolderDataset(paths, split_labels, label_mode, num_classes, batch_size, max_length)
         else:
             build = _dataset_tf if format == "tf" else _dataset_grain
-            dataset = build(paths, split_labels, label_mode, num_classes, batch_size, max_length,
-                            shuffle and reshuffle, seed)
+            dataset = build(
+                paths, split_labels, label_mode, num_classes, batch_size, max_length, shuffle and reshuffle, seed
+            )
         dataset.class_names = class_names
         datasets.append(dataset)
     return datasets if subset == "both" else datasets[0]

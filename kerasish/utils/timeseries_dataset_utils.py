@@ -55,23 +55,31 @@ def timeseries_dataset_from_array(
         if start_index < 0:
             raise ValueError(f"`start_index` must be 0 or greater. Received: start_index={start_index}")
         if start_index >= length:
-            raise ValueError("`start_index` must be lower than the length of the data. Received: "
-                             f"start_index={start_index}, for data of length {length}")
+            raise ValueError(
+                "`start_index` must be lower than the length of the data. Received: "
+                f"start_index={start_index}, for data of length {length}"
+            )
     if end_index:
         if start_index and end_index <= start_index:
-            raise ValueError("`end_index` must be higher than `start_index`. Received: "
-                             f"start_index={start_index}, and end_index={end_index} ")
+            raise ValueError(
+                "`end_index` must be higher than `start_index`. Received: "
+                f"start_index={start_index}, and end_index={end_index} "
+            )
         if end_index >= length:
-            raise ValueError("`end_index` must be lower than the length of the data. Received: "
-                             f"end_index={end_index}, for data of length {length}")
+            raise ValueError(
+                "`end_index` must be lower than the length of the data. Received: "
+                f"end_index={end_index}, for data of length {length}"
+            )
         if end_index <= 0:
             raise ValueError(f"`end_index` must be higher than 0. Received: end_index={end_index}")
     for name, value in (("sampling_rate", sampling_rate), ("sequence_stride", sequence_stride)):
         if value <= 0:
             raise ValueError(f"`{name}` must be higher than 0. Received: {name}={value}")
         if value >= length:
-            raise ValueError(f"`{name}` must be lower than the length of the data. Received: {name}={value}, for "
-                             f"data of length {length}")
+            raise ValueError(
+                f"`{name}` must be lower than the length of the data. Received: {name}={value}, for "
+                f"data of length {length}"
+            )
     format = dataset_utils.resolve_format(format)
     data, targets = _untorch(data), _untorch(targets)  # torch tensors feed every format as NumPy arrays
 
@@ -97,8 +105,9 @@ class TimeseriesDataset(dataset_utils.SampleBatches):
     """`timeseries_dataset_from_array(format="torch")`: windows gathered with one indexing per batch, in the
     order of the (shuffled) start positions; targets, when given, ride as the labels."""
 
-    def __init__(self, data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index,
-                 batch_size):
+    def __init__(
+        self, data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index, batch_size
+    ):
         self.data = np.asarray(data)[start_index:end_index]
         self.start_positions = start_positions
         self.offsets = np.arange(sequence_length) * sampling_rate
@@ -108,7 +117,7 @@ class TimeseriesDataset(dataset_utils.SampleBatches):
         super().__init__(len(start_positions), labels, batch_size)
 
     def load_inputs(self, indices) -> torch.Tensor:
-        starts = self.start_positions[indices.start:indices.stop]
+        starts = self.start_positions[indices.start : indices.stop]
         return torch.from_numpy(self.data[starts[:, None] + self.offsets])
 
 
@@ -116,8 +125,9 @@ def _untorch(array):
     return array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else array
 
 
-def _dataset_grain(data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index,
-                   batch_size, shuffle, seed):
+def _dataset_grain(
+    data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index, batch_size, shuffle, seed
+):
     """Keras's grain pipeline: the windows as a `MapDataset`, shuffled again with `seed`, as an `IterDataset` of
     torch tensors."""
     import grain
@@ -128,7 +138,8 @@ def _dataset_grain(data, targets, start_positions, sequence_length, sampling_rat
     if targets is not None:
         target_values = np.asarray(targets)[start_index:]
         dataset = grain.experimental.ZipMapDataset(
-            [dataset, grain.MapDataset.source([torch.as_tensor(target_values[pos]) for pos in start_positions])])
+            [dataset, grain.MapDataset.source([torch.as_tensor(target_values[pos]) for pos in start_positions])]
+        )
     if shuffle:
         dataset = dataset.shuffle(seed=seed)
     dataset = dataset.to_iter_dataset()
@@ -137,8 +148,9 @@ def _dataset_grain(data, targets, start_positions, sequence_length, sampling_rat
     return dataset
 
 
-def _dataset_tf(data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index,
-                batch_size, shuffle, seed):
+def _dataset_tf(
+    data, targets, start_positions, sequence_length, sampling_rate, start_index, end_index, batch_size, shuffle, seed
+):
     """Keras's tf.data pipeline: the windows gathered from the data by tf.data, then a shuffle buffer."""
     import tensorflow as tf
 
@@ -149,11 +161,13 @@ def _dataset_tf(data, targets, start_positions, sequence_length, sampling_rate, 
     count = tf.data.Dataset.range(len(start_positions))
     indices = tf.data.Dataset.zip((count, positions_ds)).map(
         lambda i, positions: tf.range(positions[i], positions[i] + sequence_length * sampling_rate, sampling_rate),
-        num_parallel_calls=tf.data.AUTOTUNE)
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
     dataset = _sequences_from_indices(data, indices, start_index, end_index)
     if targets is not None:
         indices = tf.data.Dataset.zip((count, positions_ds)).map(
-            lambda i, positions: positions[i], num_parallel_calls=tf.data.AUTOTUNE)
+            lambda i, positions: positions[i], num_parallel_calls=tf.data.AUTOTUNE
+        )
         dataset = tf.data.Dataset.zip((dataset, _sequences_from_indices(targets, indices, start_index, end_index)))
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     if batch_size is not None:
@@ -168,4 +182,5 @@ def _sequences_from_indices(array, indices_ds, start_index, end_index):
 
     steps = tf.data.Dataset.from_tensors(array[start_index:end_index])
     return tf.data.Dataset.zip((steps.repeat(), indices_ds)).map(
-        lambda steps, inds: tf.gather(steps, inds), num_parallel_calls=tf.data.AUTOTUNE)
+        lambda steps, inds: tf.gather(steps, inds), num_parallel_calls=tf.data.AUTOTUNE
+    )

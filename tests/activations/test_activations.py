@@ -47,8 +47,9 @@ def test_keras_defaults():
 
 
 def test_accepts_lists_and_keeps_dtype_and_gradients():
-    torch.testing.assert_close(activations.relu([-10.0, -5.0, 0.0, 5.0, 10.0], max_value=5.0),
-                               torch.tensor([0.0, 0.0, 0.0, 5.0, 5.0]))
+    torch.testing.assert_close(
+        activations.relu([-10.0, -5.0, 0.0, 5.0, 10.0], max_value=5.0), torch.tensor([0.0, 0.0, 0.0, 5.0, 5.0])
+    )
     x = torch.tensor([-1.0, 0.5, 2.0], dtype=torch.float64, requires_grad=True)
     y = activations.relu(x, negative_slope=0.1, max_value=1.0)
     assert y.dtype == torch.float64
@@ -84,8 +85,12 @@ def test_get():
     assert activations.get(None) is activations.linear
     assert activations.get("relu") is activations.relu
     assert activations.get("swish") is activations.silu
-    assert activations.get({"module": "keras.activations", "class_name": "function", "config": "tanh",
-                            "registered_name": None}) is activations.tanh
+    assert (
+        activations.get(
+            {"module": "keras.activations", "class_name": "function", "config": "tanh", "registered_name": None}
+        )
+        is activations.tanh
+    )
     fn = lambda x: 2 * x  # noqa: E731
     assert activations.get(fn) is fn
     with pytest.raises(ValueError, match="relux"):

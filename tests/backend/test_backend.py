@@ -58,24 +58,43 @@ def test_variables():
     assert K.constant(2.0, shape=(2,)).tolist() == [2.0, 2.0]
 
 
-@pytest.mark.parametrize("name, args, expected", [
-    ("mean", (X,), X.numpy().mean()), ("sum", (X, 1), X.numpy().sum(1)), ("max", (X, 0), X.numpy().max(0)),
-    ("square", (X,), X.numpy() ** 2), ("abs", (X,), np.abs(X.numpy())), ("exp", (X,), np.exp(X.numpy())),
-    ("argmax", (X,), X.numpy().argmax(-1)), ("argmin", (X,), X.numpy().argmin(-1)),
-    ("cumsum", (X,), X.numpy().cumsum(0)), ("sqrt", (X,), np.sqrt(np.maximum(X.numpy(), 0))),
-    ("clip", (X, -1.0, 2.0), np.clip(X.numpy(), -1, 2)), ("clip", (X, 1.0, 0.0), np.full((2, 3), 1.0)),
-    ("concatenate", ([X, X],), np.concatenate([X.numpy()] * 2, -1)),
-    ("expand_dims", (X,), X.numpy()[..., None]), ("permute_dimensions", (X, (1, 0)), X.numpy().T),
-    ("transpose", (X,), X.numpy().T), ("pow", (X, 2), X.numpy() ** 2), ("dot", (X, X.T), X.numpy() @ X.numpy().T),
-    ("hard_sigmoid", (X,), np.clip(0.2 * X.numpy() + 0.5, 0, 1)), ("relu", (X,), np.maximum(X.numpy(), 0)),
-    ("relu", (X, 0.1, 4.0), np.where(X.numpy() > 0, np.minimum(X.numpy(), 4), 0.1 * X.numpy())),
-    ("l2_normalize", (X, 1), X.numpy() / np.linalg.norm(X.numpy(), axis=1, keepdims=True)),
-    ("batch_flatten", (torch.ones(2, 3, 4),), np.ones((2, 12))), ("repeat", (X, 2), np.stack([X.numpy()] * 2, 1)),
-    ("maximum", (X, 0.0), np.maximum(X.numpy(), 0)), ("greater", (X, 0.0), X.numpy() > 0),
-])
+@pytest.mark.parametrize(
+    "name, args, expected",
+    [
+        ("mean", (X,), X.numpy().mean()),
+        ("sum", (X, 1), X.numpy().sum(1)),
+        ("max", (X, 0), X.numpy().max(0)),
+        ("square", (X,), X.numpy() ** 2),
+        ("abs", (X,), np.abs(X.numpy())),
+        ("exp", (X,), np.exp(X.numpy())),
+        ("argmax", (X,), X.numpy().argmax(-1)),
+        ("argmin", (X,), X.numpy().argmin(-1)),
+        ("cumsum", (X,), X.numpy().cumsum(0)),
+        ("sqrt", (X,), np.sqrt(np.maximum(X.numpy(), 0))),
+        ("clip", (X, -1.0, 2.0), np.clip(X.numpy(), -1, 2)),
+        ("clip", (X, 1.0, 0.0), np.full((2, 3), 1.0)),
+        ("concatenate", ([X, X],), np.concatenate([X.numpy()] * 2, -1)),
+        ("expand_dims", (X,), X.numpy()[..., None]),
+        ("permute_dimensions", (X, (1, 0)), X.numpy().T),
+        ("transpose", (X,), X.numpy().T),
+        ("pow", (X, 2), X.numpy() ** 2),
+        ("dot", (X, X.T), X.numpy() @ X.numpy().T),
+        ("hard_sigmoid", (X,), np.clip(0.2 * X.numpy() + 0.5, 0, 1)),
+        ("relu", (X,), np.maximum(X.numpy(), 0)),
+        ("relu", (X, 0.1, 4.0), np.where(X.numpy() > 0, np.minimum(X.numpy(), 4), 0.1 * X.numpy())),
+        ("l2_normalize", (X, 1), X.numpy() / np.linalg.norm(X.numpy(), axis=1, keepdims=True)),
+        ("batch_flatten", (torch.ones(2, 3, 4),), np.ones((2, 12))),
+        ("repeat", (X, 2), np.stack([X.numpy()] * 2, 1)),
+        ("maximum", (X, 0.0), np.maximum(X.numpy(), 0)),
+        ("greater", (X, 0.0), X.numpy() > 0),
+    ],
+)
 def test_tensor_functions(name, args, expected):
-    np.testing.assert_allclose(np.asarray(K.get_value(getattr(K, name)(*args)), dtype="float64"),
-                               np.asarray(expected, dtype="float64"), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(K.get_value(getattr(K, name)(*args)), dtype="float64"),
+        np.asarray(expected, dtype="float64"),
+        rtol=1e-6,
+    )
 
 
 def test_batch_dot_follows_keras2_shapes():
@@ -103,9 +122,11 @@ def test_switch_and_learning_phase_helpers():
 def test_losses_and_encodings():
     target, output = torch.tensor([[0.0, 1.0]]), torch.tensor([[0.25, 0.75]])
     np.testing.assert_allclose(K.categorical_crossentropy(target, output).numpy(), [-np.log(0.75)], rtol=1e-6)
-    np.testing.assert_allclose(K.binary_crossentropy(target, output).numpy(),
-                               [[-np.log(0.75), -np.log(0.75)]], rtol=1e-6)
-    np.testing.assert_allclose(K.sparse_categorical_crossentropy(torch.tensor([1]), output).numpy(),
-                               [-np.log(0.75)], rtol=1e-6)
+    np.testing.assert_allclose(
+        K.binary_crossentropy(target, output).numpy(), [[-np.log(0.75), -np.log(0.75)]], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        K.sparse_categorical_crossentropy(torch.tensor([1]), output).numpy(), [-np.log(0.75)], rtol=1e-6
+    )
     assert K.one_hot(torch.tensor([1, 0]), 3).tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
     assert K.gather(X, torch.tensor([1])).tolist() == [[-4.0, 5.0, -6.0]]

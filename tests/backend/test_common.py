@@ -37,8 +37,10 @@ def test_every_package_converts_and_places_tensors_with_the_ground_floor():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef) and node.name in definitions:
                 definitions[node.name].append(path.relative_to(PACKAGE).as_posix())
-    assert definitions == {"convert_to_tensor": ["backend/common/tensors.py"],
-                           "default_device": ["backend/common/tensors.py"]}
+    assert definitions == {
+        "convert_to_tensor": ["backend/common/tensors.py"],
+        "default_device": ["backend/common/tensors.py"],
+    }
     assert keras.ops.convert_to_tensor is tensors.convert_to_tensor
     assert environment.local_device() == tensors.default_device()  # not distributed: the default device
     assert keras.random.normal((2,), seed=1).device == tensors.default_device()
@@ -67,10 +69,12 @@ def test_ops_and_random_do_not_import_layers():
 
 
 def test_facades_load_their_upper_floor_names_on_first_use():
-    code = ("import sys, kerasish; "
-            "print('kerasish.legacy.backend' in sys.modules, kerasish.backend.floatx(), "
-            "'kerasish.legacy.backend' in sys.modules, 'floatx' in dir(kerasish.backend), "
-            "kerasish.utils.FeatureSpace.__module__)")
+    code = (
+        "import sys, kerasish; "
+        "print('kerasish.legacy.backend' in sys.modules, kerasish.backend.floatx(), "
+        "'kerasish.legacy.backend' in sys.modules, 'floatx' in dir(kerasish.backend), "
+        "kerasish.utils.FeatureSpace.__module__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "float32", "True", "True", "kerasish.layers.preprocessing.feature_space"]
 

@@ -75,14 +75,16 @@ def train(folder, extra_callbacks=()):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((40, 6)).astype("float32")
     y = (x @ rng.standard_normal((6, 1)) + 0.3 * rng.standard_normal((40, 1))).astype("float32")
-    model = keras.Sequential([
-        keras.Input((6,)),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(8, activation="relu"),
-        keras.layers.Dropout(0.3, seed=7),
-        keras.layers.Dense(1),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(0.3, seed=7),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(keras.optimizers.Adam(0.02), "mse", metrics=["mae"])
     checkpoint = os.path.join(folder, "best.weights.h5")
     early_stopping = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
@@ -105,6 +107,13 @@ if __name__ == "__main__":
     model, history, early_stopping = train(folder, [KillAt(kill_at)] if kill_at > 0 else [])
     np.savez(os.path.join(folder, "weights.npz"), *model.get_weights())
     with open(os.path.join(folder, "result.json"), "w") as f:
-        json.dump({"epoch": history.epoch, "history": history.history,
-                   "learning_rate": float(model.optimizer.learning_rate),
-                   "stopped_epoch": early_stopping.stopped_epoch, "best_epoch": early_stopping.best_epoch}, f)
+        json.dump(
+            {
+                "epoch": history.epoch,
+                "history": history.history,
+                "learning_rate": float(model.optimizer.learning_rate),
+                "stopped_epoch": early_stopping.stopped_epoch,
+                "best_epoch": early_stopping.best_epoch,
+            },
+            f,
+        )

@@ -36,14 +36,16 @@ def train(callbacks):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((40, 6)).astype("float32")
     y = (x @ rng.standard_normal((6, 1)) + 0.1).astype("float32")
-    model = keras.Sequential([
-        keras.Input((6,)),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dropout(0.25),
-        keras.layers.Dense(8, activation="relu"),
-        keras.layers.Dropout(0.25, seed=7),
-        keras.layers.Dense(1),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.25),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(0.25, seed=7),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
     history = model.fit(x, y, batch_size=8, epochs=4, validation_split=0.2, callbacks=callbacks, verbose=0)
     return model.get_weights(), history
@@ -52,8 +54,9 @@ def train(callbacks):
 if __name__ == "__main__":
     backup_dir, out_prefix, save_freq, kill_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     torch.set_num_threads(1)  # the test's own uninterrupted run uses one thread too: the same float sums
-    callbacks = [keras.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq if save_freq == "epoch"
-                                                  else int(save_freq))]
+    callbacks = [
+        keras.callbacks.BackupAndRestore(backup_dir, save_freq=save_freq if save_freq == "epoch" else int(save_freq))
+    ]
     if kill_at > 0:
         callbacks.append(KillAfter(kill_at))
     weights, history = train(callbacks)

@@ -12,9 +12,9 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from conftest import make_model, scripted
 
 import kerasish as keras
-from conftest import make_model, scripted
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "backup_training_script.py")
 CALLBACKS_SCRIPT = os.path.join(os.path.dirname(__file__), "backup_callbacks_script.py")
@@ -22,8 +22,13 @@ CALLBACKS_SCRIPT = os.path.join(os.path.dirname(__file__), "backup_callbacks_scr
 
 def _run(backup_dir, out_prefix, save_freq, kill_at=0):
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    return subprocess.Popen([sys.executable, SCRIPT, str(backup_dir), str(out_prefix), str(save_freq), str(kill_at)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, str(backup_dir), str(out_prefix), str(save_freq), str(kill_at)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(process, expected_rc=0):
@@ -48,6 +53,7 @@ def _uninterrupted_run():
 
 def _interrupting(at_epoch):
     """Stands in for a crash at the start of epoch `at_epoch`."""
+
     def interrupt(epoch, logs):
         if epoch == at_epoch:
             raise RuntimeError("Interrupting!")
@@ -102,14 +108,24 @@ def test_epoch_backups_resume_at_the_next_epoch(data, tmp_path):
     keras.utils.set_random_seed(5)
     model = make_model(optimizer=keras.optimizers.Adam(0.01))
     with pytest.raises(RuntimeError, match="Interrupting"):
-        model.fit(*data, batch_size=8, epochs=4, verbose=0,
-                  callbacks=[keras.callbacks.BackupAndRestore(backup_dir), _interrupting(2)])
+        model.fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir), _interrupting(2)],
+        )
     # A fresh model and optimizer, as after a crash, with the generators moved on.
     keras.utils.set_random_seed(123)
     model = make_model(optimizer=keras.optimizers.Adam(0.01))
     run = []
-    history = model.fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-        keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False), _epochs_run(run)])
+    history = model.fit(
+        *data,
+        batch_size=8,
+        epochs=4,
+        verbose=0,
+        callbacks=[keras.callbacks.BackupAndRestore(backup_dir, delete_checkpoint=False), _epochs_run(run)],
+    )
     assert run == [2, 3]
     assert history.epoch == [0, 1, 2, 3]  # the History of the whole run, as the reference's
     assert history.history == reference.history.history
@@ -123,14 +139,24 @@ def test_double_checkpoint_falls_back_on_the_previous_backup(data, tmp_path):
     backup_dir = tmp_path / "backup"
     model = make_model()
     with pytest.raises(RuntimeError, match="Interrupting"):
-        model.fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True), _interrupting(3)])
+        model.fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True), _interrupting(3)],
+        )
     assert sorted(os.listdir(backup_dir)) == ["training_state.pt", "training_state.pt.bkp"]
     (backup_dir / "training_state.pt").write_bytes(b"corrupted")
     run = []
     with pytest.warns(UserWarning, match="UnpicklingError: Unsupported global"):
-        make_model().fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True), _epochs_run(run)])
+        make_model().fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True), _epochs_run(run)],
+        )
     assert run == [2, 3]  # the previous backup was taken after epoch 1
 
 
@@ -146,6 +172,7 @@ def test_unbuilt_model_and_bad_arguments(data, tmp_path):
 
 
 # ---- callback state across kills ----------------------------------------------------------------------------
+
 
 def _h5_arrays(path):
     arrays = {}
@@ -177,8 +204,13 @@ def test_killed_at_random_moments_with_stateful_callbacks_ends_as_an_uninterrupt
     kills = []
     while True:
         kill_at = int(rng.integers(5, 40))
-        run = subprocess.run([sys.executable, CALLBACKS_SCRIPT, str(folder), str(kill_at)], env=env,
-                             capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [sys.executable, CALLBACKS_SCRIPT, str(folder), str(kill_at)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if run.returncode == 0:
             break
         assert run.returncode == -signal.SIGKILL, run.stderr
@@ -212,6 +244,7 @@ def test_killed_at_random_moments_with_stateful_callbacks_ends_as_an_uninterrupt
 
 # ---- damaged backups ------------------------------------------------------------------------------------------
 
+
 def _truncate(path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -234,26 +267,46 @@ DAMAGES = {
     "truncated": (_truncate, "Error"),
     "garbage bytes": (_garbage, "UnpicklingError: Unsupported operand"),
     "not a dict": (_rewrite(lambda state: [1, 2, 3]), "it holds a list, not the dict of a training state"),
-    "missing key": (_rewrite(lambda state: {k: v for k, v in state.items() if k != "weights"}),
-                    r"it lacks \['weights'\]"),
-    "epoch of the wrong type": (_rewrite(lambda state: {**state, "epoch": "two"}),
-                                "'epoch' should be a non-negative integer; it is 'two'"),
-    "weights of the wrong shape": (_rewrite(lambda state: {**state, "weights": [w[:1] for w in state["weights"]]}),
-                                   r"should be 4 arrays shaped \[\(4, 3\), .* it holds 4 shaped \[\(1, 3\)"),
-    "one weight too many": (_rewrite(lambda state: {**state, "weights": state["weights"] + [torch.zeros(1)]}),
-                            "should be 4 arrays .* it holds 5"),
-    "random state of the wrong type": (_rewrite(lambda state: {**state, "rng": {**state["rng"], "torch": 3}}),
-                                       "'rng' is not the state of the random generators"),
-    "callback states not a dict": (_rewrite(lambda state: {**state, "callbacks": ["EarlyStopping"]}),
-                                   "'callbacks' should be a dict of callback states"),
+    "missing key": (
+        _rewrite(lambda state: {k: v for k, v in state.items() if k != "weights"}),
+        r"it lacks \['weights'\]",
+    ),
+    "epoch of the wrong type": (
+        _rewrite(lambda state: {**state, "epoch": "two"}),
+        "'epoch' should be a non-negative integer; it is 'two'",
+    ),
+    "weights of the wrong shape": (
+        _rewrite(lambda state: {**state, "weights": [w[:1] for w in state["weights"]]}),
+        r"should be 4 arrays shaped \[\(4, 3\), .* it holds 4 shaped \[\(1, 3\)",
+    ),
+    "one weight too many": (
+        _rewrite(lambda state: {**state, "weights": state["weights"] + [torch.zeros(1)]}),
+        "should be 4 arrays .* it holds 5",
+    ),
+    "random state of the wrong type": (
+        _rewrite(lambda state: {**state, "rng": {**state["rng"], "torch": 3}}),
+        "'rng' is not the state of the random generators",
+    ),
+    "callback states not a dict": (
+        _rewrite(lambda state: {**state, "callbacks": ["EarlyStopping"]}),
+        "'callbacks' should be a dict of callback states",
+    ),
 }
 
 
 def _interrupted_backup(data, backup_dir, double_checkpoint):
     model = make_model()
     with pytest.raises(RuntimeError, match="Interrupting"):
-        model.fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=double_checkpoint), _interrupting(3)])
+        model.fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[
+                keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=double_checkpoint),
+                _interrupting(3),
+            ],
+        )
 
 
 @pytest.mark.parametrize("damage, reason", DAMAGES.values(), ids=DAMAGES.keys())
@@ -264,9 +317,16 @@ def test_a_damaged_backup_falls_back_on_the_previous_one(data, tmp_path, damage,
     run = []
     model = make_model()
     with pytest.warns(UserWarning, match=f"training_state.pt .*{reason}.*resuming from .*training_state.pt.bkp"):
-        history = model.fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True, delete_checkpoint=False),
-            _epochs_run(run)])
+        history = model.fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[
+                keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True, delete_checkpoint=False),
+                _epochs_run(run),
+            ],
+        )
     assert run == [2, 3]  # the previous backup was taken after epoch 1
     assert history.epoch == [0, 1, 2, 3]
     # The damaged backup was not kept as the previous one: both files now hold good backups.
@@ -295,16 +355,30 @@ def test_both_backups_damaged_is_a_value_error_naming_both(data, tmp_path):
     _garbage(backup_dir / "training_state.pt")
     _truncate(backup_dir / "training_state.pt.bkp")
     with pytest.raises(ValueError, match=r"training_state\.pt\b.*training_state\.pt\.bkp"):
-        make_model().fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True)])
+        make_model().fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(backup_dir, double_checkpoint=True)],
+        )
 
 
 # ---- the callback state protocol ------------------------------------------------------------------------------
 
-def _three_runs(data, backup_dir, make_callbacks, interrupt, optimizer=lambda: keras.optimizers.Adam(0.01),
-                backup_first=True, **fit_kwargs):
+
+def _three_runs(
+    data,
+    backup_dir,
+    make_callbacks,
+    interrupt,
+    optimizer=lambda: keras.optimizers.Adam(0.01),
+    backup_first=True,
+    **fit_kwargs,
+):
     """The uninterrupted run, the interrupted one and the resumed one; returns the first and the last (model,
     history, callbacks)."""
+
     def run(seed, extra, backup):
         keras.utils.set_random_seed(seed)
         model = make_model(optimizer=optimizer())
@@ -332,8 +406,11 @@ def test_learning_rate_scheduler_resumed_mid_epoch_schedules_that_epoch_once(dat
     # A backup every 3 batches (4 an epoch); the crash after batch 10 leaves the one after batch 9: epoch 2 resumes
     # at its second batch, and its on_epoch_begin must not halve the rate a second time.
     reference, resumed = _three_runs(
-        data, tmp_path / "backup", lambda: [keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)],
-        _crash_after_batches(10))
+        data,
+        tmp_path / "backup",
+        lambda: [keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)],
+        _crash_after_batches(10),
+    )
     _assert_same_run(reference, resumed)
     assert float(resumed[0].optimizer.learning_rate) == pytest.approx(0.01 / 16)
 
@@ -342,9 +419,14 @@ def test_swap_ema_weights_on_epoch_resumes_training_on_the_trained_weights(data,
     # After SwapEMAWeights(swap_on_epoch=True) the model holds the moving average between epochs, and the callback
     # the trained weights; the backup of that moment must bring both back.
     reference, resumed = _three_runs(
-        data, tmp_path / "backup", lambda: [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)], _interrupting(2),
-        optimizer=lambda: keras.optimizers.SGD(0.05, use_ema=True, ema_momentum=0.5), backup_first=False,
-        validation_data=data)
+        data,
+        tmp_path / "backup",
+        lambda: [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)],
+        _interrupting(2),
+        optimizer=lambda: keras.optimizers.SGD(0.05, use_ema=True, ema_momentum=0.5),
+        backup_first=False,
+        validation_data=data,
+    )
     _assert_same_run(reference, resumed)
 
 
@@ -352,9 +434,12 @@ def test_tensorboard_batch_steps_go_on_from_the_backup(data, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     log_dirs = iter([tmp_path / "reference", tmp_path / "interrupted", tmp_path / "resumed"])
-    _three_runs(data, tmp_path / "backup", lambda: [keras.callbacks.TensorBoard(next(log_dirs), update_freq=1,
-                                                                                 write_graph=False)],
-                _crash_after_batches(10))
+    _three_runs(
+        data,
+        tmp_path / "backup",
+        lambda: [keras.callbacks.TensorBoard(next(log_dirs), update_freq=1, write_graph=False)],
+        _crash_after_batches(10),
+    )
 
     def batch_losses(log_dir):
         accumulator = EventAccumulator(str(log_dir / "train"), size_guidance={"scalars": 0})
@@ -369,14 +454,17 @@ def test_tensorboard_batch_steps_go_on_from_the_backup(data, tmp_path):
 def test_killed_at_the_end_of_an_early_stopped_run_stops_at_the_same_epoch(data, tmp_path):
     # EarlyStopping stops after epoch 2; the crash comes at the end of training, before the backup is deleted.
     def make_callbacks():
-        return [scripted("val_score", [3.0, 2.0, 2.5, 1.0]),
-                keras.callbacks.EarlyStopping("val_score", patience=1, mode="min", restore_best_weights=True)]
+        return [
+            scripted("val_score", [3.0, 2.0, 2.5, 1.0]),
+            keras.callbacks.EarlyStopping("val_score", patience=1, mode="min", restore_best_weights=True),
+        ]
 
     def crash_at_end(logs):
         raise RuntimeError("Interrupting!")
 
-    reference, resumed = _three_runs(data, tmp_path / "backup", make_callbacks,
-                                     keras.callbacks.LambdaCallback(on_train_end=crash_at_end))
+    reference, resumed = _three_runs(
+        data, tmp_path / "backup", make_callbacks, keras.callbacks.LambdaCallback(on_train_end=crash_at_end)
+    )
     _assert_same_run(reference, resumed)
     assert resumed[1].epoch == [0, 1, 2]
     assert resumed[2][1].stopped_epoch == 2 and resumed[2][1].best_epoch == 1
@@ -414,19 +502,41 @@ def test_a_changed_callback_list_is_a_value_error(data, tmp_path):
     backup_dir = tmp_path / "backup"
     model = make_model()
     with pytest.raises(RuntimeError, match="Interrupting"):
-        model.fit(*data, batch_size=8, epochs=4, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(backup_dir), keras.callbacks.EarlyStopping("loss"), _interrupting(2)])
+        model.fit(
+            *data,
+            batch_size=8,
+            epochs=4,
+            verbose=0,
+            callbacks=[
+                keras.callbacks.BackupAndRestore(backup_dir),
+                keras.callbacks.EarlyStopping("loss"),
+                _interrupting(2),
+            ],
+        )
     path = re.escape(str(backup_dir / "training_state.pt"))
     for changed in ([keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))], []):
         model = make_model()
         with pytest.raises(ValueError, match=f"{path}.*0:EarlyStopping.*delete"):
-            model.fit(*data, batch_size=8, epochs=4, verbose=0,
-                      callbacks=[keras.callbacks.BackupAndRestore(backup_dir), *changed])
+            model.fit(
+                *data,
+                batch_size=8,
+                epochs=4,
+                verbose=0,
+                callbacks=[keras.callbacks.BackupAndRestore(backup_dir), *changed],
+            )
         assert int(model.optimizer.iterations) == 0
     # Callbacks without state (LambdaCallback, ProgbarLogger) may come and go.
-    history = make_model().fit(*data, batch_size=8, epochs=4, verbose=1, callbacks=[
-        keras.callbacks.BackupAndRestore(backup_dir), keras.callbacks.EarlyStopping("loss"),
-        keras.callbacks.LambdaCallback()])
+    history = make_model().fit(
+        *data,
+        batch_size=8,
+        epochs=4,
+        verbose=1,
+        callbacks=[
+            keras.callbacks.BackupAndRestore(backup_dir),
+            keras.callbacks.EarlyStopping("loss"),
+            keras.callbacks.LambdaCallback(),
+        ],
+    )
     assert history.epoch == [0, 1, 2, 3]
 
 
@@ -437,6 +547,11 @@ class Opaque(keras.callbacks.Callback):
 
 def test_a_callback_state_that_is_not_plain_data_is_a_value_error(data, tmp_path):
     with pytest.raises(ValueError, match=r"Opaque.*handle.*inner.*object"):
-        make_model().fit(*data, batch_size=8, epochs=1, verbose=0, callbacks=[
-            keras.callbacks.BackupAndRestore(tmp_path / "backup"), Opaque()])
+        make_model().fit(
+            *data,
+            batch_size=8,
+            epochs=1,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(tmp_path / "backup"), Opaque()],
+        )
     assert not os.path.exists(tmp_path / "backup" / "training_state.pt")

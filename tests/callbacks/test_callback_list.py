@@ -66,9 +66,11 @@ class Recorder(Callback):
 
     def __getattribute__(self, name):
         if name in HOOKS:
+
             def hook(*args, **kwargs):
                 self.calls[name] += 1
                 self.logs[name] = kwargs.get("logs", args[-1] if args else None)
+
             return hook
         return super().__getattribute__(name)
 
@@ -213,9 +215,7 @@ def test_epoch_logs_sorted_flattened_and_converted_to_floats():
 def test_default_callbacks_order_model_history_and_params():
     user = EpochOnly()
     model = Model()
-    callbacks = CallbackList(
-        [[user]], add_history=True, add_progbar=True, model=model, verbose=1, epochs=3, steps=7
-    )
+    callbacks = CallbackList([[user]], add_history=True, add_progbar=True, model=model, verbose=1, epochs=3, steps=7)
     assert [type(cb) for cb in callbacks.callbacks] == [EpochOnly, History, ProgbarLogger]
     history = callbacks.callbacks[1]
     assert model.history is history
@@ -227,9 +227,7 @@ def test_default_callbacks_order_model_history_and_params():
 
 def test_existing_history_and_progbar_are_reused():
     history, progbar = History(), ProgbarLogger()
-    callbacks = CallbackList(
-        [progbar, history], add_history=True, add_progbar=True, verbose=0, epochs=1, steps=1
-    )
+    callbacks = CallbackList([progbar, history], add_history=True, add_progbar=True, verbose=0, epochs=1, steps=1)
     assert callbacks.callbacks == [progbar, history]
 
 
@@ -315,15 +313,27 @@ def test_a_callback_that_backs_up_the_others_runs_last_in_every_hook():
 
 def test_state_of_the_callbacks_with_state_keyed_by_their_order():
     order = []
-    callbacks = CallbackList([Ordered("stateless", order), Ordered("a", order, {"n": 1}), BacksUp("b", order),
-                              Ordered("c", order, {"n": 2})], add_history=True, model=Model())
+    callbacks = CallbackList(
+        [
+            Ordered("stateless", order),
+            Ordered("a", order, {"n": 1}),
+            BacksUp("b", order),
+            Ordered("c", order, {"n": 2}),
+        ],
+        add_history=True,
+        model=Model(),
+    )
     callbacks.on_epoch_end(0, {"loss": 1.0})
     state = callbacks.get_state()
-    assert state == {"0:Ordered": {"n": 1}, "1:Ordered": {"n": 2},
-                     "2:History": {"history": {"loss": [1.0]}, "epoch": [0]}}
+    assert state == {
+        "0:Ordered": {"n": 1},
+        "1:Ordered": {"n": 2},
+        "2:History": {"history": {"loss": [1.0]}, "epoch": [0]},
+    }
     # Callbacks without state may come and go; those with state are matched by order and class.
-    fresh = CallbackList([Ordered("a", order, {"n": 0}), Ordered("c", order, {"n": 0})], add_history=True,
-                         model=Model())
+    fresh = CallbackList(
+        [Ordered("a", order, {"n": 0}), Ordered("c", order, {"n": 0})], add_history=True, model=Model()
+    )
     fresh.set_state(state)
     assert [cb.get_state() for cb in fresh] == list(state.values())
 

@@ -1,5 +1,6 @@
-import kerasish as keras
 from conftest import make_model, scripted
+
+import kerasish as keras
 
 
 def test_rows_and_header(data, tmp_path):
@@ -26,8 +27,13 @@ def test_separator_append_and_validation(data, tmp_path):
 
 def test_list_values_and_no_temporary_files_left(data, tmp_path):
     path = tmp_path / "log.csv"
-    make_model().fit(*data, batch_size=8, epochs=1, verbose=0,
-                     callbacks=[scripted("tags", [[1, 2]]), keras.callbacks.CSVLogger(path)])
+    make_model().fit(
+        *data,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+        callbacks=[scripted("tags", [[1, 2]]), keras.callbacks.CSVLogger(path)],
+    )
     assert path.read_bytes().decode().split("\r\n")[1].endswith(',"""[1, 2]""",NA,NA')
     assert [p.name for p in tmp_path.iterdir()] == ["log.csv"]
 

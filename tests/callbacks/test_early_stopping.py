@@ -13,16 +13,17 @@ stop when wait >= patience) and are what Keras 3.15's own EarlyStopping gives on
 
 import numpy as np
 import pytest
+from conftest import make_model, scripted
 
 import kerasish as keras
-from conftest import make_model, scripted
 
 
 def _fit(data, values, epochs=None, **kwargs):
     model = make_model()
     stopper = keras.callbacks.EarlyStopping(monitor="score", mode="min", **kwargs)
-    history = model.fit(*data, batch_size=8, epochs=epochs or len(values), verbose=0,
-                        callbacks=[scripted("score", values), stopper])
+    history = model.fit(
+        *data, batch_size=8, epochs=epochs or len(values), verbose=0, callbacks=[scripted("score", values), stopper]
+    )
     return model, stopper, history
 
 
@@ -45,11 +46,14 @@ def test_stops_when_patience_runs_out(data, values, kwargs, epochs_run):
 
 def test_restore_best_weights(data):
     weights_by_epoch = []
-    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: weights_by_epoch.append(
-        [w.copy() for w in model.get_weights()]))
+    recorder = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: weights_by_epoch.append([w.copy() for w in model.get_weights()])
+    )
     model = make_model()
     values = [3.0, 1.0, 2.0, 2.5, 2.2, 0.5]
-    stopper = keras.callbacks.EarlyStopping(monitor="score", mode="min", patience=3, restore_best_weights=True, verbose=1)
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="score", mode="min", patience=3, restore_best_weights=True, verbose=1
+    )
     model.fit(*data, batch_size=8, epochs=6, verbose=0, callbacks=[scripted("score", values), recorder, stopper])
     assert len(weights_by_epoch) == 5  # stopped at epoch 4, three epochs after the best (epoch 1)
     assert stopper.best_epoch == 1 and stopper.best == 1.0
@@ -64,8 +68,13 @@ def test_auto_mode_reads_the_metric_direction(data):
     model.fit(*data, batch_size=8, epochs=1, verbose=0, callbacks=[stopper])
     assert stopper.monitor_op(1.0, 2.0)  # lower is better
     with pytest.raises(ValueError, match="mode='max'"):
-        model.fit(*data, batch_size=8, epochs=1, verbose=0,
-                  callbacks=[scripted("score", [1.0]), keras.callbacks.EarlyStopping(monitor="score")])
+        model.fit(
+            *data,
+            batch_size=8,
+            epochs=1,
+            verbose=0,
+            callbacks=[scripted("score", [1.0]), keras.callbacks.EarlyStopping(monitor="score")],
+        )
 
 
 def test_missing_monitor_warns_and_keeps_training(data):

@@ -1,5 +1,6 @@
-import kerasish as keras
 from conftest import make_model
+
+import kerasish as keras
 
 
 def test_calls_the_functions_given(data):
@@ -13,8 +14,14 @@ def test_calls_the_functions_given(data):
         on_test_end=lambda logs: calls.append(f"test_end {sorted(logs)}"),
     )
     make_model().fit(*data, batch_size=16, epochs=1, verbose=0, validation_split=0.5, callbacks=[callback])
-    assert calls == ["train_begin", "epoch_begin 0", "batch_end 0 True", "test_end ['loss']",
-                     "epoch_end 0 ['loss', 'val_loss']", "train_end"]
+    assert calls == [
+        "train_begin",
+        "epoch_begin 0",
+        "batch_end 0 True",
+        "test_end ['loss']",
+        "epoch_end 0 ['loss', 'val_loss']",
+        "train_end",
+    ]
 
 
 def test_without_batch_functions_there_are_no_batch_hooks():

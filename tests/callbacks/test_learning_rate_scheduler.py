@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from conftest import make_model
 
 import kerasish as keras
-from conftest import make_model
 
 
 def test_schedule_sets_the_rate_each_epoch(data, capsys):

@@ -2,21 +2,28 @@ import os
 
 import numpy as np
 import pytest
+from conftest import make_model, scripted
 
 import kerasish as keras
-from conftest import make_model, scripted
 
 
 def test_filepath_template_and_save_best_only(data, tmp_path, capsys):
     model = make_model()
     template = str(tmp_path / "ckpt-{epoch:02d}-{score:.2f}.h5")
-    checkpoint = keras.callbacks.ModelCheckpoint(template, monitor="score", mode="min", save_best_only=True,
-                                                 save_weights_only=True, verbose=1)
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        template, monitor="score", mode="min", save_best_only=True, save_weights_only=True, verbose=1
+    )
     saved_weights = {}
     recorder = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: saved_weights.setdefault(epoch, model.get_weights()))
-    model.fit(*data, batch_size=8, epochs=5, verbose=0,
-              callbacks=[scripted("score", [0.9, 0.5, 0.7, 0.25, 0.3]), recorder, checkpoint])
+        on_epoch_end=lambda epoch, logs: saved_weights.setdefault(epoch, model.get_weights())
+    )
+    model.fit(
+        *data,
+        batch_size=8,
+        epochs=5,
+        verbose=0,
+        callbacks=[scripted("score", [0.9, 0.5, 0.7, 0.25, 0.3]), recorder, checkpoint],
+    )
     assert sorted(os.listdir(tmp_path)) == ["ckpt-01-0.90.h5", "ckpt-02-0.50.h5", "ckpt-04-0.25.h5"]
     out = capsys.readouterr().out
     assert "Epoch 1: score improved from None to 0.90000, saving model to" in out
@@ -32,11 +39,18 @@ def test_constant_path_holds_the_best_model_with_max_mode(data, tmp_path):
     path = tmp_path / "best.weights.h5"
     snapshots = {}
     recorder = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: snapshots.setdefault(epoch, model.get_weights()))
-    checkpoint = keras.callbacks.ModelCheckpoint(path, monitor="acc", mode="max", save_best_only=True,
-                                                 save_weights_only=True)
-    model.fit(*data, batch_size=8, epochs=4, verbose=0,
-              callbacks=[scripted("acc", [0.1, 0.6, 0.4, 0.5]), recorder, checkpoint])
+        on_epoch_end=lambda epoch, logs: snapshots.setdefault(epoch, model.get_weights())
+    )
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        path, monitor="acc", mode="max", save_best_only=True, save_weights_only=True
+    )
+    model.fit(
+        *data,
+        batch_size=8,
+        epochs=4,
+        verbose=0,
+        callbacks=[scripted("acc", [0.1, 0.6, 0.4, 0.5]), recorder, checkpoint],
+    )
     restored = make_model()
     restored.load_weights(path)
     for got, expected in zip(restored.get_weights(), snapshots[1]):
@@ -45,18 +59,25 @@ def test_constant_path_holds_the_best_model_with_max_mode(data, tmp_path):
 
 
 def test_initial_value_threshold(data, tmp_path):
-    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "{epoch}.weights.h5"), monitor="score", mode="min",
-                                                 save_best_only=True, save_weights_only=True,
-                                                 initial_value_threshold=0.4)
-    make_model().fit(*data, batch_size=8, epochs=3, verbose=0,
-                     callbacks=[scripted("score", [0.5, 0.3, 0.35]), checkpoint])
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        str(tmp_path / "{epoch}.weights.h5"),
+        monitor="score",
+        mode="min",
+        save_best_only=True,
+        save_weights_only=True,
+        initial_value_threshold=0.4,
+    )
+    make_model().fit(
+        *data, batch_size=8, epochs=3, verbose=0, callbacks=[scripted("score", [0.5, 0.3, 0.35]), checkpoint]
+    )
     assert os.listdir(tmp_path) == ["2.weights.h5"]
 
 
 def test_save_freq_in_batches(data, tmp_path):
     # 32 rows in batches of 8: 4 batches an epoch, saved every 3 batches counted across epochs.
-    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}-b{batch}.weights.h5"),
-                                                 save_weights_only=True, save_freq=3)
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        str(tmp_path / "e{epoch}-b{batch}.weights.h5"), save_weights_only=True, save_freq=3
+    )
     make_model().fit(*data, batch_size=8, epochs=2, verbose=0, shuffle=False, callbacks=[checkpoint])
     assert sorted(os.listdir(tmp_path)) == ["e1-b3.weights.h5", "e2-b2.weights.h5"]
 
@@ -72,8 +93,7 @@ def test_full_model_every_epoch(data, tmp_path):
 
 def test_epoch_checkpoint_has_no_batch_hooks(tmp_path):
     epoch_wise = keras.callbacks.CallbackList([keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"))])
-    batch_wise = keras.callbacks.CallbackList([keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"),
-                                                                               save_freq=2)])
+    batch_wise = keras.callbacks.CallbackList([keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), save_freq=2)])
     assert not epoch_wise.has_train_batch_hooks
     assert batch_wise.has_train_batch_hooks
 
@@ -104,8 +124,13 @@ def _checkpoints_resumed_at(split, folder):
     model = make_model()
 
     def fresh():
-        callback = keras.callbacks.ModelCheckpoint(str(folder / "{epoch}-{batch}.weights.h5"), monitor="loss",
-                                                   save_best_only=True, save_weights_only=True, save_freq=3)
+        callback = keras.callbacks.ModelCheckpoint(
+            str(folder / "{epoch}-{batch}.weights.h5"),
+            monitor="loss",
+            save_best_only=True,
+            save_weights_only=True,
+            save_freq=3,
+        )
         callback.set_model(model)
         callback.on_train_begin()
         return callback

@@ -13,9 +13,9 @@ The expected rates are what Keras 3.15's own callback gives on the same sequence
 
 import numpy as np
 import pytest
+from conftest import make_model, scripted
 
 import kerasish as keras
-from conftest import make_model, scripted
 
 
 @pytest.mark.parametrize(
@@ -39,8 +39,9 @@ from conftest import make_model, scripted
 def test_lowers_the_rate_after_patience(data, values, kwargs, logged, final):
     model = make_model(optimizer=keras.optimizers.SGD(0.1))
     reduce_lr = keras.callbacks.ReduceLROnPlateau(monitor="score", mode="min", **kwargs)
-    history = model.fit(*data, batch_size=8, epochs=len(values), verbose=0,
-                        callbacks=[scripted("score", values), reduce_lr])
+    history = model.fit(
+        *data, batch_size=8, epochs=len(values), verbose=0, callbacks=[scripted("score", values), reduce_lr]
+    )
     np.testing.assert_allclose(history.history["learning_rate"], logged, rtol=1e-6)
     assert float(model.optimizer.learning_rate) == np.float32(final)
 

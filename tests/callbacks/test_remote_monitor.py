@@ -4,9 +4,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from conftest import make_model
 
 import kerasish as keras
-from conftest import make_model
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from conftest import make_model, scripted
 
 import kerasish as keras
-from conftest import make_model, scripted
 
 
 def _ema_model():
@@ -17,8 +17,14 @@ def test_validation_runs_on_the_moving_average(data):
         seen["weights"] = model.get_weights()
         seen["averages"] = [a.detach().cpu().numpy().copy() for a in model.optimizer._model_variables_moving_average]
 
-    history = model.fit(*data, batch_size=8, epochs=1, verbose=0, validation_data=data,
-                        callbacks=[keras.callbacks.SwapEMAWeights(), keras.callbacks.LambdaCallback(on_epoch_end=record)])
+    history = model.fit(
+        *data,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+        validation_data=data,
+        callbacks=[keras.callbacks.SwapEMAWeights(), keras.callbacks.LambdaCallback(on_epoch_end=record)],
+    )
     # After validation the trained weights are back in the model; fit then ends on the average, as in Keras.
     assert not np.allclose(seen["weights"][0], seen["averages"][0])
     for final, average in zip(model.get_weights(), seen["averages"]):
@@ -31,16 +37,21 @@ def test_swap_on_epoch_lets_checkpoints_save_the_average(data, tmp_path):
         keras.utils.set_random_seed(3)
         model = _ema_model()
         seen = []
-        record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(
-            [a.detach().cpu().numpy().copy() for a in model.optimizer._model_variables_moving_average]))
+        record = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: seen.append(
+                [a.detach().cpu().numpy().copy() for a in model.optimizer._model_variables_moving_average]
+            )
+        )
         model.fit(*data, batch_size=8, epochs=2, shuffle=False, verbose=0, callbacks=callbacks + [record])
         return seen, model.get_weights()
 
     reference, reference_final = averages_after_each_epoch([])
-    swapped, swapped_final = averages_after_each_epoch([
-        keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
-        keras.callbacks.ModelCheckpoint(str(tmp_path / "ema-{epoch}.weights.h5"), save_weights_only=True),
-    ])
+    swapped, swapped_final = averages_after_each_epoch(
+        [
+            keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+            keras.callbacks.ModelCheckpoint(str(tmp_path / "ema-{epoch}.weights.h5"), save_weights_only=True),
+        ]
+    )
     for epoch in (0, 1):
         saved = make_model()
         saved.load_weights(tmp_path / f"ema-{epoch + 1}.weights.h5")
@@ -55,12 +66,23 @@ def test_swap_on_epoch_lets_checkpoints_save_the_average(data, tmp_path):
 def test_swap_on_epoch_then_early_stopping_ends_on_the_average(data):
     model = _ema_model()
     seen = []
-    record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(
-        [a.detach().cpu().numpy().copy() for a in model.optimizer._model_variables_moving_average]))
-    history = model.fit(*data, batch_size=8, epochs=5, verbose=0, callbacks=[
-        keras.callbacks.SwapEMAWeights(swap_on_epoch=True), record, scripted("score", [1.0, 2.0, 3.0, 4.0, 5.0]),
-        keras.callbacks.EarlyStopping(monitor="score", mode="min", patience=1),
-    ])
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(
+            [a.detach().cpu().numpy().copy() for a in model.optimizer._model_variables_moving_average]
+        )
+    )
+    history = model.fit(
+        *data,
+        batch_size=8,
+        epochs=5,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+            record,
+            scripted("score", [1.0, 2.0, 3.0, 4.0, 5.0]),
+            keras.callbacks.EarlyStopping(monitor="score", mode="min", patience=1),
+        ],
+    )
     assert history.epoch == [0, 1]
     for final, average in zip(model.get_weights(), seen[-1]):
         np.testing.assert_array_equal(final, average)
@@ -81,5 +103,4 @@ def test_predict_swaps_and_swaps_back(data):
 
 def test_needs_use_ema(data):
     with pytest.raises(ValueError, match="use_ema=True"):
-        make_model().fit(*data, epochs=1, verbose=0, validation_data=data,
-                         callbacks=[keras.callbacks.SwapEMAWeights()])
+        make_model().fit(*data, epochs=1, verbose=0, validation_data=data, callbacks=[keras.callbacks.SwapEMAWeights()])

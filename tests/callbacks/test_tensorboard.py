@@ -4,10 +4,10 @@ import os
 import numpy as np
 import pytest
 import torch
+from conftest import make_model
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import kerasish as keras
-from conftest import make_model
 
 
 def _read(run_dir):
@@ -23,11 +23,15 @@ def _scalars(accumulator, tag):
 def test_epoch_scalars_histograms_and_batch_scalars(data, tmp_path):
     model = make_model(metrics=["mae"])
     board = keras.callbacks.TensorBoard(tmp_path, histogram_freq=1, update_freq=2, write_steps_per_second=True)
-    history = model.fit(*data, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=data,
-                        callbacks=[board]).history
+    history = model.fit(
+        *data, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=data, callbacks=[board]
+    ).history
 
     train = _read(tmp_path / "train")
-    assert _scalars(train, "epoch_loss") == [(0, pytest.approx(history["loss"][0])), (1, pytest.approx(history["loss"][1]))]
+    assert _scalars(train, "epoch_loss") == [
+        (0, pytest.approx(history["loss"][0])),
+        (1, pytest.approx(history["loss"][1])),
+    ]
     assert _scalars(train, "epoch_mae") == [(e, pytest.approx(v)) for e, v in enumerate(history["mae"])]
     assert _scalars(train, "epoch_learning_rate") == [(0, pytest.approx(0.05)), (1, pytest.approx(0.05))]
     assert [step for step, value in _scalars(train, "epoch_steps_per_second") if value > 0] == [0, 1]
@@ -35,11 +39,17 @@ def test_epoch_scalars_histograms_and_batch_scalars(data, tmp_path):
     # mean, so the last batch of an epoch logs the epoch's loss.
     batch_loss = _scalars(train, "batch_loss")
     assert [step for step, _ in batch_loss] == [2, 4, 6, 8]
-    assert batch_loss[1][1] == pytest.approx(history["loss"][0]) and batch_loss[3][1] == pytest.approx(history["loss"][1])
+    assert batch_loss[1][1] == pytest.approx(history["loss"][0]) and batch_loss[3][1] == pytest.approx(
+        history["loss"][1]
+    )
     assert [step for step, _ in _scalars(train, "batch_steps_per_second")] == [2, 4, 6, 8]
     hidden, out = (layer.name for layer in model.layers)
-    assert sorted(train.Tags()["histograms"]) == [f"{hidden}/bias/histogram", f"{hidden}/kernel/histogram",
-                                                  f"{out}/bias/histogram", f"{out}/kernel/histogram"]
+    assert sorted(train.Tags()["histograms"]) == [
+        f"{hidden}/bias/histogram",
+        f"{hidden}/kernel/histogram",
+        f"{out}/bias/histogram",
+        f"{out}/kernel/histogram",
+    ]
     kernel = train.Histograms(f"{hidden}/kernel/histogram")[-1].histogram_value
     assert kernel.num == 12 and kernel.sum == pytest.approx(float(model.layers[0].kernel.detach().sum()), abs=1e-5)
 
@@ -51,7 +61,9 @@ def test_epoch_scalars_histograms_and_batch_scalars(data, tmp_path):
 
 def test_epoch_logging_uses_no_batch_hooks(tmp_path):
     assert not keras.callbacks.CallbackList([keras.callbacks.TensorBoard(tmp_path)]).has_train_batch_hooks
-    assert keras.callbacks.CallbackList([keras.callbacks.TensorBoard(tmp_path, update_freq="batch")]).has_train_batch_hooks
+    assert keras.callbacks.CallbackList(
+        [keras.callbacks.TensorBoard(tmp_path, update_freq="batch")]
+    ).has_train_batch_hooks
 
 
 def test_graphs(data, tmp_path):
@@ -90,12 +102,19 @@ def test_profile_batches(data, tmp_path):
 def test_embeddings(tmp_path):
     labels = tmp_path / "labels.tsv"
     labels.write_text("\n".join(f"word{i}" for i in range(5)))
-    model = keras.Sequential([keras.Input((2,), dtype="int32"), keras.layers.Embedding(5, 3, name="words"),
-                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [
+            keras.Input((2,), dtype="int32"),
+            keras.layers.Embedding(5, 3, name="words"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile("sgd", "mse")
     x = np.array([[0, 1], [2, 3], [4, 0]])
-    board = keras.callbacks.TensorBoard(tmp_path / "logs", embeddings_freq=1, embeddings_metadata={"words": labels},
-                                        write_graph=False)
+    board = keras.callbacks.TensorBoard(
+        tmp_path / "logs", embeddings_freq=1, embeddings_metadata={"words": labels}, write_graph=False
+    )
     model.fit(x, np.zeros((3, 1)), epochs=1, verbose=0, callbacks=[board])
     config = (tmp_path / "logs" / "train" / "projector_config.pbtxt").read_text()
     assert 'tensor_name: "words:00000"' in config

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
+from conftest import make_model
 
 import kerasish as keras
-from conftest import make_model
 
 
 def _nan_data(data):
@@ -16,8 +16,14 @@ def test_stops_at_the_nan_batch(data, capsys):
     batches = []
     counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
     model = make_model()
-    history = model.fit(*_nan_data(data), batch_size=8, epochs=3, shuffle=False, verbose=0,
-                        callbacks=[keras.callbacks.TerminateOnNaN(), counter])
+    history = model.fit(
+        *_nan_data(data),
+        batch_size=8,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[keras.callbacks.TerminateOnNaN(), counter],
+    )
     assert batches == [0, 1, 2]
     assert np.isnan(history.history["loss"][0]) and len(history.history["loss"]) == 1
     assert "Batch 2: Invalid loss, terminating training" in capsys.readouterr().out
@@ -25,5 +31,11 @@ def test_stops_at_the_nan_batch(data, capsys):
 
 def test_raise_error(data):
     with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 2"):
-        make_model().fit(*_nan_data(data), batch_size=8, epochs=1, shuffle=False, verbose=0,
-                         callbacks=[keras.callbacks.TerminateOnNaN(raise_error=True)])
+        make_model().fit(
+            *_nan_data(data),
+            batch_size=8,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[keras.callbacks.TerminateOnNaN(raise_error=True)],
+        )

@@ -34,10 +34,14 @@ def keras_home(tmp_path, monkeypatch):
 def server(keras_home, monkeypatch):
     files = {name: (FIXTURES / "files" / name).read_bytes() for name in sources.SOURCES}
     with LoopbackServer(files) as s:
-        monkeypatch.setattr(sources, "SOURCES", {
-            name: (s.url(name), fixture_hash(files[name], keras_hash))
-            for name, (_, keras_hash) in sources.SOURCES.items()
-        })
+        monkeypatch.setattr(
+            sources,
+            "SOURCES",
+            {
+                name: (s.url(name), fixture_hash(files[name], keras_hash))
+                for name, (_, keras_hash) in sources.SOURCES.items()
+            },
+        )
         yield s
 
 

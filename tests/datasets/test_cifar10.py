@@ -8,7 +8,8 @@ def test_matches_keras(server, keras_home, assert_matches_keras):
     assert_matches_keras("cifar10", cifar10.load_data())
     datasets = keras_home / "datasets"
     assert sorted(p.name for p in datasets.iterdir()) == [
-        "cifar-10-batches-py-target", "cifar-10-batches-py-target_archive",
+        "cifar-10-batches-py-target",
+        "cifar-10-batches-py-target_archive",
     ]
     assert (datasets / "cifar-10-batches-py-target" / "cifar-10-batches-py" / "test_batch").is_file()
 

@@ -46,8 +46,9 @@ def test_arrays_written_by_this_numpy_load_too(tmp_path):
     assert [list(x) for x in safe_pickle.load_npz(tmp_path / "a.npz")["x_train"]] == [[1, 2, 3], [4]]
 
 
-@pytest.mark.parametrize("func, args", [(os.system, ("touch {marker}",)), (eval, ("open({marker!r}, 'w')",)),
-                                        (np.save, ("{marker}", 1))])
+@pytest.mark.parametrize(
+    "func, args", [(os.system, ("touch {marker}",)), (eval, ("open({marker!r}, 'w')",)), (np.save, ("{marker}", 1))]
+)
 def test_npz_naming_another_callable_is_refused_before_it_runs(tmp_path, func, args):
     marker = str(tmp_path / "pwned")
     array = np.empty(1, dtype=object)

@@ -19,7 +19,8 @@ SCRIPTS = sorted(path for path in EXAMPLES.glob("*.py") if path.name != "quickst
 @pytest.mark.parametrize("script", SCRIPTS, ids=[path.stem for path in SCRIPTS])
 def test_example_runs_and_reports_success(script):
     env = {**os.environ, "KERASISH_EXAMPLE_FAST": "1"}
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
-                            cwd=script.parent)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env, cwd=script.parent
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"{script.stem} OK" in result.stdout, result.stdout[-3000:]

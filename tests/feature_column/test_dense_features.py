@@ -44,12 +44,17 @@ def make_cases(vocab_file):
         "indicator_default": [fc.indicator_column(city_default)],
         "indicator_file": [fc.indicator_column(city_file)],
         "weighted_indicator": [fc.indicator_column(tags_w)],
-        "crossed": [fc.indicator_column(fc.crossed_column(["city", bucket], 37)),
-                    fc.indicator_column(fc.crossed_column(["user", "uid"], 1000)),
-                    fc.indicator_column(fc.crossed_column([bucket, "city", tags], 53))],
-        "embeddings": [fc.embedding_column(city, 3, combiner="mean"), fc.embedding_column(tags, 2, combiner="sqrtn"),
-                       fc.embedding_column(tags_w, 2, combiner="sum"),
-                       fc.embedding_column(user, 4, combiner="mean", max_norm=1.5)],
+        "crossed": [
+            fc.indicator_column(fc.crossed_column(["city", bucket], 37)),
+            fc.indicator_column(fc.crossed_column(["user", "uid"], 1000)),
+            fc.indicator_column(fc.crossed_column([bucket, "city", tags], 53)),
+        ],
+        "embeddings": [
+            fc.embedding_column(city, 3, combiner="mean"),
+            fc.embedding_column(tags, 2, combiner="sqrtn"),
+            fc.embedding_column(tags_w, 2, combiner="sum"),
+            fc.embedding_column(user, 4, combiner="mean", max_norm=1.5),
+        ],
     }
 
 
@@ -68,8 +73,18 @@ def set_tables(layer):
                 layer.embedding_table(column).copy_(torch.from_numpy(TABLES[column.name]))
 
 
-@pytest.mark.parametrize("case", ["numeric_bucketized", "indicators", "indicator_default", "indicator_file",
-                                  "weighted_indicator", "crossed", "embeddings"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "numeric_bucketized",
+        "indicators",
+        "indicator_default",
+        "indicator_file",
+        "weighted_indicator",
+        "crossed",
+        "embeddings",
+    ],
+)
 def test_matches_tensorflow(case, vocab_file):
     layer = DenseFeatures(make_cases(vocab_file)[case])
     set_tables(layer)
@@ -81,8 +96,10 @@ def test_data_side_ids_give_the_same_output(vocab_file):
     """Strings turned into Fingerprint64 ids before the model (as the data loader does) change nothing."""
     layer = DenseFeatures(make_cases(vocab_file)["crossed"])
     raw = features()
-    ids = {k: torch.from_numpy(fc.fingerprint.fingerprint_strings(v)) if v.dtype.kind == "U" else torch.from_numpy(v)
-           for k, v in raw.items()}
+    ids = {
+        k: torch.from_numpy(fc.fingerprint.fingerprint_strings(v)) if v.dtype.kind == "U" else torch.from_numpy(v)
+        for k, v in raw.items()
+    }
     torch.testing.assert_close(layer(ids), layer(raw))
 
 

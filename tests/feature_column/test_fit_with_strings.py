@@ -36,8 +36,12 @@ def make_model():
     age = fc.numeric_column("age", normalizer_fn=None)
     city = fc.categorical_column_with_vocabulary_list("city", ["paris", "rome", "tokyo"], num_oov_buckets=1)
     age_buckets = fc.bucketized_column(age, [18, 60])
-    columns = [fc.indicator_column(city), fc.embedding_column(city, 4), age_buckets,
-               fc.indicator_column(fc.crossed_column(["city", age_buckets], 20))]
+    columns = [
+        fc.indicator_column(city),
+        fc.embedding_column(city, 4),
+        age_buckets,
+        fc.indicator_column(fc.crossed_column(["city", age_buckets], 20)),
+    ]
     inputs = {"city": keras.Input(shape=(1,), name="city", dtype="string"), "age": keras.Input(shape=(1,), name="age")}
     outputs = keras.layers.Dense(1, activation="sigmoid")(DenseFeatures(columns)(inputs))
     model = keras.Model(inputs, outputs)

@@ -29,15 +29,17 @@ def test_mixed_precision_training_on_cuda(policy):
     assert np.isfinite(history).all() and history[-1] < 0.5 * history[0]
     assert all(w.dtype == torch.float32 and w.is_cuda for w in model.weights)
     assert (type(model.optimizer).__name__ == "LossScaleOptimizer") == (policy == "mixed_float16")
-    assert model(torch.as_tensor(x[:4]).cuda()).dtype == (torch.float16 if policy == "mixed_float16" else torch.bfloat16)
+    assert model(torch.as_tensor(x[:4]).cuda()).dtype == (
+        torch.float16 if policy == "mixed_float16" else torch.bfloat16
+    )
 
 
 def test_loss_scaling_skips_steps_with_inf_gradients_on_cuda():
-    optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=2.0 ** 15)
+    optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=2.0**15)
     w = torch.nn.Parameter(torch.ones(3, device="cuda"))
     optimizer.build([w])
     optimizer.apply([torch.tensor([float("inf"), 1.0, 1.0], device="cuda")], [w])
-    assert torch.equal(w.detach().cpu(), torch.ones(3)) and optimizer.dynamic_scale == 2.0 ** 14
+    assert torch.equal(w.detach().cpu(), torch.ones(3)) and optimizer.dynamic_scale == 2.0**14
 
 
 class Batches(keras.utils.PyDataset):
@@ -49,7 +51,7 @@ class Batches(keras.utils.PyDataset):
         return 8
 
     def __getitem__(self, index):
-        return self.x[index * 32:(index + 1) * 32], self.y[index * 32:(index + 1) * 32]
+        return self.x[index * 32 : (index + 1) * 32], self.y[index * 32 : (index + 1) * 32]
 
 
 def _shared_memory_works() -> bool:

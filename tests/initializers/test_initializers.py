@@ -43,8 +43,14 @@ def test_serialize_matches_keras(name):
 
 def test_configs_hold_every_init_argument():
     obj = initializers.VarianceScaling(3.0, "fan_avg", "uniform", seed=4, input_axes=[0], output_axes=[1])
-    assert obj.get_config() == {"seed": 4, "scale": 3.0, "mode": "fan_avg", "distribution": "uniform",
-                                "input_axes": [0], "output_axes": [1]}
+    assert obj.get_config() == {
+        "seed": 4,
+        "scale": 3.0,
+        "mode": "fan_avg",
+        "distribution": "uniform",
+        "input_axes": [0],
+        "output_axes": [1],
+    }
     assert initializers.Identity(gain=2.0).get_config() == {"gain": 2.0}
     assert initializers.Orthogonal.from_config({"gain": 0.5, "seed": 1}).gain == 0.5
     clone = initializers.HeNormal(seed=3, input_axes=[0], output_axes=[1]).clone()
@@ -128,7 +134,8 @@ def test_truncated_normal_scaling(name, fan):
 def test_variance_scaling_modes_and_conv_fans():
     # Conv2D kernel (3, 3, 16, 32): fan_in = 144, fan_out = 288.
     x = initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="untruncated_normal", seed=1)(
-        (3, 3, 16, 32 * 64))
+        (3, 3, 16, 32 * 64)
+    )
     assert x.double().std().item() == pytest.approx(math.sqrt(2.0 / (288 * 64)), rel=5e-3)
     x = initializers.VarianceScaling(distribution="uniform", input_axes=[0], output_axes=[1])((4, 10, 10000))
     assert x.abs().max().item() == pytest.approx(math.sqrt(3.0 / 4), rel=1e-3)
@@ -183,8 +190,21 @@ def test_seeds():
         initializers.RandomNormal(seed="1")
 
 
-@pytest.mark.parametrize("name", ["zeros", "ones", "constant", "identity", "random_normal", "random_uniform",
-                                  "truncated_normal", "variance_scaling", "glorot_uniform", "orthogonal"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zeros",
+        "ones",
+        "constant",
+        "identity",
+        "random_normal",
+        "random_uniform",
+        "truncated_normal",
+        "variance_scaling",
+        "glorot_uniform",
+        "orthogonal",
+    ],
+)
 def test_dtypes_and_device(name):
     init = initializers.get(name)
     x = init((4, 4))

@@ -14,8 +14,9 @@ with open(os.path.join(os.path.dirname(__file__), "..", "fixtures", "layers_misc
     CASES = json.load(f)
 
 
-@pytest.mark.parametrize("name,cls", [("prelu_shared", "PReLU"), ("relu_args", "ReLU"), ("leaky_relu", "LeakyReLU"),
-                                      ("elu", "ELU")])
+@pytest.mark.parametrize(
+    "name,cls", [("prelu_shared", "PReLU"), ("relu_args", "ReLU"), ("leaky_relu", "LeakyReLU"), ("elu", "ELU")]
+)
 def test_activation_layers_match_keras(name, cls):
     case = CASES[name]
     layer = getattr(layers, cls)(**case["args"])

@@ -19,8 +19,16 @@ def _tensors(values):
     return [torch.tensor(v, dtype=torch.float32) for v in values]
 
 
-@pytest.mark.parametrize("name,cls", [("subtract", "Subtract"), ("multiply", "Multiply"), ("average", "Average"),
-                                      ("maximum", "Maximum"), ("minimum", "Minimum")])
+@pytest.mark.parametrize(
+    "name,cls",
+    [
+        ("subtract", "Subtract"),
+        ("multiply", "Multiply"),
+        ("average", "Average"),
+        ("maximum", "Maximum"),
+        ("minimum", "Minimum"),
+    ],
+)
 def test_elementwise_merges_match_keras(name, cls):
     case = CASES[name]
     out = getattr(layers, cls)()(_tensors(case["inputs"]))

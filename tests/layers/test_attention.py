@@ -28,9 +28,20 @@ def _mha_from(case):
     return layers.MultiHeadAttention(**config)
 
 
-MHA_CASES = ["mha_self", "mha_self_scores", "mha_causal", "mha_causal_scores", "mha_masks_scores",
-             "mha_attention_mask_causal", "mha_key_value_output_shape", "mha_no_bias", "mha_attention_axes_2",
-             "mha_attention_axes_1_2", "mha_gate_window", "mha_masks_fused"]
+MHA_CASES = [
+    "mha_self",
+    "mha_self_scores",
+    "mha_causal",
+    "mha_causal_scores",
+    "mha_masks_scores",
+    "mha_attention_mask_causal",
+    "mha_key_value_output_shape",
+    "mha_no_bias",
+    "mha_attention_axes_2",
+    "mha_attention_axes_1_2",
+    "mha_gate_window",
+    "mha_masks_fused",
+]
 
 
 @pytest.mark.parametrize("name", MHA_CASES)
@@ -42,8 +53,10 @@ def test_multi_head_attention_matches_keras(name):
     # Keras's names and order (Keras's paths also name the parent layer), so set_weights takes Keras's list.
     assert layer._weight_names() == [w.split("/", 1)[1] for w in case["weight_names"]]
     layer.set_weights(_weights(case))
-    kwargs = {k: (_t(v, torch.bool) if k.endswith("_mask") and isinstance(v, list) else v)
-              for k, v in case["call_kwargs"].items()}
+    kwargs = {
+        k: (_t(v, torch.bool) if k.endswith("_mask") and isinstance(v, list) else v)
+        for k, v in case["call_kwargs"].items()
+    }
     if case["query_mask"] is not None:
         query._keras_mask = torch.tensor(case["query_mask"])
     out = layer(query, value, key, **kwargs) if key is not None else layer(query, value, **kwargs)
@@ -93,8 +106,14 @@ def test_multi_head_attention_gradients_flow_to_every_weight():
     assert all(w.grad is not None and w.grad.abs().sum() > 0 for w in layer.trainable_weights)
 
 
-ATTENTION_CASES = ["attention_dot", "attention_scaled_masked", "attention_masked_fused", "attention_causal",
-                   "attention_concat", "additive_attention"]
+ATTENTION_CASES = [
+    "attention_dot",
+    "attention_scaled_masked",
+    "attention_masked_fused",
+    "attention_causal",
+    "attention_concat",
+    "additive_attention",
+]
 
 
 @pytest.mark.parametrize("name", ATTENTION_CASES)
@@ -142,5 +161,6 @@ def test_self_attention_model_matches_keras():
     case = CASES["attention_model"]
     model = _attention_model()
     model.set_weights(_weights(case))
-    np.testing.assert_allclose(model.predict(np.array(case["inputs"], dtype="float32"), verbose=0),
-                               case["outputs"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(np.array(case["inputs"], dtype="float32"), verbose=0), case["outputs"], rtol=1e-5, atol=1e-5
+    )

@@ -13,8 +13,18 @@ from kerasish import layers
 from kerasish.layers.convolutional.conv_layer import ConvLayer
 from tests.fixtures.layers_conv.keras_cases import assert_config_matches_keras, case, case_names, fixtures, replay
 
-CONV_CLASSES = ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-                "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D")
+CONV_CLASSES = (
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+)
 
 
 @pytest.mark.parametrize("name", case_names(*CONV_CLASSES))
@@ -26,15 +36,17 @@ def test_matches_keras(name):
 
 def test_small_model_matches_keras():
     recorded = fixtures()["model"]
-    model = keras.Sequential([
-        keras.Input((9, 8, 2)),
-        layers.Conv2D(4, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2, padding="same"),
-        layers.Conv2D(3, 2, strides=2, padding="same", activation="relu"),
-        layers.AveragePooling2D(2, strides=1, padding="same"),
-        layers.Flatten(),
-        layers.Dense(3),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((9, 8, 2)),
+            layers.Conv2D(4, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2, padding="same"),
+            layers.Conv2D(3, 2, strides=2, padding="same", activation="relu"),
+            layers.AveragePooling2D(2, strides=1, padding="same"),
+            layers.Flatten(),
+            layers.Dense(3),
+        ]
+    )
     model.set_weights([np.asarray(w, dtype=np.float32) for w in recorded["weights"]])
     predictions = model.predict(np.asarray(recorded["inputs"], dtype=np.float32), verbose=0)
     np.testing.assert_allclose(predictions, recorded["outputs"], rtol=1e-5, atol=2e-5)
@@ -50,8 +62,9 @@ def test_channels_last_matches_channels_first_and_plain_torch():
     last.set_weights(first.get_weights())
     y_first = first(x)
     y_last = last(x.permute(0, 2, 3, 1).contiguous())
-    np.testing.assert_allclose(y_last.detach().numpy(), y_first.permute(0, 2, 3, 1).detach().numpy(), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        y_last.detach().numpy(), y_first.permute(0, 2, 3, 1).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     # TensorFlow's "same" for a 3x3 window at stride 2 on 9 rows pads 1 and 1; on 8 columns 0 left, 1 right.
     weight = first.kernel.detach().permute(3, 2, 0, 1)
     expected = F.conv2d(F.pad(x, (0, 1, 1, 1)), weight, first.bias.detach(), stride=2)
@@ -83,14 +96,25 @@ def test_weight_layouts_are_keras():
     }
 
 
-@pytest.mark.parametrize("layer", [
-    layers.Conv1D(2, 3, padding="causal", dilation_rate=2, activation="relu", name="c1"),
-    layers.Conv3D(2, (1, 2, 3), strides=2, data_format="channels_first", use_bias=False,
-                  kernel_regularizer=keras.regularizers.L2(0.1), kernel_constraint="max_norm"),
-    layers.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1, bias_initializer="ones"),
-    layers.DepthwiseConv2D(3, depth_multiplier=2, depthwise_initializer="he_normal"),
-    layers.SeparableConv1D(4, 3, depth_multiplier=2, pointwise_regularizer="l1"),
-], ids=lambda layer: type(layer).__name__)
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.Conv1D(2, 3, padding="causal", dilation_rate=2, activation="relu", name="c1"),
+        layers.Conv3D(
+            2,
+            (1, 2, 3),
+            strides=2,
+            data_format="channels_first",
+            use_bias=False,
+            kernel_regularizer=keras.regularizers.L2(0.1),
+            kernel_constraint="max_norm",
+        ),
+        layers.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1, bias_initializer="ones"),
+        layers.DepthwiseConv2D(3, depth_multiplier=2, depthwise_initializer="he_normal"),
+        layers.SeparableConv1D(4, 3, depth_multiplier=2, pointwise_regularizer="l1"),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
 def test_config_round_trip(layer):
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
     assert type(rebuilt) is type(layer)
@@ -156,16 +180,28 @@ def test_every_convolution_checks_its_window_in_the_one_geometry_constructor(cla
     rank = int(next(c for c in class_name if c.isdigit()))
     assert isinstance(_make(class_name), ConvLayer)
     expected = {
-        "kernel_size": (f"The `kernel_size` argument must be a tuple of {rank} integers. Received "
-                        f"kernel_size=(3, 3, 3, 3)", {"kernel_size": (3, 3, 3, 3)}),
-        "strides": (f"The `strides` argument must be a tuple of {rank} integers. Received strides=0, including values "
-                    f"that do not satisfy `value > 0`", {"strides": 0}),
-        "dilation": ("`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                     f"strides={(2,) * rank} and dilation_rate={(2,) * rank}", {"strides": 2, "dilation_rate": 2}),
-        "data_format": ("The `data_format` argument must be one of 'channels_first', 'channels_last'. Received: "
-                        "data_format=nhwc", {"data_format": "NHWC"}),
-        "padding": ("The `padding` argument must be one of ('valid', 'same'). Received: padding='full'",
-                    {"padding": "full"}),
+        "kernel_size": (
+            f"The `kernel_size` argument must be a tuple of {rank} integers. Received kernel_size=(3, 3, 3, 3)",
+            {"kernel_size": (3, 3, 3, 3)},
+        ),
+        "strides": (
+            f"The `strides` argument must be a tuple of {rank} integers. Received strides=0, including values "
+            f"that do not satisfy `value > 0`",
+            {"strides": 0},
+        ),
+        "dilation": (
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+            f"strides={(2,) * rank} and dilation_rate={(2,) * rank}",
+            {"strides": 2, "dilation_rate": 2},
+        ),
+        "data_format": (
+            "The `data_format` argument must be one of 'channels_first', 'channels_last'. Received: data_format=nhwc",
+            {"data_format": "NHWC"},
+        ),
+        "padding": (
+            "The `padding` argument must be one of ('valid', 'same'). Received: padding='full'",
+            {"padding": "full"},
+        ),
     }
     for message, kwargs in expected.values():
         if class_name == "Conv1D" and "padding" in kwargs:
@@ -173,8 +209,14 @@ def test_every_convolution_checks_its_window_in_the_one_geometry_constructor(cla
         with pytest.raises(ValueError) as error:
             _make(class_name, **kwargs)
         assert str(error.value) == message
-    layer = _make(class_name, kernel_size=[2] * rank, strides=1, padding="SAME", data_format="channels_first",
-                  dilation_rate=[1] * rank)
+    layer = _make(
+        class_name,
+        kernel_size=[2] * rank,
+        strides=1,
+        padding="SAME",
+        data_format="channels_first",
+        dilation_rate=[1] * rank,
+    )
     assert (layer.kernel_size, layer.strides, layer.dilation_rate) == ((2,) * rank, (1,) * rank, (1,) * rank)
     assert (layer.padding, layer.data_format, layer.input_spec.ndim) == ("same", "channels_first", rank + 2)
 

@@ -49,8 +49,9 @@ def test_default_initializers_glorot_uniform_kernel_and_zero_bias():
 
 
 def test_kernel_regularizer_and_constraint_are_attached():
-    layer = layers.Dense(2, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.1),
-                         kernel_constraint="non_neg")
+    layer = layers.Dense(
+        2, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.1), kernel_constraint="non_neg"
+    )
     layer.build((None, 3))
     [penalty] = layer.losses
     assert penalty.item() == pytest.approx(0.1 * 6)  # 6 ones squared

@@ -78,8 +78,15 @@ def test_recurrent_layers_reject_time_major_true(cls):
 
 
 def test_multi_head_attention_builds_from_keras2_shapes():
-    layer = layers.MultiHeadAttention.from_config({"num_heads": 2, "key_dim": 3, "query_shape": [None, 4, 6],
-                                                   "key_shape": [None, 5, 7], "value_shape": [None, 5, 8]})
+    layer = layers.MultiHeadAttention.from_config(
+        {
+            "num_heads": 2,
+            "key_dim": 3,
+            "query_shape": [None, 4, 6],
+            "key_shape": [None, 5, 7],
+            "value_shape": [None, 5, 8],
+        }
+    )
     assert layer.built
     assert tuple(layer.query_dense.kernel.shape) == (6, 2, 3)
     assert tuple(layer.key_dense.kernel.shape) == (7, 2, 3)
@@ -90,8 +97,15 @@ def test_multi_head_attention_builds_from_keras2_shapes():
 
 def test_multi_head_attention_from_keras2_shapes_computes_as_built_on_call():
     # tf.keras 2 writes key_shape equal to value_shape when no key is passed; Keras 3 records no key then.
-    layer = layers.MultiHeadAttention.from_config({"num_heads": 2, "key_dim": 3, "query_shape": [None, 4, 6],
-                                                   "key_shape": [None, 5, 6], "value_shape": [None, 5, 6]})
+    layer = layers.MultiHeadAttention.from_config(
+        {
+            "num_heads": 2,
+            "key_dim": 3,
+            "query_shape": [None, 4, 6],
+            "key_shape": [None, 5, 6],
+            "value_shape": [None, 5, 6],
+        }
+    )
     assert layer.get_build_config() == {"shapes_dict": {"query_shape": [None, 4, 6], "value_shape": [None, 5, 6]}}
     twin = layers.MultiHeadAttention(num_heads=2, key_dim=3)
     query, value = torch.linspace(-1, 1, 48).reshape(2, 4, 6), torch.linspace(1, -1, 60).reshape(2, 5, 6)
@@ -106,17 +120,22 @@ def test_multi_head_attention_from_keras2_shapes_computes_as_built_on_call():
 # ---- convolutions ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cls,args", [(layers.DepthwiseConv2D, {"kernel_size": 2}),
-                                      (layers.SeparableConv2D, {"filters": 3, "kernel_size": 2}),
-                                      (layers.Conv2DTranspose, {"filters": 3, "kernel_size": 2}),
-                                      (layers.DepthwiseConv1D, {"kernel_size": 2}),
-                                      (layers.SeparableConv1D, {"filters": 3, "kernel_size": 2}),
-                                      (layers.Conv1DTranspose, {"filters": 3, "kernel_size": 2})])
+@pytest.mark.parametrize(
+    "cls,args",
+    [
+        (layers.DepthwiseConv2D, {"kernel_size": 2}),
+        (layers.SeparableConv2D, {"filters": 3, "kernel_size": 2}),
+        (layers.Conv2DTranspose, {"filters": 3, "kernel_size": 2}),
+        (layers.DepthwiseConv1D, {"kernel_size": 2}),
+        (layers.SeparableConv1D, {"filters": 3, "kernel_size": 2}),
+        (layers.Conv1DTranspose, {"filters": 3, "kernel_size": 2}),
+    ],
+)
 def test_convolutions_take_groups_one(cls, args):
     layer = cls.from_config({**args, "groups": 1})
     assert "groups" not in layer.get_config()
     rank = 1 if "1D" in cls.__name__ else 2
-    x = torch.linspace(-1, 1, 2 * 4 ** rank * 2).reshape(2, *(4,) * rank, 2)
+    x = torch.linspace(-1, 1, 2 * 4**rank * 2).reshape(2, *(4,) * rank, 2)
     ours, twin = _same_weights(layer, cls(**args), x)
     torch.testing.assert_close(ours, twin)
 
@@ -128,9 +147,15 @@ def test_convolutions_reject_other_groups():
 
 def test_separable_conv_ignores_keras2_kernel_arguments():
     # tf.keras 2's SeparableConv2D writes its Conv base's kernel_* arguments and never uses them.
-    layer = layers.SeparableConv2D.from_config({
-        "filters": 3, "kernel_size": 2, "kernel_initializer": {"class_name": "GlorotUniform", "config": {}},
-        "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.5}}, "kernel_constraint": None})
+    layer = layers.SeparableConv2D.from_config(
+        {
+            "filters": 3,
+            "kernel_size": 2,
+            "kernel_initializer": {"class_name": "GlorotUniform", "config": {}},
+            "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.5}},
+            "kernel_constraint": None,
+        }
+    )
     layer(torch.ones(1, 3, 3, 2))
     assert "kernel_regularizer" not in layer.get_config()
     assert layer.losses == []
@@ -141,8 +166,9 @@ def test_separable_conv_ignores_keras2_kernel_arguments():
 
 @pytest.mark.parametrize("cls", [layers.SpatialDropout1D, layers.SpatialDropout2D, layers.SpatialDropout3D])
 def test_spatial_dropout_takes_keras2_dropout_keys(cls):
-    layer = cls.from_config({"name": "sd", "trainable": True, "dtype": "float32", "rate": 0.2, "noise_shape": None,
-                             "seed": None})
+    layer = cls.from_config(
+        {"name": "sd", "trainable": True, "dtype": "float32", "rate": 0.2, "noise_shape": None, "seed": None}
+    )
     assert layer.rate == 0.2 and "noise_shape" not in layer.get_config()
 
 
@@ -151,25 +177,71 @@ def test_spatial_dropout_takes_keras2_dropout_keys(cls):
 # tf.keras 2's `to_json()` of: x, y = Input((3, 4)), Input((5, 4)); z = MultiHeadAttention(1, 2)(x, y) (y is written
 # into the node's kwargs as a [layer, node, tensor] list); inner = Model(Input((4,)), Dense(4)) called twice on the
 # pooled z (tf.keras 2 numbers inner's nodes from 1).
-_KERAS2_FUNCTIONAL = {"class_name": "Functional", "config": {"name": "m", "layers": [
-    {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 3, 4], "name": "x"}, "name": "x",
-     "inbound_nodes": []},
-    {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 5, 4], "name": "y"}, "name": "y",
-     "inbound_nodes": []},
-    {"class_name": "MultiHeadAttention", "config": {"name": "mha", "num_heads": 1, "key_dim": 2,
-                                                    "query_shape": [None, 3, 4], "key_shape": [None, 5, 4],
-                                                    "value_shape": [None, 5, 4]},
-     "name": "mha", "inbound_nodes": [[["x", 0, 0, {"value": ["y", 0, 0]}]]]},
-    {"class_name": "GlobalAveragePooling1D", "config": {"name": "pool"}, "name": "pool",
-     "inbound_nodes": [[["mha", 0, 0, {}]]]},
-    {"class_name": "Functional", "config": {"name": "inner", "layers": [
-        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "name": "i"}, "name": "i",
-         "inbound_nodes": []},
-        {"class_name": "Dense", "config": {"name": "d", "units": 4}, "name": "d",
-         "inbound_nodes": [[["i", 0, 0, {}]]]}],
-        "input_layers": [["i", 0, 0]], "output_layers": [["d", 0, 0]]},
-     "name": "inner", "inbound_nodes": [[["pool", 0, 0, {}]], [["inner", 1, 0, {}]]]}],
-    "input_layers": [["x", 0, 0], ["y", 0, 0]], "output_layers": [["inner", 2, 0]]}}
+_KERAS2_FUNCTIONAL = {
+    "class_name": "Functional",
+    "config": {
+        "name": "m",
+        "layers": [
+            {
+                "class_name": "InputLayer",
+                "config": {"batch_input_shape": [None, 3, 4], "name": "x"},
+                "name": "x",
+                "inbound_nodes": [],
+            },
+            {
+                "class_name": "InputLayer",
+                "config": {"batch_input_shape": [None, 5, 4], "name": "y"},
+                "name": "y",
+                "inbound_nodes": [],
+            },
+            {
+                "class_name": "MultiHeadAttention",
+                "config": {
+                    "name": "mha",
+                    "num_heads": 1,
+                    "key_dim": 2,
+                    "query_shape": [None, 3, 4],
+                    "key_shape": [None, 5, 4],
+                    "value_shape": [None, 5, 4],
+                },
+                "name": "mha",
+                "inbound_nodes": [[["x", 0, 0, {"value": ["y", 0, 0]}]]],
+            },
+            {
+                "class_name": "GlobalAveragePooling1D",
+                "config": {"name": "pool"},
+                "name": "pool",
+                "inbound_nodes": [[["mha", 0, 0, {}]]],
+            },
+            {
+                "class_name": "Functional",
+                "config": {
+                    "name": "inner",
+                    "layers": [
+                        {
+                            "class_name": "InputLayer",
+                            "config": {"batch_input_shape": [None, 4], "name": "i"},
+                            "name": "i",
+                            "inbound_nodes": [],
+                        },
+                        {
+                            "class_name": "Dense",
+                            "config": {"name": "d", "units": 4},
+                            "name": "d",
+                            "inbound_nodes": [[["i", 0, 0, {}]]],
+                        },
+                    ],
+                    "input_layers": [["i", 0, 0]],
+                    "output_layers": [["d", 0, 0]],
+                },
+                "name": "inner",
+                "inbound_nodes": [[["pool", 0, 0, {}]], [["inner", 1, 0, {}]]],
+            },
+        ],
+        "input_layers": [["x", 0, 0], ["y", 0, 0]],
+        "output_layers": [["inner", 2, 0]],
+    },
+}
 
 
 def _twin():

@@ -21,7 +21,7 @@ def _round_trip(layer, **kwargs):
 
 
 def test_calls_the_function_with_its_arguments():
-    layer = layers.Lambda(lambda x, power: x ** power, arguments={"power": 3})
+    layer = layers.Lambda(lambda x, power: x**power, arguments={"power": 3})
     torch.testing.assert_close(layer(torch.tensor([2.0, -1.0])), torch.tensor([8.0, -1.0]))
 
 

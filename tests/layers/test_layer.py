@@ -25,8 +25,9 @@ class Scale(layers.Layer):
         self.init_value = init_value
 
     def build(self, input_shape):
-        self.scale = self.add_weight(shape=(input_shape[-1],), initializer=keras.initializers.Constant(
-            self.init_value), name="scale")
+        self.scale = self.add_weight(
+            shape=(input_shape[-1],), initializer=keras.initializers.Constant(self.init_value), name="scale"
+        )
         self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
 
     def call(self, inputs):
@@ -53,6 +54,7 @@ class TwoDense(layers.Layer):
 
 # ---- names ---------------------------------------------------------------------------------------------------
 
+
 def test_automatic_names_count_up_per_class_prefix():
     first, second = layers.Dense(1), layers.Dense(1)
     assert _name_index(second.name, "dense") == _name_index(first.name, "dense") + 1
@@ -68,6 +70,7 @@ def test_automatic_name_of_a_custom_class_is_its_snake_case_name():
 
 
 # ---- add_weight ----------------------------------------------------------------------------------------------
+
 
 def test_trainable_weights_are_parameters_and_non_trainable_ones_buffers():
     layer = Scale(2.0)
@@ -97,8 +100,9 @@ def test_integer_weights_cannot_be_trainable():
 
 def test_weight_regularizer_value_shows_in_losses_and_constraint_is_kept():
     layer = layers.Layer()
-    w = layer.add_weight(shape=(2, 2), initializer="ones", regularizer=keras.regularizers.L2(0.5),
-                         constraint="non_neg", name="w")
+    w = layer.add_weight(
+        shape=(2, 2), initializer="ones", regularizer=keras.regularizers.L2(0.5), constraint="non_neg", name="w"
+    )
     [penalty] = layer.losses
     assert penalty.item() == pytest.approx(0.5 * 4)
     with torch.no_grad():
@@ -108,6 +112,7 @@ def test_weight_regularizer_value_shows_in_losses_and_constraint_is_kept():
 
 
 # ---- weights order and I/O -----------------------------------------------------------------------------------
+
 
 def test_weights_order_own_trainable_then_non_trainable_then_sublayers():
     scale = Scale()
@@ -159,6 +164,7 @@ def test_count_params_and_unbuilt_error():
 
 # ---- freezing ------------------------------------------------------------------------------------------------
 
+
 def test_freezing_moves_weights_to_non_trainable_and_stops_gradients():
     layer = Scale()
     layer.build((None, 3))
@@ -197,6 +203,7 @@ def test_trainable_false_in_constructor_and_config():
 
 
 # ---- tracking ------------------------------------------------------------------------------------------------
+
 
 class Stack(layers.Layer):
     """Sublayers kept in a plain Python list, as Keras code often does."""
@@ -256,6 +263,7 @@ def test_a_layer_reached_twice_contributes_its_weights_once():
 
 # ---- losses --------------------------------------------------------------------------------------------------
 
+
 def test_activity_regularizer_adds_a_loss_per_call():
     layer = layers.Dense(2, kernel_initializer="ones", activity_regularizer=keras.regularizers.L1(0.1))
     layer(torch.ones(1, 3))  # outputs [3, 3]
@@ -284,6 +292,7 @@ def test_add_loss_in_call_of_a_sublayer_is_collected_by_the_parent():
 
 
 # ---- custom layers and config --------------------------------------------------------------------------------
+
 
 def test_custom_layer_config_round_trip():
     layer = Scale(3.0, name="scaler")
@@ -353,6 +362,7 @@ def test_keras2_weights_argument_sets_weights_at_build():
 
 
 # ---- the learning phase --------------------------------------------------------------------------------------
+
 
 def test_training_flag_reaches_dropout_inside_a_custom_layer():
     class Noisy(layers.Layer):

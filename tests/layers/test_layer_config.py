@@ -13,9 +13,16 @@ def _round_trip(layer):
 
 
 CORE_LAYERS = {
-    "dense": lambda: layers.Dense(3, activation="relu", use_bias=False, kernel_initializer="he_normal",
-                                  kernel_regularizer=keras.regularizers.L2(0.01), kernel_constraint="max_norm",
-                                  activity_regularizer="l1", name="dense_cfg"),
+    "dense": lambda: layers.Dense(
+        3,
+        activation="relu",
+        use_bias=False,
+        kernel_initializer="he_normal",
+        kernel_regularizer=keras.regularizers.L2(0.01),
+        kernel_constraint="max_norm",
+        activity_regularizer="l1",
+        name="dense_cfg",
+    ),
     "dense_keras2_input_shape": lambda: layers.Dense(2, input_shape=(4,), trainable=False),
     "embedding": lambda: layers.Embedding(5, 2, mask_zero=True, embeddings_initializer="ones"),
     "embedding_input_length": lambda: layers.Embedding(7, 3, input_length=4),
@@ -57,17 +64,37 @@ def test_built_layer_rebuilds_from_its_build_config():
 def test_keras3_dense_config_with_dtype_policy_and_quantization_config():
     """A Dense entry exactly as Keras 3.15's `to_json()` writes it."""
     config = {
-        "module": "keras.layers", "class_name": "Dense", "registered_name": None,
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "registered_name": None,
         "config": {
-            "name": "k3", "trainable": True,
-            "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
-                      "registered_name": None},
-            "units": 4, "activation": "tanh", "use_bias": True,
-            "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform",
-                                   "config": {"seed": None}, "registered_name": None},
-            "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {},
-                                 "registered_name": None},
-            "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+            "name": "k3",
+            "trainable": True,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
+            "units": 4,
+            "activation": "tanh",
+            "use_bias": True,
+            "kernel_initializer": {
+                "module": "keras.initializers",
+                "class_name": "GlorotUniform",
+                "config": {"seed": None},
+                "registered_name": None,
+            },
+            "bias_initializer": {
+                "module": "keras.initializers",
+                "class_name": "Zeros",
+                "config": {},
+                "registered_name": None,
+            },
+            "kernel_regularizer": None,
+            "bias_regularizer": None,
+            "kernel_constraint": None,
+            "bias_constraint": None,
             "quantization_config": None,
         },
         "build_config": {"input_shape": [None, 3]},

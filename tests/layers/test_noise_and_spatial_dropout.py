@@ -9,11 +9,14 @@ import torch
 from kerasish import layers
 
 
-@pytest.mark.parametrize("cls,shape,noise_axes", [
-    (layers.SpatialDropout1D, (64, 10, 32), (1,)),
-    (layers.SpatialDropout2D, (64, 5, 5, 32), (1, 2)),
-    (layers.SpatialDropout3D, (32, 3, 3, 3, 32), (1, 2, 3)),
-])
+@pytest.mark.parametrize(
+    "cls,shape,noise_axes",
+    [
+        (layers.SpatialDropout1D, (64, 10, 32), (1,)),
+        (layers.SpatialDropout2D, (64, 5, 5, 32), (1, 2)),
+        (layers.SpatialDropout3D, (32, 3, 3, 3, 32), (1, 2, 3)),
+    ],
+)
 def test_spatial_dropout_drops_whole_channels(cls, shape, noise_axes):
     x = torch.ones(shape)
     out = cls(0.25, seed=1)(x, training=True)
@@ -58,7 +61,7 @@ def test_alpha_dropout_keeps_mean_and_variance_of_standard_inputs():
     out = layers.AlphaDropout(0.2, seed=0)(x, training=True)
     assert abs(out.mean().item()) < 0.01 and abs(out.std().item() - 1.0) < 0.01
     alpha_p = -1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
-    a = ((1 - 0.2) * (1 + 0.2 * alpha_p ** 2)) ** -0.5
+    a = ((1 - 0.2) * (1 + 0.2 * alpha_p**2)) ** -0.5
     dropped = a * alpha_p - a * alpha_p * 0.2
     assert abs((out == torch.tensor(dropped)).float().mean().item() - 0.2) < 0.01  # dropped entries: a*alpha_p+b
     torch.testing.assert_close(layers.AlphaDropout(0.2)(x), x)

@@ -19,8 +19,17 @@ def _t(value, dtype=torch.float32):
     return torch.tensor(value, dtype=dtype)
 
 
-@pytest.mark.parametrize("name", ["batch_norm_2d", "batch_norm_channels_first", "batch_norm_channels_last_4d",
-                                  "batch_norm_masked", "batch_norm_no_center_scale", "batch_norm_renorm"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "batch_norm_2d",
+        "batch_norm_channels_first",
+        "batch_norm_channels_last_4d",
+        "batch_norm_masked",
+        "batch_norm_no_center_scale",
+        "batch_norm_renorm",
+    ],
+)
 def test_batch_norm_training_step_and_inference_match_keras(name):
     case = CASES[name]
     layer = layers.BatchNormalization(**case["args"])
@@ -38,8 +47,15 @@ def test_batch_norm_training_step_and_inference_match_keras(name):
 def test_batch_norm_weights_order_and_trainability():
     layer = layers.BatchNormalization(renorm=True)
     layer.build((None, 3))
-    assert [n.split("/")[1] for n in layer._weight_names()] == ["gamma", "beta", "moving_mean", "moving_variance",
-                                                              "moving_stddev", "renorm_mean", "renorm_stddev"]
+    assert [n.split("/")[1] for n in layer._weight_names()] == [
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+        "moving_stddev",
+        "renorm_mean",
+        "renorm_stddev",
+    ]
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 5
 
 
@@ -71,18 +87,25 @@ def test_batch_norm_rejects_bad_mask_and_config_round_trips():
         layer(torch.ones(2, 3, 4), training=True, mask=torch.ones(2, dtype=torch.bool))
     config = layer.get_config()
     assert config["axis"] == 1 and config["momentum"] == 0.9 and config["epsilon"] == 1e-3
-    assert {"synchronized", "renorm", "renorm_clipping", "renorm_momentum",
-            "moving_variance_initializer"} <= set(config)
+    assert {"synchronized", "renorm", "renorm_clipping", "renorm_momentum", "moving_variance_initializer"} <= set(
+        config
+    )
     assert layers.BatchNormalization.from_config(config).get_config() == config
 
 
-@pytest.mark.parametrize("name,cls", [("layer_norm", "LayerNormalization"),
-                                      ("layer_norm_axes_1_2", "LayerNormalization"),
-                                      ("layer_norm_axis_1", "LayerNormalization"),
-                                      ("group_norm", "GroupNormalization"),
-                                      ("group_norm_axis_1", "GroupNormalization"),
-                                      ("unit_norm", "UnitNormalization"), ("unit_norm_axes", "UnitNormalization"),
-                                      ("rms_norm", "RMSNormalization")])
+@pytest.mark.parametrize(
+    "name,cls",
+    [
+        ("layer_norm", "LayerNormalization"),
+        ("layer_norm_axes_1_2", "LayerNormalization"),
+        ("layer_norm_axis_1", "LayerNormalization"),
+        ("group_norm", "GroupNormalization"),
+        ("group_norm_axis_1", "GroupNormalization"),
+        ("unit_norm", "UnitNormalization"),
+        ("unit_norm_axes", "UnitNormalization"),
+        ("rms_norm", "RMSNormalization"),
+    ],
+)
 def test_normalization_layers_match_keras(name, cls):
     case = CASES[name]
     layer = getattr(layers, cls)(**case["args"])

@@ -10,8 +10,19 @@ import kerasish as keras
 from kerasish import layers
 from tests.fixtures.layers_conv.keras_cases import assert_config_matches_keras, case, case_names, replay
 
-RESHAPING_CLASSES = ("Permute", "RepeatVector", "Cropping1D", "Cropping2D", "Cropping3D", "ZeroPadding1D",
-                     "ZeroPadding2D", "ZeroPadding3D", "UpSampling1D", "UpSampling2D", "UpSampling3D")
+RESHAPING_CLASSES = (
+    "Permute",
+    "RepeatVector",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+)
 
 
 @pytest.mark.parametrize("name", case_names(*RESHAPING_CLASSES))
@@ -34,19 +45,23 @@ def test_repeat_vector_output_is_writable():
     assert y.tolist() == [[[2, 3], [2, 3]]]
 
 
-@pytest.mark.parametrize("layer", [
-    layers.Permute((3, 1, 2)),
-    layers.RepeatVector(4),
-    layers.Cropping1D(2),
-    layers.Cropping2D(((1, 2), (0, 3)), data_format="channels_first"),
-    layers.Cropping3D(1),
-    layers.ZeroPadding1D((0, 2)),
-    layers.ZeroPadding2D((1, 2)),
-    layers.ZeroPadding3D(((1, 0), (0, 1), (2, 2))),
-    layers.UpSampling1D(3),
-    layers.UpSampling2D((2, 1), interpolation="bilinear"),
-    layers.UpSampling3D(2, data_format="channels_first"),
-], ids=lambda layer: type(layer).__name__)
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.Permute((3, 1, 2)),
+        layers.RepeatVector(4),
+        layers.Cropping1D(2),
+        layers.Cropping2D(((1, 2), (0, 3)), data_format="channels_first"),
+        layers.Cropping3D(1),
+        layers.ZeroPadding1D((0, 2)),
+        layers.ZeroPadding2D((1, 2)),
+        layers.ZeroPadding3D(((1, 0), (0, 1), (2, 2))),
+        layers.UpSampling1D(3),
+        layers.UpSampling2D((2, 1), interpolation="bilinear"),
+        layers.UpSampling3D(2, data_format="channels_first"),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
 def test_config_round_trip(layer):
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
     assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()

@@ -11,9 +11,20 @@ import kerasish as keras
 from kerasish import layers
 from tests.fixtures.layers_conv.keras_cases import assert_config_matches_keras, case, case_names, replay
 
-POOLING_CLASSES = ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-                   "AveragePooling3D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-                   "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D")
+POOLING_CLASSES = (
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+)
 
 
 @pytest.mark.parametrize("name", case_names(*POOLING_CLASSES))
@@ -29,7 +40,7 @@ def _tf_same_average_1d(x, pool, stride):
     out = -(-n // stride)
     total = max((out - 1) * stride + pool - n, 0)
     starts = [i * stride - total // 2 for i in range(out)]
-    return [np.mean(x[max(s, 0):min(s + pool, n)]) for s in starts]
+    return [np.mean(x[max(s, 0) : min(s + pool, n)]) for s in starts]
 
 
 @pytest.mark.parametrize("pool,stride", [(2, 1), (4, 1), (3, 2), (4, 3), (2, 3), (5, 2)])
@@ -61,20 +72,26 @@ def test_global_average_pooling1d_mask_from_embedding():
 
 def test_channels_first_equals_channels_last():
     x = torch.randn(2, 3, 7, 6)
-    for make in (lambda f: layers.MaxPooling2D(3, 2, "same", data_format=f),
-                 lambda f: layers.AveragePooling2D(2, 1, "same", data_format=f)):
+    for make in (
+        lambda f: layers.MaxPooling2D(3, 2, "same", data_format=f),
+        lambda f: layers.AveragePooling2D(2, 1, "same", data_format=f),
+    ):
         first = make("channels_first")(x)
         last = make("channels_last")(x.permute(0, 2, 3, 1))
         np.testing.assert_allclose(last.numpy(), first.permute(0, 2, 3, 1).numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("layer", [
-    layers.MaxPooling2D((3, 2), strides=(2, 1), padding="same", data_format="channels_first"),
-    layers.AveragePooling3D(2, strides=1),
-    layers.AvgPool1D(3),
-    layers.GlobalMaxPooling3D(keepdims=True, data_format="channels_first"),
-    layers.GlobalAveragePooling1D(name="gap"),
-], ids=lambda layer: type(layer).__name__)
+@pytest.mark.parametrize(
+    "layer",
+    [
+        layers.MaxPooling2D((3, 2), strides=(2, 1), padding="same", data_format="channels_first"),
+        layers.AveragePooling3D(2, strides=1),
+        layers.AvgPool1D(3),
+        layers.GlobalMaxPooling3D(keepdims=True, data_format="channels_first"),
+        layers.GlobalAveragePooling1D(name="gap"),
+    ],
+    ids=lambda layer: type(layer).__name__,
+)
 def test_config_round_trip(layer):
     rebuilt = layers.deserialize(json.loads(json.dumps(layers.serialize(layer))))
     assert type(rebuilt) is type(layer) and rebuilt.get_config() == layer.get_config()

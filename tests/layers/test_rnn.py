@@ -233,7 +233,7 @@ def test_functional_model_and_fit():
 def test_configs_round_trip_with_keras_keys():
     layer = L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False), merge_mode="sum")
     config = layer.get_config()
-    assert config["layer"]["config"]["name"] == "forward_" + config["layer"]["config"]["name"][len("forward_"):]
+    assert config["layer"]["config"]["name"] == "forward_" + config["layer"]["config"]["name"][len("forward_") :]
     assert config["backward_layer"]["config"]["go_backwards"] is True
     assert set(CASES["gru"]["layers"][0]["config"]) == set(L.GRU(3).get_config())
     assert set(CASES["lstm"]["layers"][0]["config"]) == set(L.LSTM(3).get_config())
@@ -245,11 +245,14 @@ def test_configs_round_trip_with_keras_keys():
     assert [type(c).__name__ for c in clone.cell.cells] == ["LSTMCell", "GRUCell"]
 
 
-@pytest.mark.parametrize("name, layer", [
-    ("lstm", L.LSTM(3, activation="relu", unit_forget_bias=False, kernel_regularizer="l2", dropout=0.25, seed=7)),
-    ("gru", L.GRU(2, reset_after=False, recurrent_dropout=0.5, bias_constraint="non_neg", seed=11)),
-    ("simple_rnn", L.SimpleRNN(4, activation=None, use_bias=False, recurrent_initializer="zeros")),
-])
+@pytest.mark.parametrize(
+    "name, layer",
+    [
+        ("lstm", L.LSTM(3, activation="relu", unit_forget_bias=False, kernel_regularizer="l2", dropout=0.25, seed=7)),
+        ("gru", L.GRU(2, reset_after=False, recurrent_dropout=0.5, bias_constraint="non_neg", seed=11)),
+        ("simple_rnn", L.SimpleRNN(4, activation=None, use_bias=False, recurrent_initializer="zeros")),
+    ],
+)
 def test_layers_that_make_their_cell_write_its_arguments_from_the_cell_property_list(name, layer):
     keras_keys = list(CASES[name]["layers"][0]["config"])
     cell_config = layer.cell.get_config()

@@ -50,8 +50,7 @@ def test_keras_mask_on_y_pred_matches_keras(case):
         y_pred._keras_mask = torch.tensor(case["mask"])
         loss = getattr(losses, case["class"])(reduction=reduction, **_kwargs(case))
         out = loss(_labels(case), y_pred, sample_weight=sw)
-        torch.testing.assert_close(out, torch.tensor(case["expected"][reduction]), rtol=2e-5, atol=2e-5,
-                                   msg=reduction)
+        torch.testing.assert_close(out, torch.tensor(case["expected"][reduction]), rtol=2e-5, atol=2e-5, msg=reduction)
 
 
 @pytest.mark.parametrize("class_name", sorted(FIXTURES["configs"]))
@@ -79,11 +78,22 @@ NON_DEFAULT = {
     "KLDivergence": {},
     "Poisson": {},
     "BinaryCrossentropy": {"from_logits": True, "label_smoothing": 0.1, "axis": 1},
-    "BinaryFocalCrossentropy": {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.0, "from_logits": True,
-                                "label_smoothing": 0.2, "axis": 0},
+    "BinaryFocalCrossentropy": {
+        "apply_class_balancing": True,
+        "alpha": 0.4,
+        "gamma": 1.0,
+        "from_logits": True,
+        "label_smoothing": 0.2,
+        "axis": 0,
+    },
     "CategoricalCrossentropy": {"from_logits": True, "label_smoothing": 0.3, "axis": 1},
-    "CategoricalFocalCrossentropy": {"alpha": 0.5, "gamma": 3.0, "from_logits": True, "label_smoothing": 0.1,
-                                     "axis": 1},
+    "CategoricalFocalCrossentropy": {
+        "alpha": 0.5,
+        "gamma": 3.0,
+        "from_logits": True,
+        "label_smoothing": 0.1,
+        "axis": 1,
+    },
     "CategoricalGeneralizedCrossEntropy": {"q": 0.7},
     "SparseCategoricalCrossentropy": {"from_logits": True, "ignore_class": 255},
     "Dice": {"axis": (1, 2)},
@@ -121,8 +131,10 @@ def test_get_resolves_every_keras_name(name):
         assert obj is getattr(losses, expected)
 
 
-@pytest.mark.parametrize("name,function", [("logcosh", "log_cosh"), ("huber_loss", "huber"),
-                                           ("kullback_leibler_divergence", "kl_divergence")])
+@pytest.mark.parametrize(
+    "name,function",
+    [("logcosh", "log_cosh"), ("huber_loss", "huber"), ("kullback_leibler_divergence", "kl_divergence")],
+)
 def test_tf_keras_2_names_still_resolve(name, function):
     assert losses.get(name) is getattr(losses, function)
 
@@ -168,8 +180,9 @@ def test_ctc_gradient_matches_torch():
     labels = torch.tensor([[1, 2, 0], [4, 4, 3]])
     losses.CTC()(labels, logits).backward()
     ref = logits.detach().clone().requires_grad_(True)
-    torch.nn.functional.ctc_loss(ref.log_softmax(-1).transpose(0, 1), labels, torch.tensor([7, 7]),
-                                 torch.tensor([2, 3]), reduction="none").mean().backward()
+    torch.nn.functional.ctc_loss(
+        ref.log_softmax(-1).transpose(0, 1), labels, torch.tensor([7, 7]), torch.tensor([2, 3]), reduction="none"
+    ).mean().backward()
     torch.testing.assert_close(logits.grad, ref.grad)
 
 
@@ -197,8 +210,7 @@ META_CASES = [
     (losses.CategoricalHinge(), (4, 3), (4, 3)),
     (losses.KLDivergence(), (4, 3), (4, 3)),
     (losses.Poisson(), (4, 3), (4, 3)),
-    (losses.BinaryFocalCrossentropy(apply_class_balancing=True, from_logits=True, label_smoothing=0.1), (4, 3),
-     (4, 3)),
+    (losses.BinaryFocalCrossentropy(apply_class_balancing=True, from_logits=True, label_smoothing=0.1), (4, 3), (4, 3)),
     (losses.CategoricalFocalCrossentropy(from_logits=True, label_smoothing=0.1), (4, 3), (4, 3)),
     (losses.CategoricalGeneralizedCrossEntropy(), (4,), (4, 3)),
     (losses.Dice(axis=(1,)), (4, 3), (4, 3)),

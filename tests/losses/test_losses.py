@@ -61,8 +61,9 @@ def test_keras_docstring_values():
 def test_functions_return_per_sample_losses():
     y_true = torch.tensor([[0.0, 1.0], [0.0, 0.0]])
     y_pred = torch.tensor([[0.6, 0.4], [0.4, 0.6]])
-    torch.testing.assert_close(losses.binary_crossentropy(y_true, y_pred), torch.tensor([0.9163, 0.7136]), atol=1e-4,
-                               rtol=0)
+    torch.testing.assert_close(
+        losses.binary_crossentropy(y_true, y_pred), torch.tensor([0.9163, 0.7136]), atol=1e-4, rtol=0
+    )
     torch.testing.assert_close(losses.mean_squared_error(y_true, y_pred), torch.tensor([0.36, 0.26]))
     torch.testing.assert_close(losses.mean_absolute_error(y_true, y_pred), torch.tensor([0.6, 0.5]))
 
@@ -112,8 +113,12 @@ def test_serialize_round_trip_and_keras_configs():
     restored = losses.deserialize(config)
     assert isinstance(restored, losses.BinaryCrossentropy) and restored.get_config() == loss.get_config()
     # What Keras 3.15 writes for a loss function.
-    keras_fn = {"module": "builtins", "class_name": "function", "config": "mean_squared_error",
-                "registered_name": "function"}
+    keras_fn = {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "mean_squared_error",
+        "registered_name": "function",
+    }
     assert losses.deserialize(keras_fn) is losses.mean_squared_error
     assert losses.deserialize(losses.serialize(losses.mean_absolute_error)) is losses.mean_absolute_error
 

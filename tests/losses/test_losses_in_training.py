@@ -18,8 +18,9 @@ Y_B = (rng.uniform(size=(8, 1)) > 0.5).astype("float32")
 def two_output_model():
     inputs = keras.Input(shape=(3,))
     a = keras.layers.Dense(2, name="a", kernel_initializer=keras.initializers.Constant(KERNEL_A))(inputs)
-    b = keras.layers.Dense(1, name="b", activation="sigmoid",
-                           kernel_initializer=keras.initializers.Constant(KERNEL_B))(inputs)
+    b = keras.layers.Dense(1, name="b", activation="sigmoid", kernel_initializer=keras.initializers.Constant(KERNEL_B))(
+        inputs
+    )
     return keras.Model(inputs, [a, b])
 
 
@@ -100,8 +101,11 @@ def test_two_outputs_total_is_the_weighted_sum(loss, loss_weights):
 
 def test_two_outputs_with_custom_losses_and_sample_weights_in_fit():
     m = two_output_model()
-    m.compile(keras.optimizers.SGD(learning_rate=0.0), loss=[ScaledAbsoluteError(scale=2.0), cubic_error],
-              loss_weights=[0.5, 4.0])
+    m.compile(
+        keras.optimizers.SGD(learning_rate=0.0),
+        loss=[ScaledAbsoluteError(scale=2.0), cubic_error],
+        loss_weights=[0.5, 4.0],
+    )
     sw = rng.uniform(0.0, 2.0, size=(8,)).astype("float32")
     history = m.fit(X, [Y_A, Y_B], sample_weight=sw, batch_size=8, epochs=1, verbose=0)
     loss_a = (2.0 * np.abs(Y_A - X @ KERNEL_A).sum(-1) * sw).mean()
@@ -112,10 +116,12 @@ def test_two_outputs_with_custom_losses_and_sample_weights_in_fit():
 def test_new_losses_by_name_in_compile():
     m = one_output_model()
     y = np.abs(Y_A) + 0.1
-    for name, fn in [("msle", lambda t, p: (np.log(np.maximum(p, 1e-7) + 1) - np.log(t + 1)) ** 2),
-                     ("log_cosh", lambda t, p: np.log(np.cosh(p - t))),
-                     ("mape", lambda t, p: 100 * np.abs((t - p) / t)),
-                     ("squared_hinge", lambda t, p: np.maximum(1 - t * p, 0) ** 2)]:
+    for name, fn in [
+        ("msle", lambda t, p: (np.log(np.maximum(p, 1e-7) + 1) - np.log(t + 1)) ** 2),
+        ("log_cosh", lambda t, p: np.log(np.cosh(p - t))),
+        ("mape", lambda t, p: 100 * np.abs((t - p) / t)),
+        ("squared_hinge", lambda t, p: np.maximum(1 - t * p, 0) ** 2),
+    ]:
         m.compile("sgd", loss=name)
         expected = fn(y, X @ KERNEL_A).mean()
         assert m.evaluate(X, y, verbose=0) == pytest.approx(expected, rel=1e-5), name
@@ -127,5 +133,6 @@ def test_loss_objects_serialize_in_compile_config():
     restored = keras.losses.deserialize(keras.losses.serialize(m.loss))
     assert isinstance(restored, keras.losses.BinaryFocalCrossentropy) and restored.gamma == 1.0
     y = (Y_A > 0).astype("float32")
-    torch.testing.assert_close(restored(torch.tensor(y), torch.tensor(X @ KERNEL_A)),
-                               m.loss(torch.tensor(y), torch.tensor(X @ KERNEL_A)))
+    torch.testing.assert_close(
+        restored(torch.tensor(y), torch.tensor(X @ KERNEL_A)), m.loss(torch.tensor(y), torch.tensor(X @ KERNEL_A))
+    )

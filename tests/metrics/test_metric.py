@@ -199,8 +199,10 @@ def test_metric_float64():
         (metrics.SparseTopKCategoricalAccuracy(k=2), (torch.ones(4, dtype=torch.long), torch.ones(4, 3))),
         (metrics.MeanSquaredError(), (torch.ones(4, 3), torch.ones(4, 3))),
         (metrics.RootMeanSquaredError(), (torch.ones(4, 3), torch.ones(4, 3))),
-        (metrics.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
-         (torch.ones(4, dtype=torch.long), torch.ones(4, 3))),
+        (
+            metrics.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+            (torch.ones(4, dtype=torch.long), torch.ones(4, 3)),
+        ),
     ],
 )
 def test_update_and_result_never_read_values_back(metric, args):

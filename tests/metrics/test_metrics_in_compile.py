@@ -34,8 +34,21 @@ def test_evaluate_equals_the_metrics_computed_directly():
         ],
     )
     logs = model.evaluate(X, Y, batch_size=5, verbose=0, return_dict=True)  # five batches, the last of three
-    assert sorted(logs) == sorted(["loss", "auc", "precision", "recall", "pr_auc", "true_positives",
-                                   "specificity_at_sensitivity", "f1_score", "binary_io_u", "hinge", "kld"])
+    assert sorted(logs) == sorted(
+        [
+            "loss",
+            "auc",
+            "precision",
+            "recall",
+            "pr_auc",
+            "true_positives",
+            "specificity_at_sensitivity",
+            "f1_score",
+            "binary_io_u",
+            "hinge",
+            "kld",
+        ]
+    )
 
     y_pred = torch.as_tensor(model.predict(X, verbose=0))
     y_true = torch.as_tensor(Y)

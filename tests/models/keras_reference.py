@@ -34,8 +34,7 @@ def build_two_io():
 
 def build_branchy():
     """Multi-branch graph with a shared layer used at two depths, a nested Sequential and a frozen layer."""
-    inner = keras.Sequential([keras.Input((6,)), layers.Dense(6, activation="relu", name="inner_dense")],
-                             name="inner")
+    inner = keras.Sequential([keras.Input((6,)), layers.Dense(6, activation="relu", name="inner_dense")], name="inner")
     x = keras.Input((6,), name="x")
     y = keras.Input((6,), name="y")
     b1 = layers.Dense(6, name="branch_1")(x)
@@ -51,20 +50,22 @@ def build_branchy():
 
 def build_sequential():
     """Embedding -> Flatten -> Dense -> Reshape -> Activation on int inputs."""
-    return keras.Sequential([
-        keras.Input((5,), dtype="int32"),
-        layers.Embedding(10, 4, name="emb"),
-        layers.Flatten(name="flat"),
-        layers.Dense(6, activation="relu", name="hidden"),
-        layers.Reshape((3, 2), name="to_3x2"),
-        layers.Activation("softmax", name="probs"),
-    ], name="seq")
+    return keras.Sequential(
+        [
+            keras.Input((5,), dtype="int32"),
+            layers.Embedding(10, 4, name="emb"),
+            layers.Flatten(name="flat"),
+            layers.Dense(6, activation="relu", name="hidden"),
+            layers.Reshape((3, 2), name="to_3x2"),
+            layers.Activation("softmax", name="probs"),
+        ],
+        name="seq",
+    )
 
 
 def build_wide():
     """Over a thousand parameters, so the summary prints thousands separators."""
-    return keras.Sequential([keras.Input((64,)), layers.Dense(32, name="d1"), layers.Dense(10, name="d2")],
-                            name="wide")
+    return keras.Sequential([keras.Input((64,)), layers.Dense(32, name="d1"), layers.Dense(10, name="d2")], name="wide")
 
 
 BUILDERS = {"two_io": build_two_io, "branchy": build_branchy, "seq": build_sequential, "wide": build_wide}

@@ -100,11 +100,13 @@ def _set(path, value):
         for key in path[:-1]:
             node = node[key]
         node[path[-1]] = value
+
     return fn
 
 
 def _set_history(layer_name, position, value, framework):
     """Changes the first input reference of `layer_name` (layer name, node index or tensor index)."""
+
     def fn(config):
         node = _layer(config, layer_name)["inbound_nodes"][0]
         if framework == "tf_keras":  # [[name, node, tensor, kwargs], ...]
@@ -113,6 +115,7 @@ def _set_history(layer_name, position, value, framework):
             arg = node["args"][0]
             arg = arg[0] if isinstance(arg, list) else arg
             arg["config"]["keras_history"][position] = value
+
     return fn
 
 
@@ -145,15 +148,19 @@ FUNCTIONAL_DAMAGE = {
     "output node out of range": (_set(("config", "output_layers"), ["out", 5, 0]), r'node 5 of layer "out"'),
     "output tensor out of range": (_set(("config", "output_layers"), ["out", 0, 3]), r'tensor 3 of .*"out"'),
     "layers a dict": (_set(("config", "layers"), {}), r"`layers`, a list of layer configs"),
-    "inbound_nodes a string": (lambda c: _layer(c, "out").update(inbound_nodes="shared"),
-                               r"layer 5 \(Dense 'out'\).*`inbound_nodes`"),
+    "inbound_nodes a string": (
+        lambda c: _layer(c, "out").update(inbound_nodes="shared"),
+        r"layer 5 \(Dense 'out'\).*`inbound_nodes`",
+    ),
     "an input of an unknown layer": ("history", 0, "nope", r'unknown layer "nope"'),
     "a node index out of range": ("history", 1, 7, r"never become available"),
     "a tensor index out of range": ("history", 2, 4, r'tensor 4 of node 0 of layer "hidden"'),
     "a node index that is a string": ("history", 1, "0", r"\[layer name, node index, tensor index\]"),
     "duplicate layer names": (lambda c: _rename(_layer(c, "out"), "shared"), r'two layers named "shared"'),
-    "a keyword argument the layer does not take": (lambda c: _add_call_keyword(_layer(c, "out"), "scale", 2.0),
-                                                   r"layer 5 \(Dense 'out'\): .*'scale'"),
+    "a keyword argument the layer does not take": (
+        lambda c: _add_call_keyword(_layer(c, "out"), "scale", 2.0),
+        r"layer 5 \(Dense 'out'\): .*'scale'",
+    ),
 }
 
 
@@ -215,7 +222,7 @@ def test_damage_inside_a_nested_model_names_the_path_to_it():
 # ---- fuzzing ------------------------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
@@ -234,9 +241,13 @@ def fuzzed_configs(draw):
     return config
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(fuzzed_configs())
 def test_fuzzed_configs_give_a_model_or_a_value_error(config):
     _load_or_value_error(config)
-

@@ -93,6 +93,7 @@ def test_training_flag_reaches_dropout_in_a_functional_model():
 
 # ---- errors ----------------------------------------------------------------------------------------------------
 
+
 def test_graph_disconnected():
     a, b = keras.Input((3,), name="a_in"), keras.Input((3,), name="b_in")
     summed = layers.Add(name="needs_b")([a, b])

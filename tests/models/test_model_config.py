@@ -15,8 +15,9 @@ from tests.models.keras_reference import BUILDERS, assert_outputs_close, keras_i
 def _assert_same_predictions(model, rebuilt, inputs):
     rebuilt.set_weights(model.get_weights())
     expected, actual = model(inputs), rebuilt(inputs)
-    for e, a in zip(expected if isinstance(expected, list) else [expected],
-                    actual if isinstance(actual, list) else [actual]):
+    for e, a in zip(
+        expected if isinstance(expected, list) else [expected], actual if isinstance(actual, list) else [actual]
+    ):
         torch.testing.assert_close(a, e)
 
 
@@ -57,8 +58,9 @@ def test_lazily_built_sequential_round_trips_with_its_build_shape():
 def test_dict_inputs_and_outputs_round_trip():
     left, right = keras.Input((2,), name="left"), keras.Input((3,), name="right")
     features = layers.Concatenate(name="features")([left, right])
-    model = keras.Model({"left": left, "right": right},
-                        {"score": layers.Dense(1, name="score")(features), "features": features})
+    model = keras.Model(
+        {"left": left, "right": right}, {"score": layers.Dense(1, name="score")(features), "features": features}
+    )
     config = model.get_config()
     assert config["input_layers"] == {"left": ["left", 0, 0], "right": ["right", 0, 0]}
     assert config["output_layers"] == {"score": ["score", 0, 0], "features": ["features", 0, 0]}
@@ -72,6 +74,7 @@ def test_dict_inputs_and_outputs_round_trip():
 
 
 # ---- configs written by Keras ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["two_io", "branchy", "seq"])
 def test_config_written_by_keras3_loads_and_predicts_like_keras(name):
@@ -95,27 +98,65 @@ KERAS2_FUNCTIONAL = {
     "config": {
         "name": "model",
         "layers": [
-            {"class_name": "InputLayer", "name": "input_1", "inbound_nodes": [],
-             "config": {"batch_input_shape": [None, 3], "dtype": "float32", "sparse": False, "ragged": False,
-                        "name": "input_1"}},
-            {"class_name": "Dense", "name": "dense", "inbound_nodes": [[["input_1", 0, 0, {}]]],
-             "config": {"name": "dense", "trainable": True, "dtype": "float32", "units": 2, "activation": "relu",
-                        "use_bias": True,
-                        "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
-                        "bias_initializer": {"class_name": "Zeros", "config": {}},
-                        "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-                        "kernel_constraint": None, "bias_constraint": None}},
+            {
+                "class_name": "InputLayer",
+                "name": "input_1",
+                "inbound_nodes": [],
+                "config": {
+                    "batch_input_shape": [None, 3],
+                    "dtype": "float32",
+                    "sparse": False,
+                    "ragged": False,
+                    "name": "input_1",
+                },
+            },
+            {
+                "class_name": "Dense",
+                "name": "dense",
+                "inbound_nodes": [[["input_1", 0, 0, {}]]],
+                "config": {
+                    "name": "dense",
+                    "trainable": True,
+                    "dtype": "float32",
+                    "units": 2,
+                    "activation": "relu",
+                    "use_bias": True,
+                    "kernel_initializer": {"class_name": "GlorotUniform", "config": {"seed": None}},
+                    "bias_initializer": {"class_name": "Zeros", "config": {}},
+                    "kernel_regularizer": None,
+                    "bias_regularizer": None,
+                    "activity_regularizer": None,
+                    "kernel_constraint": None,
+                    "bias_constraint": None,
+                },
+            },
             # A layer shared by two calls: its second call is node 1.
-            {"class_name": "Dense", "name": "shared", "inbound_nodes": [[["dense", 0, 0, {}]],
-                                                                       [["shared", 0, 0, {}]]],
-             "config": {"name": "shared", "trainable": True, "dtype": "float32", "units": 2,
-                        "activation": "linear", "use_bias": False,
-                        "kernel_initializer": {"class_name": "Ones", "config": {}},
-                        "bias_initializer": {"class_name": "Zeros", "config": {}},
-                        "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-                        "kernel_constraint": None, "bias_constraint": None}},
-            {"class_name": "Add", "name": "add", "inbound_nodes": [[["dense", 0, 0, {}], ["shared", 1, 0, {}]]],
-             "config": {"name": "add", "trainable": True, "dtype": "float32"}},
+            {
+                "class_name": "Dense",
+                "name": "shared",
+                "inbound_nodes": [[["dense", 0, 0, {}]], [["shared", 0, 0, {}]]],
+                "config": {
+                    "name": "shared",
+                    "trainable": True,
+                    "dtype": "float32",
+                    "units": 2,
+                    "activation": "linear",
+                    "use_bias": False,
+                    "kernel_initializer": {"class_name": "Ones", "config": {}},
+                    "bias_initializer": {"class_name": "Zeros", "config": {}},
+                    "kernel_regularizer": None,
+                    "bias_regularizer": None,
+                    "activity_regularizer": None,
+                    "kernel_constraint": None,
+                    "bias_constraint": None,
+                },
+            },
+            {
+                "class_name": "Add",
+                "name": "add",
+                "inbound_nodes": [[["dense", 0, 0, {}], ["shared", 1, 0, {}]]],
+                "config": {"name": "add", "trainable": True, "dtype": "float32"},
+            },
         ],
         "input_layers": [["input_1", 0, 0]],
         "output_layers": [["add", 0, 0]],
@@ -137,6 +178,7 @@ def test_keras2_functional_config_loads():
 
 
 # ---- Lambda layers -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def unsafe_deserialization():
@@ -179,8 +221,11 @@ def test_a_functional_subclass_rebuilt_from_config_keeps_its_methods():
 def test_compile_arguments_serialize_and_deserialize_next_to_compile():
     from kerasish.trainers import compile_utils
 
-    arguments = {"loss": [keras.losses.MeanSquaredError(), "mae"], "run_eagerly": True,
-                 "optimizer": keras.optimizers.Adam(0.01)}
+    arguments = {
+        "loss": [keras.losses.MeanSquaredError(), "mae"],
+        "run_eagerly": True,
+        "optimizer": keras.optimizers.Adam(0.01),
+    }
     config = compile_utils.serialize_compile_argument(arguments)
     assert config["loss"][1] == "mae" and config["loss"][0]["class_name"] == "MeanSquaredError"
     assert config["optimizer"]["config"]["learning_rate"] == pytest.approx(0.01) and config["run_eagerly"] is True

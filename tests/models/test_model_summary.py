@@ -15,8 +15,11 @@ def _summary_lines(model):
 
 
 def _totals(lines):
-    return [line.strip() for line in lines
-            if line.strip().startswith(("Total params", "Trainable params", "Non-trainable params"))]
+    return [
+        line.strip()
+        for line in lines
+        if line.strip().startswith(("Total params", "Trainable params", "Non-trainable params"))
+    ]
 
 
 def _rows(lines):

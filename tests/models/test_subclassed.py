@@ -81,6 +81,13 @@ def test_a_model_moves_with_torch_to_and_state_dict_holds_its_weights():
     model(torch.ones(1, 8))
     model.to(torch.float64)
     assert model(torch.ones(1, 8, dtype=torch.float64)).dtype == torch.float64
-    assert sorted(model.state_dict()) == sorted([
-        "blocks.0.dense.kernel", "blocks.0.dense.bias", "blocks.1.dense.kernel", "blocks.1.dense.bias",
-        "head.kernel", "head.bias"])
+    assert sorted(model.state_dict()) == sorted(
+        [
+            "blocks.0.dense.kernel",
+            "blocks.0.dense.bias",
+            "blocks.1.dense.kernel",
+            "blocks.1.dense.bias",
+            "head.kernel",
+            "head.bias",
+        ]
+    )

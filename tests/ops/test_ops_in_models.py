@@ -26,7 +26,7 @@ def _functional_with_ops():
 def _direct(x: torch.Tensor) -> torch.Tensor:
     mean = x.mean(1)
     dense = (1.0 + mean) @ torch.ones(4, 2)
-    return torch.cat([torch.softmax(dense, -1), mean ** 2], -1)
+    return torch.cat([torch.softmax(dense, -1), mean**2], -1)
 
 
 def test_op_on_input_builds_a_node_with_symbolic_shape_and_dtype():
@@ -72,21 +72,68 @@ def test_model_of_ops_round_trips_through_json():
 
 def test_keras_written_op_config_loads():
     """A model config written by Keras 3.15 (`keras.Model(inp, ops.add(ops.mean(inp, axis=1), 1.0))`)."""
-    config = {"module": "keras", "class_name": "Functional", "config": {
-        "name": "functional", "trainable": True, "layers": [
-            {"module": "keras.layers", "class_name": "InputLayer", "config": {
-                "batch_shape": [None, 3, 4], "dtype": "float32", "sparse": False, "name": "input_layer"},
-             "registered_name": None, "name": "input_layer", "inbound_nodes": []},
-            {"module": "keras.src.ops.numpy", "class_name": "Mean",
-             "config": {"name": "mean", "axis": 1, "keepdims": False}, "registered_name": "Mean", "name": "mean",
-             "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
-                 "shape": [None, 3, 4], "dtype": "float32", "keras_history": ["input_layer", 0, 0]}}],
-                 "kwargs": {}}]},
-            {"module": "keras.src.ops.numpy", "class_name": "Add", "config": {"name": "add"},
-             "registered_name": "Add", "name": "add",
-             "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {
-                 "shape": [None, 4], "dtype": "float32", "keras_history": ["mean", 0, 0]}}, 1.0], "kwargs": {}}]}],
-        "input_layers": ["input_layer", 0, 0], "output_layers": ["add", 0, 0]}, "registered_name": "Functional"}
+    config = {
+        "module": "keras",
+        "class_name": "Functional",
+        "config": {
+            "name": "functional",
+            "trainable": True,
+            "layers": [
+                {
+                    "module": "keras.layers",
+                    "class_name": "InputLayer",
+                    "config": {"batch_shape": [None, 3, 4], "dtype": "float32", "sparse": False, "name": "input_layer"},
+                    "registered_name": None,
+                    "name": "input_layer",
+                    "inbound_nodes": [],
+                },
+                {
+                    "module": "keras.src.ops.numpy",
+                    "class_name": "Mean",
+                    "config": {"name": "mean", "axis": 1, "keepdims": False},
+                    "registered_name": "Mean",
+                    "name": "mean",
+                    "inbound_nodes": [
+                        {
+                            "args": [
+                                {
+                                    "class_name": "__keras_tensor__",
+                                    "config": {
+                                        "shape": [None, 3, 4],
+                                        "dtype": "float32",
+                                        "keras_history": ["input_layer", 0, 0],
+                                    },
+                                }
+                            ],
+                            "kwargs": {},
+                        }
+                    ],
+                },
+                {
+                    "module": "keras.src.ops.numpy",
+                    "class_name": "Add",
+                    "config": {"name": "add"},
+                    "registered_name": "Add",
+                    "name": "add",
+                    "inbound_nodes": [
+                        {
+                            "args": [
+                                {
+                                    "class_name": "__keras_tensor__",
+                                    "config": {"shape": [None, 4], "dtype": "float32", "keras_history": ["mean", 0, 0]},
+                                },
+                                1.0,
+                            ],
+                            "kwargs": {},
+                        }
+                    ],
+                },
+            ],
+            "input_layers": ["input_layer", 0, 0],
+            "output_layers": ["add", 0, 0],
+        },
+        "registered_name": "Functional",
+    }
     model = keras.models.model_from_json(json.dumps(config))
     x = torch.arange(24.0).reshape(2, 3, 4)
     np.testing.assert_allclose(model(x).numpy(), (x.mean(1) + 1.0).numpy())
@@ -154,8 +201,9 @@ def test_custom_layer_with_ops_serializes():
     outputs = ops.sum(ScaledSoftplusDense(3, scale=0.5, name="scaled")(inputs), axis=-1, keepdims=True)
     model = keras.Model(inputs, outputs)
     x = np.array([[0.5, -1.0], [1.0, 2.0]], dtype="float32")
-    restored = keras.models.model_from_json(model.to_json(), custom_objects={
-        "mean_squared_log_error": mean_squared_log_error})
+    restored = keras.models.model_from_json(
+        model.to_json(), custom_objects={"mean_squared_log_error": mean_squared_log_error}
+    )
     restored.set_weights(model.get_weights())
     assert isinstance(restored.get_layer("scaled"), ScaledSoftplusDense)
     assert restored.get_layer("scaled").scale == 0.5

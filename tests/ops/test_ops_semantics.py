@@ -13,12 +13,20 @@ from kerasish.backend.common.dtypes import result_type
 X = np.arange(12, dtype="float32").reshape(3, 4) / 4.0 - 1.0
 
 
-@pytest.mark.parametrize("pad_width, mode", [
-    (1, "constant"), (((1, 2), (2, 1)), "reflect"), (((2, 1), (1, 2)), "symmetric"), (((1, 1), (3, 0)), "edge"),
-    ((1, 2), "constant")])
+@pytest.mark.parametrize(
+    "pad_width, mode",
+    [
+        (1, "constant"),
+        (((1, 2), (2, 1)), "reflect"),
+        (((2, 1), (1, 2)), "symmetric"),
+        (((1, 1), (3, 0)), "edge"),
+        ((1, 2), "constant"),
+    ],
+)
 def test_pad_matches_numpy(pad_width, mode):
-    np.testing.assert_allclose(ops.pad(torch.from_numpy(X), pad_width, mode=mode).numpy(),
-                               np.pad(X, pad_width, mode=mode))
+    np.testing.assert_allclose(
+        ops.pad(torch.from_numpy(X), pad_width, mode=mode).numpy(), np.pad(X, pad_width, mode=mode)
+    )
 
 
 def test_pad_rejects_unknown_mode():
@@ -31,11 +39,22 @@ def test_nonzero_rows_unpack_like_numpy():
     assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0]
 
 
-@pytest.mark.parametrize("dtypes, expected", [
-    (("int32", float), "float32"), (("int8", int), "int8"), (("float16", float), "float16"),
-    (("bool", int), "int32"), (("uint8", "int8"), "int16"), (("int32", "float16"), "float16"),
-    (("int64", "int64"), "int32"), (("float64", "float32"), "float32"), ((int, float), "float32"),
-    (("bfloat16", "float16"), "float32"), ((), "float32")])
+@pytest.mark.parametrize(
+    "dtypes, expected",
+    [
+        (("int32", float), "float32"),
+        (("int8", int), "int8"),
+        (("float16", float), "float16"),
+        (("bool", int), "int32"),
+        (("uint8", "int8"), "int16"),
+        (("int32", "float16"), "float16"),
+        (("int64", "int64"), "int32"),
+        (("float64", "float32"), "float32"),
+        ((int, float), "float32"),
+        (("bfloat16", "float16"), "float32"),
+        ((), "float32"),
+    ],
+)
 def test_result_type_follows_keras_lattice(dtypes, expected):
     assert result_type(*dtypes) == expected
 
@@ -45,7 +64,7 @@ def test_inputs_of_every_kind_give_tensors():
     assert ops.add([1, 2], [3, 4]).dtype == torch.int32
     assert ops.multiply(2, 3.5).dtype == torch.float32
     assert ops.mean([1, 2, 4]).item() == pytest.approx(7 / 3)
-    assert ops.convert_to_tensor(2 ** 40).dtype == torch.int64
+    assert ops.convert_to_tensor(2**40).dtype == torch.int64
 
 
 def test_int_tensor_with_python_float_follows_floatx():
@@ -97,8 +116,7 @@ def test_scatter_adds_repeated_indices_and_scatter_update_reduces():
     out = ops.scatter([[0, 1], [0, 1], [1, 0]], torch.tensor([1.0, 2.0, 5.0]), (2, 2))
     assert out.tolist() == [[0.0, 3.0], [5.0, 0.0]]
     base = torch.tensor([[1.0, 5.0], [2.0, 2.0]])
-    assert ops.scatter_update(base, [[0, 1], [1, 1]], [3.0, 4.0], reduction="max").tolist() == [[1.0, 5.0],
-                                                                                                 [2.0, 4.0]]
+    assert ops.scatter_update(base, [[0, 1], [1, 1]], [3.0, 4.0], reduction="max").tolist() == [[1.0, 5.0], [2.0, 4.0]]
 
 
 def test_clear_errors():

@@ -58,21 +58,25 @@ def test_trajectory_matches_keras(name):
 
 def test_loss_scale_optimizer_matches_keras():
     expected = FIXTURE["loss_scale"]
-    optimizer = optimizers.LossScaleOptimizer(optimizers.SGD(0.1, momentum=0.9), initial_scale=8.0,
-                                              dynamic_growth_steps=2)
+    optimizer = optimizers.LossScaleOptimizer(
+        optimizers.SGD(0.1, momentum=0.9), initial_scale=8.0, dynamic_growth_steps=2
+    )
     params = [torch.nn.Parameter(torch.tensor(v, dtype=torch.float32)) for v in FIXTURE["initial"]]
     for step, want in enumerate(expected["steps"]):
         # Gradients of a loss multiplied by `scale_loss`: scaled by the current scale.
-        grads = [optimizer.scale_loss(torch.tensor(g, dtype=torch.float32))
-                 for g in FIXTURE["grads"][step % len(FIXTURE["grads"])]]
+        grads = [
+            optimizer.scale_loss(torch.tensor(g, dtype=torch.float32))
+            for g in FIXTURE["grads"][step % len(FIXTURE["grads"])]
+        ]
         if step == 2:
             grads[1][2] = float("inf")
         if step == 5:
             grads[0][1, 1] = float("nan")
         optimizer.apply(grads, params)
         for i, (value, keras_value) in enumerate(zip(params, want["variables"])):
-            np.testing.assert_allclose(value.detach().numpy(), keras_value, rtol=RTOL, atol=ATOL,
-                                       err_msg=f"step {step}, variable {i}")
+            np.testing.assert_allclose(
+                value.detach().numpy(), keras_value, rtol=RTOL, atol=ATOL, err_msg=f"step {step}, variable {i}"
+            )
         assert int(optimizer.iterations) == want["iterations"]
         state = [v.numpy() for v in optimizer.variables]
         assert len(state) == len(want["optimizer_variables"])

@@ -28,7 +28,11 @@ def test_exponential_decay_config_round_trip():
     config = schedules.serialize(schedule)
     assert config["class_name"] == "ExponentialDecay"
     assert config["config"] == {
-        "initial_learning_rate": 0.1, "decay_steps": 3, "decay_rate": 0.5, "staircase": True, "name": "decay",
+        "initial_learning_rate": 0.1,
+        "decay_steps": 3,
+        "decay_rate": 0.5,
+        "staircase": True,
+        "name": "decay",
     }
     restored = schedules.deserialize(config)
     assert isinstance(restored, schedules.ExponentialDecay) and restored.get_config() == config["config"]

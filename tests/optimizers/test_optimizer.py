@@ -331,11 +331,11 @@ KERAS_RMSPROP = json.loads(
 
 def test_serialize_matches_keras():
     # Names as Keras gives the first optimizer of each kind in a session (later ones are numbered).
-    ours = optimizers.serialize(optimizers.RMSprop(learning_rate=0.002, centered=True, clipnorm=1.0,
-                                                   name="rm_sprop"))
+    ours = optimizers.serialize(optimizers.RMSprop(learning_rate=0.002, centered=True, clipnorm=1.0, name="rm_sprop"))
     assert ours == KERAS_RMSPROP
-    ours = optimizers.serialize(optimizers.Adam(learning_rate=ExponentialDecay(0.01, 100, 0.9), amsgrad=True,
-                                                name="adam"))
+    ours = optimizers.serialize(
+        optimizers.Adam(learning_rate=ExponentialDecay(0.01, 100, 0.9), amsgrad=True, name="adam")
+    )
     assert ours == KERAS_ADAM
 
 
@@ -347,13 +347,24 @@ def test_deserialize_keras_configs():
     assert isinstance(rmsprop, optimizers.RMSprop) and rmsprop.centered and rmsprop.clipnorm == 1.0
     # tf.keras 2 configs: the old optimizers (with `decay`) and 2.11+'s (with jit_compile / is_legacy_optimizer).
     legacy = optimizers.deserialize(
-        {"class_name": "SGD", "config": {"name": "SGD", "learning_rate": 0.01, "decay": 0.0, "momentum": 0.9,
-                                         "nesterov": True}}
+        {
+            "class_name": "SGD",
+            "config": {"name": "SGD", "learning_rate": 0.01, "decay": 0.0, "momentum": 0.9, "nesterov": True},
+        }
     )
     assert isinstance(legacy, optimizers.SGD) and legacy.nesterov and legacy.decay == 0.0
     newer = optimizers.deserialize(
-        {"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.001, "jit_compile": True,
-                                          "is_legacy_optimizer": False, "use_ema": False, "amsgrad": False}}
+        {
+            "class_name": "Adam",
+            "config": {
+                "name": "Adam",
+                "learning_rate": 0.001,
+                "jit_compile": True,
+                "is_legacy_optimizer": False,
+                "use_ema": False,
+                "amsgrad": False,
+            },
+        }
     )
     assert isinstance(newer, optimizers.Adam)
 

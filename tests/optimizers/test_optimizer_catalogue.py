@@ -2,7 +2,6 @@
 
 import copy
 
-import numpy as np
 import pytest
 import torch
 
@@ -34,8 +33,9 @@ MAKERS = {
     "ftrl": lambda: optimizers.Ftrl(0.1, l1_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.1),
     "lion": lambda: optimizers.Lion(CosineDecay(0.01, 10), weight_decay=0.1),
     "adafactor": lambda: optimizers.Adafactor(0.1),
-    "loss_scale": lambda: optimizers.LossScaleOptimizer(optimizers.Nadam(0.01), initial_scale=4.0,
-                                                        dynamic_growth_steps=2),
+    "loss_scale": lambda: optimizers.LossScaleOptimizer(
+        optimizers.Nadam(0.01), initial_scale=4.0, dynamic_growth_steps=2
+    ),
 }
 
 
@@ -141,18 +141,36 @@ def test_loss_scale_optimizer_proxies_and_config():
 
 
 KERAS_DEFAULTS = {  # the class's own arguments and defaults in Keras 3.15
-    "AdamW": {"learning_rate": 0.001, "weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7,
-              "amsgrad": False},
+    "AdamW": {
+        "learning_rate": 0.001,
+        "weight_decay": 0.004,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "epsilon": 1e-7,
+        "amsgrad": False,
+    },
     "Adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
     "Adadelta": {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7},
     "Adamax": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
     "Nadam": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
-    "Ftrl": {"learning_rate": 0.001, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
-             "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
-             "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0},
+    "Ftrl": {
+        "learning_rate": 0.001,
+        "learning_rate_power": -0.5,
+        "initial_accumulator_value": 0.1,
+        "l1_regularization_strength": 0.0,
+        "l2_regularization_strength": 0.0,
+        "l2_shrinkage_regularization_strength": 0.0,
+        "beta": 0.0,
+    },
     "Lion": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99},
-    "Adafactor": {"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3,
-                  "clip_threshold": 1.0, "relative_step": True},
+    "Adafactor": {
+        "learning_rate": 0.001,
+        "beta_2_decay": -0.8,
+        "epsilon_1": 1e-30,
+        "epsilon_2": 1e-3,
+        "clip_threshold": 1.0,
+        "relative_step": True,
+    },
 }
 
 

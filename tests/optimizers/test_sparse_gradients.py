@@ -38,10 +38,13 @@ def touched(grads):
     return torch.unique(torch.cat([g.coalesce().indices()[0] for g in grads]))
 
 
-@pytest.mark.parametrize("name,make_kerasish,make_torch", [
-    ("sgd", lambda: optimizers.SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
-    ("adam", lambda: optimizers.Adam(0.01), lambda p: torch.optim.SparseAdam(p, lr=0.01, eps=1e-7)),
-])
+@pytest.mark.parametrize(
+    "name,make_kerasish,make_torch",
+    [
+        ("sgd", lambda: optimizers.SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
+        ("adam", lambda: optimizers.Adam(0.01), lambda p: torch.optim.SparseAdam(p, lr=0.01, eps=1e-7)),
+    ],
+)
 def test_matches_torch_sparse_optimizers(name, make_kerasish, make_torch):
     grads = sparse_grads()
     start, ours, theirs = run(make_kerasish, make_torch, grads)

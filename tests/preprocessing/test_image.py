@@ -18,16 +18,18 @@ from kerasish.preprocessing.image import ImageDataGenerator
 from kerasish.trainers.data_adapters.prefetch import ordered_thread_map
 from kerasish.utils import PyDataset
 
-FIXTURES = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "preprocessing_image" /
-                       "image_fixtures.json").read_text())
+FIXTURES = json.loads(
+    (pathlib.Path(__file__).parents[1] / "fixtures" / "preprocessing_image" / "image_fixtures.json").read_text()
+)
 X = np.array(FIXTURES["x"], dtype="float32")
 Y = np.array(FIXTURES["y"])
 IMAGE = np.array(FIXTURES["affine_image"], dtype="float32")
 
 
 def assert_close(actual, expected):
-    np.testing.assert_allclose(np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64"),
-                               rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype="float64"), np.asarray(expected, dtype="float64"), rtol=1e-5, atol=1e-4
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +46,14 @@ def image_folder(tmp_path_factory):
 
 # The warp and the augmentation functions -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", range(len(FIXTURES["warp"])))
 def test_affine_warp_equals_scipy_ndimage(case):
     case = FIXTURES["warp"][case]
     img = np.array(case["image"], dtype=case["dtype"])
-    out = image._affine_warp(img[None], np.array(case["matrix"]), np.array(case["offset"]), case["order"],
-                             case["mode"], case["cval"])[0]
+    out = image._affine_warp(
+        img[None], np.array(case["matrix"]), np.array(case["offset"]), case["order"], case["mode"], case["cval"]
+    )[0]
     assert out.dtype == img.dtype
     # The same float64 arithmetic as scipy's, so the same numbers to the bit (rounded alike for uint8).
     np.testing.assert_array_equal(out, np.array(case["out"], dtype=case["dtype"]))
@@ -98,6 +102,7 @@ def test_channel_shift_clips_to_the_image_range():
 
 
 # ImageDataGenerator.flow -----------------------------------------------------------------------------------------
+
 
 def make_generator(name):
     case = FIXTURES["generators"][name]
@@ -182,18 +187,21 @@ def _order_after_loading_the_last_batch(it) -> np.ndarray:
     last = len(it) - 1
     rng = np.random.RandomState(it.seed + last)
     with image._drawing_from(rng):
-        it._get_batches_of_transformed_samples(it.index_array[last * it.batch_size:])
+        it._get_batches_of_transformed_samples(it.index_array[last * it.batch_size :])
     return rng.permutation(it.n)
 
 
 def test_the_next_order_replays_file_iterators_and_saved_file_names(image_folder, tmp_path):
     iterators = [
         ImageDataGenerator(rotation_range=10, width_shift_range=2).flow(
-            X, Y, batch_size=2, seed=3, save_to_dir=str(tmp_path)),
+            X, Y, batch_size=2, seed=3, save_to_dir=str(tmp_path)
+        ),
         ImageDataGenerator(rotation_range=20, horizontal_flip=True).flow_from_directory(
-            str(image_folder), target_size=(4, 5), batch_size=2, seed=2, save_to_dir=str(tmp_path)),
+            str(image_folder), target_size=(4, 5), batch_size=2, seed=2, save_to_dir=str(tmp_path)
+        ),
         ImageDataGenerator(rotation_range=20).flow_from_directory(
-            str(image_folder), target_size=(4, 5), color_mode="grayscale", batch_size=4, seed=5),
+            str(image_folder), target_size=(4, 5), color_mode="grayscale", batch_size=4, seed=5
+        ),
     ]
     for it in iterators:
         it[0]  # draws the first order
@@ -282,8 +290,9 @@ def test_random_transform_and_apply_transform():
 
 
 def test_save_to_dir_writes_the_augmented_images(tmp_path):
-    it = ImageDataGenerator(rotation_range=10).flow(X, Y, batch_size=3, seed=1, save_to_dir=str(tmp_path),
-                                                  save_prefix="aug", save_format="png")
+    it = ImageDataGenerator(rotation_range=10).flow(
+        X, Y, batch_size=3, seed=1, save_to_dir=str(tmp_path), save_prefix="aug", save_format="png"
+    )
     it[0]
     names = sorted(os.listdir(tmp_path))
     assert len(names) == 3 and all(n.startswith("aug_") and n.endswith(".png") for n in names)
@@ -291,12 +300,20 @@ def test_save_to_dir_writes_the_augmented_images(tmp_path):
 
 # flow_from_directory and flow_from_dataframe ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("subset", ["training", "validation"])
 def test_flow_from_directory_matches_tf_keras(image_folder, subset, capsys):
     expected = FIXTURES["directory"][subset]
     gen = ImageDataGenerator(rotation_range=20, horizontal_flip=True, rescale=1 / 255.0, validation_split=0.34)
-    it = gen.flow_from_directory(str(image_folder), target_size=(4, 5), batch_size=2, seed=2, class_mode="sparse",
-                                 subset=subset, interpolation="bilinear")
+    it = gen.flow_from_directory(
+        str(image_folder),
+        target_size=(4, 5),
+        batch_size=2,
+        seed=2,
+        class_mode="sparse",
+        subset=subset,
+        interpolation="bilinear",
+    )
     assert capsys.readouterr().out.startswith(f"Found {len(expected['filenames'])} images belonging to 3 classes.")
     assert it.filenames == [os.path.join(*name.split("/")) for name in expected["filenames"]]
     assert it.class_indices == expected["class_indices"]
@@ -308,8 +325,14 @@ def test_flow_from_directory_matches_tf_keras(image_folder, subset, capsys):
 
 def test_flow_from_directory_grayscale_categorical(image_folder):
     expected = FIXTURES["directory"]["plain"]
-    it = ImageDataGenerator().flow_from_directory(str(image_folder), target_size=(4, 4), batch_size=4, shuffle=False,
-                                                  color_mode="grayscale", keep_aspect_ratio=True)
+    it = ImageDataGenerator().flow_from_directory(
+        str(image_folder),
+        target_size=(4, 4),
+        batch_size=4,
+        shuffle=False,
+        color_mode="grayscale",
+        keep_aspect_ratio=True,
+    )
     batch_x, batch_y = it[0]
     assert batch_x.shape == (4, 4, 4, 1)
     assert_close(batch_x, expected["x"])
@@ -338,8 +361,14 @@ def test_flow_from_dataframe_matches_tf_keras(image_folder):
     expected = FIXTURES["dataframe"]["categorical"]
     with pytest.warns(UserWarning, match="1 invalid image filename"):
         it = ImageDataGenerator(width_shift_range=0.2, vertical_flip=True).flow_from_dataframe(
-            df, directory=str(image_folder), weight_col="weight", target_size=(5, 5), batch_size=4, seed=3,
-            classes=["dogs", "cats"])
+            df,
+            directory=str(image_folder),
+            weight_col="weight",
+            target_size=(5, 5),
+            batch_size=4,
+            seed=3,
+            classes=["dogs", "cats"],
+        )
     assert it.filenames == expected["filenames"] and it.class_indices == expected["class_indices"]
     for expected_x, expected_y, expected_w in zip(expected["x"], expected["y"], expected["w"]):
         batch_x, batch_y, batch_w = next(it)
@@ -348,9 +377,15 @@ def test_flow_from_dataframe_matches_tf_keras(image_folder):
         np.testing.assert_array_equal(batch_w, expected_w)
     expected = FIXTURES["dataframe"]["raw"]
     with pytest.warns(UserWarning, match="invalid image filename"):
-        it = ImageDataGenerator().flow_from_dataframe(df, directory=str(image_folder), y_col="weight",
-                                                      class_mode="raw", target_size=(3, 3), batch_size=5,
-                                                      shuffle=False)
+        it = ImageDataGenerator().flow_from_dataframe(
+            df,
+            directory=str(image_folder),
+            y_col="weight",
+            class_mode="raw",
+            target_size=(3, 3),
+            batch_size=5,
+            shuffle=False,
+        )
     batch_x, batch_y = it[1]
     assert_close(batch_x, expected["x"])
     np.testing.assert_array_equal(batch_y, expected["y"])
@@ -364,13 +399,16 @@ def test_flow_from_dataframe_without_pandas_says_so(monkeypatch):
 
 # Iterators are PyDatasets ----------------------------------------------------------------------------------------
 
+
 def test_fit_trains_on_an_iterator_with_parallel_workers(image_folder):
     it = ImageDataGenerator(rescale=1 / 255.0, horizontal_flip=True).flow_from_directory(
-        str(image_folder), target_size=(8, 8), batch_size=3, seed=0, class_mode="sparse")
+        str(image_folder), target_size=(8, 8), batch_size=3, seed=0, class_mode="sparse"
+    )
     assert isinstance(it, PyDataset) and isinstance(it, image.Iterator)
     kerasish.utils.set_random_seed(0)
-    model = kerasish.Sequential([kerasish.Input((8, 8, 3)), kerasish.layers.Flatten(),
-                                 kerasish.layers.Dense(3, activation="softmax")])
+    model = kerasish.Sequential(
+        [kerasish.Input((8, 8, 3)), kerasish.layers.Flatten(), kerasish.layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     history = model.fit(it, epochs=2, workers=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
@@ -378,9 +416,26 @@ def test_fit_trains_on_an_iterator_with_parallel_workers(image_folder):
 
 
 def test_public_names_match_tf_keras():
-    expected = {"DirectoryIterator", "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "DataFrameIterator",
-                "apply_affine_transform", "apply_brightness_shift", "apply_channel_shift", "random_brightness",
-                "random_channel_shift", "random_rotation", "random_shear", "random_shift", "random_zoom",
-                "array_to_img", "img_to_array", "load_img", "save_img", "smart_resize"}
+    expected = {
+        "DirectoryIterator",
+        "ImageDataGenerator",
+        "Iterator",
+        "NumpyArrayIterator",
+        "DataFrameIterator",
+        "apply_affine_transform",
+        "apply_brightness_shift",
+        "apply_channel_shift",
+        "random_brightness",
+        "random_channel_shift",
+        "random_rotation",
+        "random_shear",
+        "random_shift",
+        "random_zoom",
+        "array_to_img",
+        "img_to_array",
+        "load_img",
+        "save_img",
+        "smart_resize",
+    }
     assert set(image.__all__) == expected
     assert all(callable(getattr(image, name)) for name in expected)

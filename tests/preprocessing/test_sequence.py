@@ -68,8 +68,9 @@ def test_timeseries_generator_config_rebuilds_it():
     assert config["start_index"] == 1 and json.loads(config["data"]) == data.tolist()
     payload = json.loads(generator.to_json())
     assert payload["class_name"] == "TimeseriesGenerator"
-    rebuilt_config = dict(payload["config"], data=np.array(json.loads(config["data"])),
-                          targets=json.loads(config["targets"]))
+    rebuilt_config = dict(
+        payload["config"], data=np.array(json.loads(config["data"])), targets=json.loads(config["targets"])
+    )
     rebuilt = sequence.TimeseriesGenerator(**rebuilt_config)
     np.testing.assert_array_equal(rebuilt[0][0], generator[0][0])
     with pytest.raises(TypeError, match="Data not JSON Serializable"):
@@ -77,8 +78,9 @@ def test_timeseries_generator_config_rebuilds_it():
 
 
 def test_timeseries_generator_errors():
-    with pytest.raises(ValueError, match="Data and targets have to be of same length. Data length is 5 while "
-                                         "target length is 4"):
+    with pytest.raises(
+        ValueError, match="Data and targets have to be of same length. Data length is 5 while target length is 4"
+    ):
         sequence.TimeseriesGenerator(np.zeros((5, 1)), np.zeros(4), length=2)
     with pytest.raises(ValueError, match=r"`start_index\+length=6 > end_index=4` is disallowed"):
         sequence.TimeseriesGenerator(np.zeros((5, 1)), np.zeros(5), length=6)

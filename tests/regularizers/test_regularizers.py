@@ -67,9 +67,12 @@ def test_defaults_and_none():
 
 
 def test_bad_arguments():
-    for build, word in [(lambda: regularizers.L1(-1.0), "l1"), (lambda: regularizers.L2(float("nan")), "l2"),
-                        (lambda: regularizers.L1L2(l2="big"), "l2"),
-                        (lambda: regularizers.OrthogonalRegularizer(mode="diagonal"), "diagonal")]:
+    for build, word in [
+        (lambda: regularizers.L1(-1.0), "l1"),
+        (lambda: regularizers.L2(float("nan")), "l2"),
+        (lambda: regularizers.L1L2(l2="big"), "l2"),
+        (lambda: regularizers.OrthogonalRegularizer(mode="diagonal"), "diagonal"),
+    ]:
         with pytest.raises(ValueError, match=word):
             build()
     with pytest.raises(ValueError, match="rank 2"):

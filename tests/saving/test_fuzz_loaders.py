@@ -20,8 +20,13 @@ import kerasish as keras
 
 CLEAN = ValueError
 # No shrinking: a failure is reported as found, which keeps a failing run as short as a passing one.
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _model():
@@ -37,7 +42,7 @@ X = np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3)
 # ---- configs -----------------------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
@@ -48,7 +53,7 @@ def _containers(node, found=None):
     found = [] if found is None else found
     if isinstance(node, (dict, list)):
         found.append(node)
-        for child in (node.values() if isinstance(node, dict) else node):
+        for child in node.values() if isinstance(node, dict) else node:
             _containers(child, found)
     return found
 
@@ -116,8 +121,9 @@ def test_deep_nesting_is_refused_cleanly(depth):
 
 @FUZZ
 @given(mutated_configs())
-def test_mutated_configs_in_a_keras_archive_give_a_model_or_an_error_naming_the_file(tmp_path_factory,
-                                                                                     saved_files, config):
+def test_mutated_configs_in_a_keras_archive_give_a_model_or_an_error_naming_the_file(
+    tmp_path_factory, saved_files, config
+):
     path = tmp_path_factory.mktemp("config") / "m.keras"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("config.json", json.dumps(config))
@@ -170,8 +176,12 @@ def saved_files(tmp_path_factory):
     model = _model()
     model.compile(optimizer="adam", loss="mse")
     model.fit(X, np.ones((2, 1), "float32"), verbose=0)
-    paths = {"keras": folder / "m.keras", "h5": folder / "m.h5", "weights_h5": folder / "m.weights.h5",
-             "legacy_weights": folder / "w.h5"}
+    paths = {
+        "keras": folder / "m.keras",
+        "h5": folder / "m.h5",
+        "weights_h5": folder / "m.weights.h5",
+        "legacy_weights": folder / "w.h5",
+    }
     model.save(paths["keras"])
     model.save(paths["h5"])
     model.save_weights(paths["weights_h5"])
@@ -206,9 +216,11 @@ def _check_loads_or_refuses(kind, path):
 @given(st.sampled_from(["keras", "h5", "weights_h5", "legacy_weights"]), st.floats(0, 1, exclude_max=True))
 def test_truncated_files_are_refused_with_an_error_naming_the_file(tmp_path_factory, saved_files, kind, fraction):
     content = saved_files[kind]
-    path = tmp_path_factory.mktemp("cut") / {"keras": "m.keras", "h5": "m.h5", "weights_h5": "m.weights.h5",
-                                              "legacy_weights": "w.h5"}[kind]
-    path.write_bytes(content[:int(len(content) * fraction)])
+    path = (
+        tmp_path_factory.mktemp("cut")
+        / {"keras": "m.keras", "h5": "m.h5", "weights_h5": "m.weights.h5", "legacy_weights": "w.h5"}[kind]
+    )
+    path.write_bytes(content[: int(len(content) * fraction)])
     with pytest.raises(ValueError) as error:
         _load(kind, path)
     assert path.name in str(error.value)
@@ -221,14 +233,17 @@ def test_bit_flips_give_a_model_or_an_error_naming_the_file(tmp_path_factory, sa
     for _ in range(data.draw(st.integers(1, 8))):
         position = data.draw(st.integers(0, len(content) - 1))
         content[position] ^= 1 << data.draw(st.integers(0, 7))
-    path = tmp_path_factory.mktemp("flip") / {"keras": "m.keras", "h5": "m.h5", "weights_h5": "m.weights.h5",
-                                               "legacy_weights": "w.h5"}[kind]
+    path = (
+        tmp_path_factory.mktemp("flip")
+        / {"keras": "m.keras", "h5": "m.h5", "weights_h5": "m.weights.h5", "legacy_weights": "w.h5"}[kind]
+    )
     path.write_bytes(bytes(content))
     _check_loads_or_refuses(kind, path)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a model at all", b"\x89HDF\r\n\x1a\n" + b"\0" * 64,
-                                     b"PK\x03\x04" + b"\0" * 64])
+@pytest.mark.parametrize(
+    "content", [b"", b"not a model at all", b"\x89HDF\r\n\x1a\n" + b"\0" * 64, b"PK\x03\x04" + b"\0" * 64]
+)
 @pytest.mark.parametrize("name", ["m.keras", "m.h5", "m.weights.h5"])
 def test_non_model_files_are_refused_with_an_error_naming_the_file(tmp_path, content, name):
     path = tmp_path / name

@@ -83,11 +83,15 @@ def test_kerasish_writes_keras3_paths_and_shapes(tmp_path, name):
     model = models.build(keras, name)
     model.save_weights(tmp_path / "m.weights.h5")
     model.save(tmp_path / "m.keras")
-    with h5py.File(tmp_path / "m.weights.h5", "r") as ours, \
-            h5py.File(os.path.join(HERE, "keras3", f"{name}.weights.h5"), "r") as theirs:
+    with (
+        h5py.File(tmp_path / "m.weights.h5", "r") as ours,
+        h5py.File(os.path.join(HERE, "keras3", f"{name}.weights.h5"), "r") as theirs,
+    ):
         assert _datasets(ours) == _datasets(theirs)
-    with _archive_weights(tmp_path / "m.keras") as ours, \
-            _archive_weights(os.path.join(HERE, "keras3", f"{name}.keras")) as theirs:
+    with (
+        _archive_weights(tmp_path / "m.keras") as ours,
+        _archive_weights(os.path.join(HERE, "keras3", f"{name}.keras")) as theirs,
+    ):
         assert _datasets(ours) == _datasets(theirs)
     with zipfile.ZipFile(tmp_path / "m.keras") as z:
         assert sorted(z.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]

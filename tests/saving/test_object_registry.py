@@ -21,7 +21,8 @@ def test_models_and_layers_answer_by_name_from_the_registry():
     assert layers["Sequential"] is Sequential
     assert layers["Dense"] is keras.layers.Dense and layers["InputLayer"] is keras.layers.InputLayer
     model = object_registry.deserialize_keras_object(
-        {"class_name": "Sequential", "config": {"name": "s", "layers": []}}, module_objects=layers)
+        {"class_name": "Sequential", "config": {"name": "s", "layers": []}}, module_objects=layers
+    )
     assert type(model) is Sequential and model.name == "s"
 
 
@@ -64,8 +65,16 @@ def _kerasish_imports(path: pathlib.Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["layers/__init__.py", "saving/keras3_format.py", "saving/h5_format.py",
-                                    "saving/saving_api.py", "saving/object_registry.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "layers/__init__.py",
+        "saving/keras3_format.py",
+        "saving/h5_format.py",
+        "saving/saving_api.py",
+        "saving/object_registry.py",
+    ],
+)
 def test_the_modules_that_read_configs_and_walk_weights_import_no_model_class(module):
     imports = _kerasish_imports(PACKAGE / module)
     assert not [name for name in imports if name.startswith(("kerasish.models", "kerasish.layers.models"))]
@@ -110,7 +119,8 @@ def test_packages_register_their_tables_so_their_modules_look_names_up_at_call_t
     metric = keras.metrics.MeanMetricWrapper.from_config({"fn": "accuracy", "name": "a"})
     assert metric._fn is keras.metrics.accuracy
     scaled = keras.optimizers.LossScaleOptimizer.from_config(
-        {"inner_optimizer": {"class_name": "ADAM", "config": {"learning_rate": 0.5}}, "initial_scale": 8.0})
+        {"inner_optimizer": {"class_name": "ADAM", "config": {"learning_rate": 0.5}}, "initial_scale": 8.0}
+    )
     assert type(scaled.inner_optimizer) is keras.optimizers.Adam and float(scaled.inner_optimizer.learning_rate) == 0.5
 
 
@@ -139,9 +149,19 @@ def _package_symbols_imported(path: pathlib.Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["layers/serialization.py", "layers/rnn/rnn.py", "layers/rnn/bidirectional.py",
-                                    "layers/rnn/stacked_rnn_cells.py", "layers/rnn/time_distributed.py",
-                                    "losses/losses.py", "metrics/reduction_metrics.py",
-                                    "metrics/confusion_metrics.py", "optimizers/loss_scale_optimizer.py"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "layers/serialization.py",
+        "layers/rnn/rnn.py",
+        "layers/rnn/bidirectional.py",
+        "layers/rnn/stacked_rnn_cells.py",
+        "layers/rnn/time_distributed.py",
+        "losses/losses.py",
+        "metrics/reduction_metrics.py",
+        "metrics/confusion_metrics.py",
+        "optimizers/loss_scale_optimizer.py",
+    ],
+)
 def test_modules_a_package_imports_take_nothing_from_that_package(module):
     assert _package_symbols_imported(PACKAGE / module) == []

@@ -20,8 +20,12 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "saving", "
 @pytest.fixture(scope="module")
 def expected():
     with open(os.path.join(FIXTURES, "expected.json")) as f:
-        return {k: np.asarray(v, dtype="float32") if k != "optimizer_variables" and k != "weights_after_one_more_epoch"
-                else v for k, v in json.load(f).items()}
+        return {
+            k: np.asarray(v, dtype="float32")
+            if k != "optimizer_variables" and k != "weights_after_one_more_epoch"
+            else v
+            for k, v in json.load(f).items()
+        }
 
 
 def _model():
@@ -71,6 +75,7 @@ def test_keras3_weights_layout_matches_keras_paths(tmp_path):
     model.fit(np.ones((2, 3)), np.ones((2, 1)), verbose=0)  # builds the optimizer, whose state Keras saves too
     model.save_weights(tmp_path / "w.weights.h5")
     with h5py.File(tmp_path / "w.weights.h5") as ours, h5py.File(os.path.join(FIXTURES, "model.weights.h5")) as ks:
+
         def datasets(f):
             found = []
             f.visititems(lambda name, obj: found.append((name, obj.shape)) if isinstance(obj, h5py.Dataset) else None)
@@ -155,8 +160,9 @@ def test_clone_model_has_the_architecture_and_new_weights(expected):
 def test_clone_sequential_with_a_custom_clone_function():
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(1)])
     seen = []
-    twin = keras.models.clone_model(model, clone_function=lambda layer: seen.append(layer.name) or
-                                    layer.__class__.from_config(layer.get_config()))
+    twin = keras.models.clone_model(
+        model, clone_function=lambda layer: seen.append(layer.name) or layer.__class__.from_config(layer.get_config())
+    )
     assert seen == [layer.name for layer in model.layers]
     assert twin(torch.ones(1, 3)).shape == (1, 1)
 

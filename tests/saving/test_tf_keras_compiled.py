@@ -1,6 +1,7 @@
 """A compiled tf.keras 2 model saved whole (.h5) loads compiled, evaluates as tf.keras did, and resumes training with
 the saved Adam state (tf.keras 2.11+ optimizers: "Custom>Adam", no learning-rate variable; metrics written as
-MeanMetricWrapper configs). Fixture: tests/fixtures/saving/tf_keras_compiled/make_compiled_fixtures.py (TF 2.17, tf_keras)."""
+MeanMetricWrapper configs). Fixture: tests/fixtures/saving/tf_keras_compiled/make_compiled_fixtures.py (TF 2.17,
+tf_keras)."""
 
 import os
 

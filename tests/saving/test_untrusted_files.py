@@ -90,8 +90,10 @@ def _external(source, offset=0):
     def edit_dataset(f, name):
         shape, dtype = f[name].shape, f[name].dtype
         del f[name]
-        f.create_dataset(name, shape=shape, dtype=dtype,
-                         external=[(str(source), offset, int(np.prod(shape)) * dtype.itemsize)])
+        f.create_dataset(
+            name, shape=shape, dtype=dtype, external=[(str(source), offset, int(np.prod(shape)) * dtype.itemsize)]
+        )
+
     return edit_dataset
 
 
@@ -102,6 +104,7 @@ def _virtual(source):
         layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
         layout[...] = h5py.VirtualSource(str(source), "secret", shape=shape)
         f.create_virtual_dataset(name, layout)
+
     return edit_dataset
 
 
@@ -132,16 +135,24 @@ def _peak_growth(tmp_path, code: str) -> dict:
         f"{code}\n"
         "result['seconds'] = time.monotonic() - start\n"
         "result['growth_mb'] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024\n"
-        "print(json.dumps(result))\n")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+        "print(json.dumps(result))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _load_error(path):
-    return (f"try:\n    keras.models.load_model({str(path)!r})\n    result = {{'error': None}}\n"
-            "except ValueError as e:\n    result = {'error': str(e)}")
+    return (
+        f"try:\n    keras.models.load_model({str(path)!r})\n    result = {{'error': None}}\n"
+        "except ValueError as e:\n    result = {'error': str(e)}"
+    )
 
 
 # ---- HDF5 datasets whose bytes live outside the file --------------------------------------------------------
@@ -254,13 +265,12 @@ def test_a_zip_bomb_member_is_refused_from_its_declared_size(tmp_path, saved, me
 def test_a_member_that_inflates_past_its_declared_size_is_refused_without_inflating(tmp_path, saved):
     # The central directory says config.json holds 2 bytes; its stream inflates to 300 MB.
     members = _members(saved["keras"])
-    path = _bomb(tmp_path / "liar.keras", "config.json", 300 * 2**20,
-                 {"model.weights.h5": members["model.weights.h5"]})
+    path = _bomb(tmp_path / "liar.keras", "config.json", 300 * 2**20, {"model.weights.h5": members["model.weights.h5"]})
     content = bytearray(path.read_bytes())
     entry = content.find(b"PK\x01\x02")  # central directory entries: the name at +46, the size at +24
-    while content[entry + 46:entry + 57] != b"config.json":
+    while content[entry + 46 : entry + 57] != b"config.json":
         entry = content.find(b"PK\x01\x02", entry + 4)
-    content[entry + 24:entry + 28] = (2).to_bytes(4, "little")
+    content[entry + 24 : entry + 28] = (2).to_bytes(4, "little")
     path.write_bytes(bytes(content))
     with zipfile.ZipFile(path) as z:
         assert z.getinfo("config.json").file_size == 2
@@ -352,8 +362,9 @@ def test_a_config_and_a_dataset_that_agree_on_an_absurd_size_are_refused(tmp_pat
     def edit(f):
         for name, shape in (("kernel:0", (4, 10**8)), ("bias:0", (10**8,))):
             del f[f"model_weights/out/out/{name}"]
-            f.create_dataset(f"model_weights/out/out/{name}", shape=shape, dtype="float32", chunks=True,
-                             compression="gzip")
+            f.create_dataset(
+                f"model_weights/out/out/{name}", shape=shape, dtype="float32", chunks=True, compression="gzip"
+            )
 
     path.write_bytes(_edit_h5(path.read_bytes(), edit))
     result = _peak_growth(tmp_path, _load_error(path))
@@ -363,8 +374,9 @@ def test_a_config_and_a_dataset_that_agree_on_an_absurd_size_are_refused(tmp_pat
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_models_larger_than_the_probe_budget_load_exactly(tmp_path, suffix):
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3200), keras.layers.Dense(3200),
-                              keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(3200), keras.layers.Dense(3200), keras.layers.Dense(1)]
+    )
     assert sum(w.numel() * 4 for w in model.weights) > saving_api.PROBE_BUDGET_BYTES
     model.compile(optimizer="adam", loss="mse")
     model.fit(X, np.ones((2, 1), "float32"), verbose=0)

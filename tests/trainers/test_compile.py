@@ -30,25 +30,75 @@ def model(units, activation=None):
 
 
 CASES = {
-    "binary": (1, "sigmoid", Y_BINARY, "binary_crossentropy", ["accuracy", "acc"],
-               {"acc": 0.5833333134651184, "accuracy": 0.5833333134651184, "loss": 0.6728553175926208}),
-    "binary_ce": (1, "sigmoid", Y_BINARY, "crossentropy", ["accuracy"],
-                  {"accuracy": 0.5833333134651184, "loss": 0.6728553175926208}),
-    "sparse": (3, "softmax", Y_SPARSE, "sparse_categorical_crossentropy", ["accuracy", "sparse_categorical_accuracy"],
-               {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244,
-                "sparse_categorical_accuracy": 0.3333333432674408}),
-    "sparse_ce": (3, "softmax", Y_SPARSE, "crossentropy", ["acc"],
-                  {"acc": 0.3333333432674408, "loss": 1.1394827365875244}),
-    "categorical": (3, "softmax", Y_ONE_HOT, "categorical_crossentropy", ["accuracy"],
-                    {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244}),
-    "categorical_ce": (3, "softmax", Y_ONE_HOT, "crossentropy", ["accuracy"],
-                       {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244}),
-    "names": (3, None, Y_ONE_HOT, "mean_squared_error",
-              ["mae", "mean_absolute_error", keras.metrics.MeanAbsoluteError(), keras.metrics.mean_squared_error,
-               keras.metrics.RootMeanSquaredError(name="rmse")],
-              {"loss": 0.5904226303100586, "mae": 0.5931766629219055, "mean_absolute_error": 0.5931766629219055,
-               "mean_absolute_error_1": 0.5931766629219055, "mean_squared_error": 0.5904226303100586,
-               "rmse": 0.7683896422386169}),
+    "binary": (
+        1,
+        "sigmoid",
+        Y_BINARY,
+        "binary_crossentropy",
+        ["accuracy", "acc"],
+        {"acc": 0.5833333134651184, "accuracy": 0.5833333134651184, "loss": 0.6728553175926208},
+    ),
+    "binary_ce": (
+        1,
+        "sigmoid",
+        Y_BINARY,
+        "crossentropy",
+        ["accuracy"],
+        {"accuracy": 0.5833333134651184, "loss": 0.6728553175926208},
+    ),
+    "sparse": (
+        3,
+        "softmax",
+        Y_SPARSE,
+        "sparse_categorical_crossentropy",
+        ["accuracy", "sparse_categorical_accuracy"],
+        {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244, "sparse_categorical_accuracy": 0.3333333432674408},
+    ),
+    "sparse_ce": (
+        3,
+        "softmax",
+        Y_SPARSE,
+        "crossentropy",
+        ["acc"],
+        {"acc": 0.3333333432674408, "loss": 1.1394827365875244},
+    ),
+    "categorical": (
+        3,
+        "softmax",
+        Y_ONE_HOT,
+        "categorical_crossentropy",
+        ["accuracy"],
+        {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244},
+    ),
+    "categorical_ce": (
+        3,
+        "softmax",
+        Y_ONE_HOT,
+        "crossentropy",
+        ["accuracy"],
+        {"accuracy": 0.3333333432674408, "loss": 1.1394827365875244},
+    ),
+    "names": (
+        3,
+        None,
+        Y_ONE_HOT,
+        "mean_squared_error",
+        [
+            "mae",
+            "mean_absolute_error",
+            keras.metrics.MeanAbsoluteError(),
+            keras.metrics.mean_squared_error,
+            keras.metrics.RootMeanSquaredError(name="rmse"),
+        ],
+        {
+            "loss": 0.5904226303100586,
+            "mae": 0.5931766629219055,
+            "mean_absolute_error": 0.5931766629219055,
+            "mean_absolute_error_1": 0.5931766629219055,
+            "mean_squared_error": 0.5904226303100586,
+            "rmse": 0.7683896422386169,
+        },
+    ),
 }
 
 
@@ -69,8 +119,10 @@ def test_accuracy_resolution_in_fit_logs():
     assert history.history["accuracy"] == pytest.approx([0.3333333432674408])
 
 
-@pytest.mark.parametrize("name, cls, learning_rate", [("sgd", "SGD", 0.01), ("adam", "Adam", 0.001),
-                                                       ("Adam", "Adam", 0.001), ("rmsprop", "RMSprop", 0.001)])
+@pytest.mark.parametrize(
+    "name, cls, learning_rate",
+    [("sgd", "SGD", 0.01), ("adam", "Adam", 0.001), ("Adam", "Adam", 0.001), ("rmsprop", "RMSprop", 0.001)],
+)
 def test_optimizer_names(name, cls, learning_rate):
     m = model(1)
     m.compile(optimizer=name, loss="mse")
@@ -129,16 +181,27 @@ def test_multi_output_log_names_and_order_match_keras():
     x = np.arange(12, dtype="float32").reshape(4, 3) / 10
     y1, y2 = np.zeros((4, 1)), np.ones((4, 1))
     cases = [
-        (keras.Model(inputs, {"p": a, "q": b}), dict(loss={"p": "mse", "q": "mae"}, metrics={"q": ["mse"]}),
-         {"p": y1, "q": y2},
-         {"loss": 4.734999656677246, "p_loss": 3.734999895095825, "q_loss": 1.0, "q_mse": 1.434999942779541},
-         [4.734999656677246, 3.734999895095825, 1.0, 1.434999942779541]),
-        (keras.Model(inputs, [a, b]), dict(loss="mse"), [y1, y2],
-         {"a_loss": 3.734999895095825, "b_loss": 1.434999942779541, "loss": 5.170000076293945},
-         [5.170000076293945, 3.734999895095825, 1.434999942779541]),
-        (keras.Model(inputs, [a, b]), dict(loss=["mse", None], metrics=[["mae"], ["mse", "mae"]]), [y1, y2],
-         {"a_mae": 1.649999976158142, "b_mae": 1.0, "b_mse": 1.434999942779541, "loss": 3.734999895095825},
-         [3.734999895095825, 1.649999976158142, 1.0, 1.434999942779541]),
+        (
+            keras.Model(inputs, {"p": a, "q": b}),
+            dict(loss={"p": "mse", "q": "mae"}, metrics={"q": ["mse"]}),
+            {"p": y1, "q": y2},
+            {"loss": 4.734999656677246, "p_loss": 3.734999895095825, "q_loss": 1.0, "q_mse": 1.434999942779541},
+            [4.734999656677246, 3.734999895095825, 1.0, 1.434999942779541],
+        ),
+        (
+            keras.Model(inputs, [a, b]),
+            dict(loss="mse"),
+            [y1, y2],
+            {"a_loss": 3.734999895095825, "b_loss": 1.434999942779541, "loss": 5.170000076293945},
+            [5.170000076293945, 3.734999895095825, 1.434999942779541],
+        ),
+        (
+            keras.Model(inputs, [a, b]),
+            dict(loss=["mse", None], metrics=[["mae"], ["mse", "mae"]]),
+            [y1, y2],
+            {"a_mae": 1.649999976158142, "b_mae": 1.0, "b_mse": 1.434999942779541, "loss": 3.734999895095825},
+            [3.734999895095825, 1.649999976158142, 1.0, 1.434999942779541],
+        ),
     ]
     for m, compile_kwargs, y, expected_dict, expected_list in cases:
         m.compile("sgd", **compile_kwargs)
@@ -155,8 +218,15 @@ def test_jit_compile_trains_exactly_like_eager():
     y = rng.random((64, 1), dtype=np.float32)
 
     def trained(jit_compile):
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dropout(0.0), keras.layers.Dense(1)], name="m")
+        model = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.0),
+                keras.layers.Dense(1),
+            ],
+            name="m",
+        )
         model.set_weights(initial)
         model.compile(keras.optimizers.SGD(0.1), "mse", jit_compile=jit_compile)
         history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)

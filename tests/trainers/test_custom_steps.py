@@ -10,8 +10,12 @@ import kerasish as keras
 rng = np.random.default_rng(11)
 X = rng.normal(size=(20, 3)).astype("float32")
 Y = rng.normal(size=(20, 1)).astype("float32")
-INITIAL = [rng.normal(size=(3, 4)).astype("float32"), np.zeros(4, "float32"),
-           rng.normal(size=(4, 1)).astype("float32"), np.zeros(1, "float32")]
+INITIAL = [
+    rng.normal(size=(3, 4)).astype("float32"),
+    np.zeros(4, "float32"),
+    rng.normal(size=(4, 1)).astype("float32"),
+    np.zeros(1, "float32"),
+]
 
 
 class GuideModel(keras.Model):
@@ -76,9 +80,11 @@ def test_guide_train_step_equals_the_built_in_one():
 def test_guide_test_step_and_predict_step():
     custom, reference = functional(GuideModel), functional()
     assert custom.evaluate(X, Y, batch_size=5, verbose=0) == pytest.approx(
-        reference.evaluate(X, Y, batch_size=5, verbose=0), rel=1e-6)
+        reference.evaluate(X, Y, batch_size=5, verbose=0), rel=1e-6
+    )
     assert custom.evaluate(X, Y, batch_size=5, verbose=0, return_dict=True) == pytest.approx(
-        reference.evaluate(X, Y, batch_size=5, verbose=0, return_dict=True), rel=1e-6)
+        reference.evaluate(X, Y, batch_size=5, verbose=0, return_dict=True), rel=1e-6
+    )
     out = custom.predict(X, batch_size=8, verbose=0)
     assert sorted(out) == ["doubled", "prediction"]
     expected = reference.predict(X, verbose=0)
@@ -150,14 +156,13 @@ def test_custom_compute_loss_and_tracked_metric():
     model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse", metrics=["mae"])
     history = model.fit(X, Y, batch_size=5, epochs=2, shuffle=False, verbose=0)
     pred = model.predict(X, verbose=0)
-    penalty = np.mean([0.5 * np.abs(pred[i:i + 5]).mean() for i in range(0, 20, 5)])
+    penalty = np.mean([0.5 * np.abs(pred[i : i + 5]).mean() for i in range(0, 20, 5)])
     mse, mae = np.mean((pred - Y) ** 2), np.mean(np.abs(pred - Y))
     assert model.metrics_names == ["loss", "mae", "penalty"]
     assert list(history.history) == ["loss", "mae", "penalty"]
     np.testing.assert_allclose(history.history["penalty"], [penalty] * 2, rtol=1e-5)
     np.testing.assert_allclose(history.history["loss"], [mse + penalty] * 2, rtol=1e-5)
-    np.testing.assert_allclose(model.evaluate(X, Y, batch_size=5, verbose=0), [mse + penalty, mae, penalty],
-                               rtol=1e-5)
+    np.testing.assert_allclose(model.evaluate(X, Y, batch_size=5, verbose=0), [mse + penalty, mae, penalty], rtol=1e-5)
 
 
 def test_custom_compute_loss_trains():

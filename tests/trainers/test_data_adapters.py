@@ -111,8 +111,9 @@ def test_steps_per_epoch_with_arrays_stops_an_epoch_at_the_end_of_the_data_as_ke
             k -= 0.1 * k.grad
             b -= 0.1 * b.grad
         losses.append((loss.item(), index.stop - index.start))
-    epoch_losses = [sum(l * n for l, n in losses[s]) / sum(n for _, n in losses[s]) for s in (slice(0, 2),
-                                                                                           slice(2, 3))]
+    epoch_losses = [
+        sum(loss * n for loss, n in losses[s]) / sum(n for _, n in losses[s]) for s in (slice(0, 2), slice(2, 3))
+    ]
     np.testing.assert_allclose(history["loss"], epoch_losses, rtol=1e-6)
     np.testing.assert_allclose(weights[0], k.detach().numpy(), rtol=1e-6)
 
@@ -147,8 +148,8 @@ def test_torch_dataset_and_data_loader():
     loader = torch.utils.data.DataLoader(dataset, batch_size=8)
     assert_same_training(fit(loader), REFERENCE)
     weighted = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(SW)),
-        batch_size=8)
+        torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y), torch.from_numpy(SW)), batch_size=8
+    )
     assert_same_training(fit(weighted), REFERENCE_SW)
 
 
@@ -156,8 +157,9 @@ def test_evaluate_and_predict_accept_every_input_kind():
     model = linear()
     expected_eval = model.evaluate(X, Y, batch_size=8, verbose=0)
     expected_pred = model.predict(X, batch_size=8, verbose=0)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y)),
-                                         batch_size=8)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y)), batch_size=8
+    )
     for data in (loader, ArrayDataset(), ((X[i], Y[i]) for i in batches())):
         np.testing.assert_allclose(model.evaluate(data, verbose=0), expected_eval, rtol=1e-6)
     for data in (loader, ArrayDataset(), (X[i] for i in batches()), ((X[i],) for i in batches())):
@@ -185,10 +187,12 @@ def test_multi_input_as_list_or_dict(form):
     elif form == "dict":
         history = model.fit({"b": b, "a": a}, Y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     else:
+
         def generator():
             while True:
                 for i in batches():
                     yield {"a": a[i], "b": b[i]}, Y[i]
+
         history = model.fit(generator(), steps_per_epoch=3, epochs=2, verbose=0)
     assert_same_training((history.history, model.get_weights()), REFERENCE)
     np.testing.assert_allclose(model.predict({"a": a, "b": b}, verbose=0), model.predict([a, b], verbose=0))
@@ -200,13 +204,20 @@ def test_class_weight_equals_the_matching_sample_weight():
     labels = rng.integers(0, 3, size=(20,))
     class_weight = {0: 0.5, 1: 2.0, 2: 1.0}
     results = []
-    for kwargs in ({"class_weight": class_weight},
-                   {"sample_weight": np.array([class_weight[c] for c in labels], "float32")}):
+    for kwargs in (
+        {"class_weight": class_weight},
+        {"sample_weight": np.array([class_weight[c] for c in labels], "float32")},
+    ):
         model.set_weights([np.ones((3, 3), "float32") * 0.1, np.zeros(3, "float32")])
-        model.compile(optimizer=keras.optimizers.SGD(0.1),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        results.append((model.fit(X, labels, batch_size=8, epochs=2, shuffle=False, verbose=0, **kwargs).history,
-                        model.get_weights()))
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+        results.append(
+            (
+                model.fit(X, labels, batch_size=8, epochs=2, shuffle=False, verbose=0, **kwargs).history,
+                model.get_weights(),
+            )
+        )
     assert_same_training(results[0], results[1])
     # One-hot targets use their argmax's weight.
     model.set_weights([np.ones((3, 3), "float32") * 0.1, np.zeros(3, "float32")])
@@ -217,8 +228,9 @@ def test_class_weight_equals_the_matching_sample_weight():
 
 
 def test_validation_data_as_a_generator_or_loader():
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y)),
-                                         batch_size=8)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y)), batch_size=8
+    )
     model = linear()
     history = model.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=loader)
     reference = linear().fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=(X, Y))

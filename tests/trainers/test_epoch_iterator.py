@@ -19,8 +19,12 @@ def test_batches_come_on_the_run_device_after_the_per_batch_target_check():
     drawn = []
     for step, (x, y) in iterator:
         if step == 0:  # as fit does with the first batch: each later one is checked as it is drawn
-            iterator.check_targets(lambda targets: checked.append((targets.device.type, targets.tolist()
-                                                                   if targets.device.type == "cpu" else None)), (x, y))
+            iterator.check_targets(
+                lambda targets: checked.append(
+                    (targets.device.type, targets.tolist() if targets.device.type == "cpu" else None)
+                ),
+                (x, y),
+            )
         drawn.append((step, x.device.type, y.device.type, tuple(x.shape)))
     assert drawn == [(0, "meta", "meta", (2, 1)), (1, "meta", "meta", (2, 1)), (2, "meta", "meta", (2, 1))]
     # The targets of the streamed batches were read on the CPU, before they moved.

@@ -47,10 +47,9 @@ def test_evaluate_with_sample_weight():
     sw = rng.uniform(0, 2, size=(10,)).astype("float32")
     per_sample = np.mean((forward() - Y) ** 2, axis=-1) * sw
     # Keras's default reduction, "sum_over_batch_size": sum of weighted per-sample losses / batch size.
-    batch_losses = [per_sample[i:i + 4].sum() / len(per_sample[i:i + 4]) for i in (0, 4, 8)]
+    batch_losses = [per_sample[i : i + 4].sum() / len(per_sample[i : i + 4]) for i in (0, 4, 8)]
     expected = (4 * batch_losses[0] + 4 * batch_losses[1] + 2 * batch_losses[2]) / 10
-    np.testing.assert_allclose(linear().evaluate(X, Y, sample_weight=sw, batch_size=4, verbose=0), expected,
-                               rtol=1e-6)
+    np.testing.assert_allclose(linear().evaluate(X, Y, sample_weight=sw, batch_size=4, verbose=0), expected, rtol=1e-6)
 
 
 def test_evaluate_does_not_train_and_resets_metrics_each_call():
@@ -111,8 +110,9 @@ def test_train_on_batch_with_sample_and_class_weight():
 
     inputs = keras.Input(shape=(3,))
     classifier = keras.Model(inputs, keras.layers.Dense(3)(inputs))
-    classifier.compile(optimizer=keras.optimizers.SGD(0.0),
-                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    classifier.compile(
+        optimizer=keras.optimizers.SGD(0.0), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     labels = np.array([0, 1, 2, 1, 0, 2, 2, 1, 0, 1])
     weighted = classifier.train_on_batch(X, labels, class_weight={0: 0.0, 1: 1.0, 2: 3.0})
     logits = classifier.predict_on_batch(X)
@@ -124,8 +124,9 @@ def test_train_on_batch_with_sample_and_class_weight():
 def test_test_on_batch_and_predict_on_batch():
     model = linear(metrics=["mae"])
     pred = forward()
-    np.testing.assert_allclose(model.test_on_batch(X, Y), [np.mean((pred - Y) ** 2), np.mean(np.abs(pred - Y))],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        model.test_on_batch(X, Y), [np.mean((pred - Y) ** 2), np.mean(np.abs(pred - Y))], rtol=1e-6
+    )
     as_dict = model.test_on_batch(X[:3], Y[:3], return_dict=True)
     assert list(as_dict) == ["loss", "mae"]
     np.testing.assert_allclose(as_dict["mae"], np.mean(np.abs(pred[:3] - Y[:3])), rtol=1e-6)

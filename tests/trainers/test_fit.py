@@ -75,10 +75,20 @@ def torch_fit(params, y, loss_fn, optimizer, epochs=2):
 CASES = {
     "mse_sgd": (2, Y_REG, "mse", lambda p, t: F.mse_loss(p, t), "sgd"),
     "mse_adam": (2, Y_REG, "mse", lambda p, t: F.mse_loss(p, t), "adam"),
-    "sparse_ce_sgd": (3, Y_CLS, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      lambda p, t: F.cross_entropy(p, t), "sgd"),
-    "sparse_ce_adam": (3, Y_CLS, keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                       lambda p, t: F.cross_entropy(p, t), "adam"),
+    "sparse_ce_sgd": (
+        3,
+        Y_CLS,
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        lambda p, t: F.cross_entropy(p, t),
+        "sgd",
+    ),
+    "sparse_ce_adam": (
+        3,
+        Y_CLS,
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        lambda p, t: F.cross_entropy(p, t),
+        "adam",
+    ),
 }
 
 
@@ -89,8 +99,7 @@ def test_fit_equals_a_torch_loop(case):
     params = torch_params(model)
     expected_losses = torch_fit(params, y, torch_loss, optimizer)
 
-    model.compile(optimizer=keras.optimizers.SGD(0.1) if optimizer == "sgd" else keras.optimizers.Adam(0.01),
-                  loss=loss)
+    model.compile(optimizer=keras.optimizers.SGD(0.1) if optimizer == "sgd" else keras.optimizers.Adam(0.01), loss=loss)
     history = model.fit(X, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
     np.testing.assert_allclose(history.history["loss"], expected_losses, rtol=1e-5)
     for got, want in zip(model.get_weights(), params, strict=True):
@@ -110,8 +119,11 @@ class TwoDense(keras.Model):
 @pytest.mark.parametrize("kind", ["sequential_without_input", "subclassed"])
 def test_models_built_on_their_first_batch_train_like_a_torch_loop(kind):
     """fit builds these on the first batch; a callback then gives them the reference's weights before any step."""
-    model = TwoDense() if kind == "subclassed" else keras.Sequential(
-        [keras.layers.Dense(6, activation="tanh"), keras.layers.Dense(2)])
+    model = (
+        TwoDense()
+        if kind == "subclassed"
+        else keras.Sequential([keras.layers.Dense(6, activation="tanh"), keras.layers.Dense(2)])
+    )
     reference = mlp(2)
     expected_params = torch_params(reference)
     expected_losses = torch_fit(expected_params, Y_REG, lambda p, t: F.mse_loss(p, t), "sgd")
@@ -167,8 +179,9 @@ def test_regularization_gradient_is_applied():
     """One SGD step on loss + 0.1 * sum(k^2) moves the kernel by lr * (dmse/dk + 0.2 k)."""
     model = mlp(2, regularizer=keras.regularizers.L2(0.1))
     params = torch_params(model)
-    loss = F.mse_loss(torch_forward(params, torch.from_numpy(X)), torch.from_numpy(Y_REG)) \
-        + 0.1 * (params[0] ** 2).sum()
+    loss = (
+        F.mse_loss(torch_forward(params, torch.from_numpy(X)), torch.from_numpy(Y_REG)) + 0.1 * (params[0] ** 2).sum()
+    )
     loss.backward()
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.fit(X, Y_REG, batch_size=20, epochs=1, shuffle=False, verbose=0)
@@ -239,8 +252,16 @@ def test_callback_hooks_are_called_with_float_logs():
     model = mlp(2)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
     recorder = Recorder()
-    history = model.fit(X, Y_REG, batch_size=8, epochs=2, shuffle=False, verbose=0, callbacks=[recorder],
-                        validation_data=(X[:5], Y_REG[:5]))
+    history = model.fit(
+        X,
+        Y_REG,
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        callbacks=[recorder],
+        validation_data=(X[:5], Y_REG[:5]),
+    )
     hooks = [c[0] for c in recorder.calls]
     epoch = ["epoch_begin"] + ["batch_begin", "batch_end"] * 3 + ["test_begin", "test_batch_end", "epoch_end"]
     assert hooks == ["train_begin"] + epoch * 2 + ["train_end"]
@@ -287,8 +308,9 @@ def test_stop_training_at_epoch_end():
 def test_initial_epoch_and_validation_freq():
     model = mlp(2)
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    history = model.fit(X, Y_REG, batch_size=8, epochs=5, initial_epoch=1, verbose=0, validation_freq=2,
-                        validation_data=(X, Y_REG))
+    history = model.fit(
+        X, Y_REG, batch_size=8, epochs=5, initial_epoch=1, verbose=0, validation_freq=2, validation_data=(X, Y_REG)
+    )
     assert history.epoch == [1, 2, 3, 4]
     assert len(history.history["loss"]) == 4
     assert len(history.history["val_loss"]) == 2  # after epochs 1 and 3 (1-based 2 and 4)

@@ -16,8 +16,10 @@ import kerasish as keras
 FIXTURE = os.path.join(os.path.dirname(__file__), "..", "fixtures", "trainers", "fit_fixtures.json")
 with open(FIXTURE) as f:
     FIX = json.load(f)
-DATA = {k: np.asarray(v, dtype="int64" if k.startswith(("y_cls", "y_val_cls")) else "float32")
-        for k, v in FIX["data"].items()}
+DATA = {
+    k: np.asarray(v, dtype="int64" if k.startswith(("y_cls", "y_val_cls")) else "float32")
+    for k, v in FIX["data"].items()
+}
 ATOL = 2e-5
 
 
@@ -67,8 +69,9 @@ def assert_weights_equal(model, expected):
 def fit_and_check(case, model, compile_kwargs, x, y, validation=None, **fit_kwargs):
     expected = FIX["cases"][case]
     model.compile(**compile_kwargs)
-    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=validation,
-                        **fit_kwargs)
+    history = model.fit(
+        x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=validation, **fit_kwargs
+    )
     assert history is model.history
     assert history.epoch == [0, 1]
     assert_history_equal(history.history, expected["history"])
@@ -90,8 +93,14 @@ def test_single_output_fit_evaluate_predict(case):
     model = build(kind.__name__)
     loss = scce() if kind is classifier else "mse"
     y_val = DATA[y_name.replace("y_", "y_val_")]
-    expected = fit_and_check(case, model, dict(optimizer=optimizer(), loss=loss, metrics=[metric]),
-                             DATA["x"], DATA[y_name], validation=(DATA["x_val"], y_val))
+    expected = fit_and_check(
+        case,
+        model,
+        dict(optimizer=optimizer(), loss=loss, metrics=[metric]),
+        DATA["x"],
+        DATA[y_name],
+        validation=(DATA["x_val"], y_val),
+    )
 
     results = model.evaluate(DATA["x_val"], y_val, batch_size=8, verbose=0)
     np.testing.assert_allclose(results, expected["evaluate"], atol=ATOL)
@@ -107,9 +116,13 @@ def test_single_output_fit_evaluate_predict(case):
 def test_sample_weight_and_weighted_metrics():
     model = build("classifier")
     expected = fit_and_check(
-        "cls_sample_weight", model,
+        "cls_sample_weight",
+        model,
         dict(optimizer=keras.optimizers.SGD(0.1), loss=scce(), metrics=["accuracy"], weighted_metrics=["accuracy"]),
-        DATA["x"], DATA["y_cls"], sample_weight=DATA["sample_weight"])
+        DATA["x"],
+        DATA["y_cls"],
+        sample_weight=DATA["sample_weight"],
+    )
     as_dict = model.evaluate(DATA["x_val"], DATA["y_val_cls"], batch_size=8, verbose=0, return_dict=True)
     assert as_dict == pytest.approx(expected["evaluate_dict"], abs=ATOL)
     # Keras's list repeats "accuracy" (both metric objects carry that name); kerasish lists each metric once.
@@ -125,28 +138,46 @@ def test_sample_weight_changes_the_loss():
 
 def test_class_weight():
     model = build("classifier")
-    fit_and_check("cls_class_weight", model, dict(optimizer=keras.optimizers.SGD(0.1), loss=scce(),
-                                                  metrics=["accuracy"]),
-                  DATA["x"], DATA["y_cls"], class_weight={0: 1.0, 1: 2.0, 2: 0.5})
+    fit_and_check(
+        "cls_class_weight",
+        model,
+        dict(optimizer=keras.optimizers.SGD(0.1), loss=scce(), metrics=["accuracy"]),
+        DATA["x"],
+        DATA["y_cls"],
+        class_weight={0: 1.0, 1: 2.0, 2: 0.5},
+    )
 
 
 def test_validation_split_matches_keras():
     model = build("regressor")
-    fit_and_check("reg_validation_split", model, dict(optimizer=keras.optimizers.SGD(0.1), loss="mse",
-                                                      metrics=["mae"]),
-                  DATA["x"], DATA["y_reg"], validation_split=0.25)
+    fit_and_check(
+        "reg_validation_split",
+        model,
+        dict(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"]),
+        DATA["x"],
+        DATA["y_reg"],
+        validation_split=0.25,
+    )
 
 
 def test_validation_split_uses_the_last_rows():
     """validation_split=0.25 of 20 rows: train on rows 0..14, validate on rows 15..19, as Keras does."""
     model = build("regressor")
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
-    split = model.fit(DATA["x"], DATA["y_reg"], batch_size=8, epochs=2, shuffle=False, verbose=0,
-                      validation_split=0.25).history
+    split = model.fit(
+        DATA["x"], DATA["y_reg"], batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25
+    ).history
     model = build("regressor")
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
-    explicit = model.fit(DATA["x"][:15], DATA["y_reg"][:15], batch_size=8, epochs=2, shuffle=False, verbose=0,
-                         validation_data=(DATA["x"][15:], DATA["y_reg"][15:])).history
+    explicit = model.fit(
+        DATA["x"][:15],
+        DATA["y_reg"][:15],
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        validation_data=(DATA["x"][15:], DATA["y_reg"][15:]),
+    ).history
     assert split == explicit
 
 
@@ -154,14 +185,23 @@ def test_two_outputs_history_keys_and_loss_weights():
     model = build("two_outputs")
     validation = (DATA["x_val"], [DATA["y_val_one"], DATA["y_val_cls"]])
     expected = fit_and_check(
-        "two_outputs", model,
-        dict(optimizer=keras.optimizers.Adam(0.01), loss={"out1": "mse", "out2": scce()},
-             loss_weights={"out1": 0.5, "out2": 2.0}, metrics={"out1": ["mae"], "out2": ["accuracy"]}),
-        DATA["x"], [DATA["y_one"], DATA["y_cls"]], validation=validation)
+        "two_outputs",
+        model,
+        dict(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss={"out1": "mse", "out2": scce()},
+            loss_weights={"out1": 0.5, "out2": 2.0},
+            metrics={"out1": ["mae"], "out2": ["accuracy"]},
+        ),
+        DATA["x"],
+        [DATA["y_one"], DATA["y_cls"]],
+        validation=validation,
+    )
     history = model.history.history
     # The total is the loss_weights-weighted sum of the (unweighted) per-output losses.
-    np.testing.assert_allclose(history["loss"], 0.5 * np.array(history["out1_loss"])
-                               + 2.0 * np.array(history["out2_loss"]), rtol=1e-6)
+    np.testing.assert_allclose(
+        history["loss"], 0.5 * np.array(history["out1_loss"]) + 2.0 * np.array(history["out2_loss"]), rtol=1e-6
+    )
 
     results = model.evaluate(*validation, batch_size=8, verbose=0)
     np.testing.assert_allclose(results, expected["evaluate"], atol=ATOL)  # Keras's list order
@@ -178,8 +218,15 @@ def test_two_outputs_history_keys_and_loss_weights():
 def test_two_outputs_targets_as_dict():
     model = build("two_outputs")
     fit_and_check(
-        "two_outputs", model,
-        dict(optimizer=keras.optimizers.Adam(0.01), loss={"out1": "mse", "out2": scce()},
-             loss_weights={"out1": 0.5, "out2": 2.0}, metrics={"out1": ["mae"], "out2": ["accuracy"]}),
-        DATA["x"], {"out1": DATA["y_one"], "out2": DATA["y_cls"]},
-        validation=(DATA["x_val"], {"out2": DATA["y_val_cls"], "out1": DATA["y_val_one"]}))
+        "two_outputs",
+        model,
+        dict(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss={"out1": "mse", "out2": scce()},
+            loss_weights={"out1": 0.5, "out2": 2.0},
+            metrics={"out1": ["mae"], "out2": ["accuracy"]},
+        ),
+        DATA["x"],
+        {"out1": DATA["y_one"], "out2": DATA["y_cls"]},
+        validation=(DATA["x_val"], {"out2": DATA["y_val_cls"], "out1": DATA["y_val_one"]}),
+    )

@@ -19,10 +19,12 @@ RECORDS = list(zip(X, Y))
 
 def classifier(seed=3):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(3, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [keras.Input((5,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -40,8 +42,7 @@ def map_dataset(seed=7):
 
 def data_loader(num_epochs=1):
     sampler = grain.samplers.IndexSampler(len(RECORDS), shuffle=True, num_epochs=num_epochs, seed=9)
-    return grain.DataLoader(data_source=RECORDS, sampler=sampler,
-                            operations=[grain.transforms.Batch(16)])
+    return grain.DataLoader(data_source=RECORDS, sampler=sampler, operations=[grain.transforms.Batch(16)])
 
 
 def assert_same_weights(got, expected):
@@ -55,8 +56,11 @@ def as_arrays(dataset):
     return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
 
 
-@pytest.mark.parametrize("make", [map_dataset, lambda: map_dataset().to_iter_dataset(), data_loader],
-                         ids=["MapDataset", "IterDataset", "DataLoader"])
+@pytest.mark.parametrize(
+    "make",
+    [map_dataset, lambda: map_dataset().to_iter_dataset(), data_loader],
+    ids=["MapDataset", "IterDataset", "DataLoader"],
+)
 def test_fit_equals_fit_on_the_same_arrays_in_the_same_order(make):
     model, twin = classifier(), classifier()
     history = model.fit(make(), epochs=3, verbose=0).history
@@ -118,7 +122,7 @@ def test_endless_data_runs_steps_per_epoch_and_needs_them():
 def test_batches_are_torch_tensors_sharing_numpy_memory():
     batch = np.arange(12, dtype="float32").reshape(4, 3)
     adapter = get_data_adapter(grain.MapDataset.source([batch]))
-    (x,), = list(adapter.get_epoch_iterator())
+    ((x,),) = list(adapter.get_epoch_iterator())
     assert isinstance(x, torch.Tensor) and x.dtype == torch.float32
     assert x.data_ptr() == batch.ctypes.data  # torch.from_numpy: no copy
     np.testing.assert_array_equal(x.numpy(), batch)

@@ -18,21 +18,31 @@ KERNEL = rng.normal(size=(3, 2)).astype("float32")
 BIAS = np.array([0.5, -0.5], "float32")
 
 # tf_keras/src/engine/training.py (tf.keras 2.21) and tensorflow/python/keras/engine/sequential.py (TF 2.4).
-FIT_GENERATOR_WARNING = ("`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
-                         "`Model.fit`, which supports generators.")
-EVALUATE_GENERATOR_WARNING = ("`Model.evaluate_generator` is deprecated and will be removed in a future version. "
-                              "Please use `Model.evaluate`, which supports generators.")
-PREDICT_GENERATOR_WARNING = ("`Model.predict_generator` is deprecated and will be removed in a future version. "
-                             "Please use `Model.predict`, which supports generators.")
+FIT_GENERATOR_WARNING = (
+    "`Model.fit_generator` is deprecated and will be removed in a future version. Please use "
+    "`Model.fit`, which supports generators."
+)
+EVALUATE_GENERATOR_WARNING = (
+    "`Model.evaluate_generator` is deprecated and will be removed in a future version. "
+    "Please use `Model.evaluate`, which supports generators."
+)
+PREDICT_GENERATOR_WARNING = (
+    "`Model.predict_generator` is deprecated and will be removed in a future version. "
+    "Please use `Model.predict`, which supports generators."
+)
 PREDICT_CLASSES_WARNING = (
     "`model.predict_classes()` is deprecated and will be removed after 2021-01-01. Please use instead:* "
     "`np.argmax(model.predict(x), axis=-1)`,   if your model does multi-class classification   (e.g. if it uses a "
-    "`softmax` last-layer activation).* `(model.predict(x) > 0.5).astype(\"int32\")`,   if your model does binary "
-    "classification   (e.g. if it uses a `sigmoid` last-layer activation).")
-PREDICT_PROBA_WARNING = ("`model.predict_proba()` is deprecated and will be removed after 2021-01-01. Please use "
-                         "`model.predict()` instead.")
-INVALID_PROBABILITIES_WARNING = ("Network returning invalid probability values. The last layer might not normalize "
-                                 "predictions into probabilities (like softmax or sigmoid would).")
+    '`softmax` last-layer activation).* `(model.predict(x) > 0.5).astype("int32")`,   if your model does binary '
+    "classification   (e.g. if it uses a `sigmoid` last-layer activation)."
+)
+PREDICT_PROBA_WARNING = (
+    "`model.predict_proba()` is deprecated and will be removed after 2021-01-01. Please use `model.predict()` instead."
+)
+INVALID_PROBABILITIES_WARNING = (
+    "Network returning invalid probability values. The last layer might not normalize "
+    "predictions into probabilities (like softmax or sigmoid would)."
+)
 
 
 def linear():
@@ -46,7 +56,7 @@ def batches(x=X, y=Y, size=6):
     """An endless generator of `(x, y)` batches, as Keras 2 programs wrote them."""
     while True:
         for start in range(0, len(x), size):
-            yield (x[start:start + size], y[start:start + size]) if y is not None else x[start:start + size]
+            yield (x[start : start + size], y[start : start + size]) if y is not None else x[start : start + size]
 
 
 def exact(message):
@@ -58,11 +68,28 @@ def test_signatures_are_tf_keras_2s():
         return [(p.name, p.default) for p in inspect.signature(method).parameters.values()][2:]  # after x
 
     assert parameters(keras.Model.fit_generator) == [
-        ("steps_per_epoch", None), ("epochs", 1), ("verbose", 1), ("callbacks", None), ("validation_data", None),
-        ("validation_steps", None), ("validation_freq", 1), ("class_weight", None), ("max_queue_size", 10),
-        ("workers", 1), ("use_multiprocessing", False), ("shuffle", True), ("initial_epoch", 0)]
-    expected = [("steps", None), ("callbacks", None), ("max_queue_size", 10), ("workers", 1),
-                ("use_multiprocessing", False), ("verbose", 0)]
+        ("steps_per_epoch", None),
+        ("epochs", 1),
+        ("verbose", 1),
+        ("callbacks", None),
+        ("validation_data", None),
+        ("validation_steps", None),
+        ("validation_freq", 1),
+        ("class_weight", None),
+        ("max_queue_size", 10),
+        ("workers", 1),
+        ("use_multiprocessing", False),
+        ("shuffle", True),
+        ("initial_epoch", 0),
+    ]
+    expected = [
+        ("steps", None),
+        ("callbacks", None),
+        ("max_queue_size", 10),
+        ("workers", 1),
+        ("use_multiprocessing", False),
+        ("verbose", 0),
+    ]
     assert parameters(keras.Model.evaluate_generator) == expected
     assert parameters(keras.Model.predict_generator) == expected
     assert parameters(keras.Sequential.predict_classes) == [("batch_size", 32), ("verbose", 0)]
@@ -71,12 +98,14 @@ def test_signatures_are_tf_keras_2s():
 
 def test_fit_generator_trains_as_fit_and_warns():
     reference = linear()
-    expected = reference.fit(batches(), steps_per_epoch=4, epochs=3, verbose=0,
-                             validation_data=batches(size=8), validation_steps=3)
+    expected = reference.fit(
+        batches(), steps_per_epoch=4, epochs=3, verbose=0, validation_data=batches(size=8), validation_steps=3
+    )
     model = linear()
     with pytest.warns(UserWarning, match=exact(FIT_GENERATOR_WARNING)):
-        history = model.fit_generator(batches(), steps_per_epoch=4, epochs=3, verbose=0,
-                                      validation_data=batches(size=8), validation_steps=3)
+        history = model.fit_generator(
+            batches(), steps_per_epoch=4, epochs=3, verbose=0, validation_data=batches(size=8), validation_steps=3
+        )
     assert history is model.history
     assert sorted(history.history) == ["loss", "mae", "val_loss", "val_mae"]
     for key, values in expected.history.items():
@@ -98,8 +127,9 @@ def test_fit_generator_passes_initial_epoch_and_class_weight_on():
     for method in ("fit", "fit_generator"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            histories.append(getattr(linear(), method)(batches(), steps_per_epoch=4, epochs=3, initial_epoch=1,
-                                                       verbose=0))
+            histories.append(
+                getattr(linear(), method)(batches(), steps_per_epoch=4, epochs=3, initial_epoch=1, verbose=0)
+            )
     assert histories[1].epoch == [1, 2]
     np.testing.assert_allclose(histories[1].history["loss"], histories[0].history["loss"], rtol=1e-6)
     # `class_weight` reaches `fit`, which (as Keras 3) takes it with arrays and tf.data only.
@@ -138,7 +168,7 @@ class Batches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         self.threads.add(threading.current_thread().name)
-        x, y = X[index * 6:(index + 1) * 6], Y[index * 6:(index + 1) * 6]
+        x, y = X[index * 6 : (index + 1) * 6], Y[index * 6 : (index + 1) * 6]
         return (x, y) if self.with_targets else x
 
 

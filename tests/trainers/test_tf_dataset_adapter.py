@@ -24,10 +24,12 @@ X = PIXELS.astype("float32") / 255.0  # what the pipeline's `scale` computes, in
 
 def classifier(seed=3):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(3, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -119,8 +121,9 @@ def test_dict_inputs_for_a_multi_input_functional_model():
     assert_same_weights(model, twin)
     np.testing.assert_allclose(history["loss"], expected["loss"], rtol=1e-6)
     inputs_only = tf.data.Dataset.from_tensor_slices(features).batch(8)  # a bare dict is `x`, as Keras unpacks it
-    np.testing.assert_array_equal(model.predict(inputs_only, verbose=0),
-                                  model.predict(features, batch_size=8, verbose=0))
+    np.testing.assert_array_equal(
+        model.predict(inputs_only, verbose=0), model.predict(features, batch_size=8, verbose=0)
+    )
 
 
 def test_an_infinite_dataset_runs_steps_per_epoch_and_needs_them():
@@ -133,8 +136,9 @@ def test_an_infinite_dataset_runs_steps_per_epoch_and_needs_them():
     parts = [slice(0, 16), slice(16, 32), slice(32, 40)]
     twin.fit(((X[p], LABELS[p]) for p in parts * 2), steps_per_epoch=2, epochs=3, verbose=0)
     assert_same_weights(model, twin)
-    np.testing.assert_allclose(model.evaluate(repeated, steps=1, verbose=0),
-                               model.evaluate(X[:16], LABELS[:16], verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.evaluate(repeated, steps=1, verbose=0), model.evaluate(X[:16], LABELS[:16], verbose=0), rtol=1e-6
+    )
     with pytest.raises(ValueError, match="When providing an infinite dataset, you must specify the number of steps"):
         get_data_adapter(repeated, steps=None)
     assert get_data_adapter(repeated, steps=4).infinite  # with a step count it is read as is
@@ -154,7 +158,7 @@ def test_batches_are_torch_tensors_sharing_tensorflow_memory():
 def test_strings_in_x_become_ids_and_in_targets_are_refused():
     words = np.array([b"cat", b"dog", b"cat", b"eel"])
     dataset = tf.data.Dataset.from_tensor_slices((words, np.arange(4.0))).batch(4)
-    (ids, _), = list(get_data_adapter(dataset).get_epoch_iterator())
+    ((ids, _),) = list(get_data_adapter(dataset).get_epoch_iterator())
     assert ids.dtype == torch.int64 and ids[0] == ids[2] and ids[0] != ids[1]
     reversed_roles = tf.data.Dataset.from_tensor_slices((np.arange(4.0), words)).batch(4)
     with pytest.raises(ValueError, match="`y` holds strings"):
@@ -167,7 +171,8 @@ def test_ragged_and_sparse_batches_raise_a_clear_error():
     with pytest.raises(ValueError, match="RaggedTensor.*padded_batch"):
         classifier().fit(ragged, verbose=0)
     sparse = tf.data.Dataset.from_tensors(
-        (tf.sparse.SparseTensor([[0, 1], [1, 4]], [1.0, 2.0], [2, 6]), np.zeros((2,), "int64")))
+        (tf.sparse.SparseTensor([[0, 1], [1, 4]], [1.0, 2.0], [2, 6]), np.zeros((2,), "int64"))
+    )
     with pytest.raises(ValueError, match="SparseTensor.*tf.sparse.to_dense"):
         classifier().fit(sparse, verbose=0)
 
@@ -191,10 +196,12 @@ def test_under_ddp_each_rank_reads_its_own_shard_of_a_seeded_pipeline():
 
 
 def test_kerasish_does_not_import_tensorflow_or_grain_for_other_data():
-    code = ("import sys, numpy as np, kerasish as keras\n"
-            "m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]); m.compile('sgd', 'mse')\n"
-            "m.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)\n"
-            "print(sorted(n for n in ('tensorflow', 'grain') if n in sys.modules))\n")
+    code = (
+        "import sys, numpy as np, kerasish as keras\n"
+        "m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]); m.compile('sgd', 'mse')\n"
+        "m.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)\n"
+        "print(sorted(n for n in ('tensorflow', 'grain') if n in sys.modules))\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -231,9 +238,22 @@ def test_fit_under_torchrun_gives_each_rank_its_own_batches_of_each_epoch(tmp_pa
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2", "--rdzv_backend=c10d",
-         "--rdzv_endpoint=127.0.0.1:0", str(script), str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nnodes=1",
+            "--nproc_per_node=2",
+            "--rdzv_backend=c10d",
+            "--rdzv_endpoint=127.0.0.1:0",
+            str(script),
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     rank0, rank1 = (np.load(tmp_path / f"rank{r}.npz") for r in (0, 1))
     for key in ("arr_0", "arr_1"):  # DDP kept the ranks' weights equal
@@ -241,7 +261,7 @@ def test_fit_under_torchrun_gives_each_rank_its_own_batches_of_each_epoch(tmp_pa
     seen0, seen1 = rank0["seen"], rank1["seen"]
     assert len(seen0) == len(seen1) == 6  # 3 steps per epoch on each rank (rank 1 pads its 2 batches)
     for epoch in range(2):
-        batches0, batches1 = seen0[3 * epoch: 3 * epoch + 3], seen1[3 * epoch: 3 * epoch + 3]
+        batches0, batches1 = seen0[3 * epoch : 3 * epoch + 3], seen1[3 * epoch : 3 * epoch + 3]
         np.testing.assert_array_equal(batches1[2], batches1[0])  # the padding repeats rank 1's first batch
         rows = np.concatenate([*batches0, *batches1[:2]])
         np.testing.assert_array_equal(np.sort(rows[rows >= 0]), np.arange(40))  # every row once per epoch

@@ -67,8 +67,9 @@ def test_wav_decoding(tmp_path):
     ds = audio_dataset_from_directory(tmp_path, batch_size=None, format="torch", verbose=False)
     audio, label = ds[0]
     assert audio.tolist() == [[0.0, 0.5], [-1.0, 32767 / 32768]] and int(label) == 0
-    ds = audio_dataset_from_directory(tmp_path, output_sequence_length=3, label_mode=None, format="torch",
-                                      verbose=False)
+    ds = audio_dataset_from_directory(
+        tmp_path, output_sequence_length=3, label_mode=None, format="torch", verbose=False
+    )
     assert ds[0].tolist() == [[[0.0, 0.5], [-1.0, 32767 / 32768], [0.0, 0.0]]]
 
 
@@ -103,8 +104,9 @@ def test_ragged_tf_format(in_fixtures):
 
 
 def test_torch_tensors_and_fit(in_fixtures):
-    ds = audio_dataset_from_directory("audio", seed=3, output_sequence_length=64, batch_size=2, format="torch",
-                                      verbose=False)
+    ds = audio_dataset_from_directory(
+        "audio", seed=3, output_sequence_length=64, batch_size=2, format="torch", verbose=False
+    )
     x, y = ds[0]
     assert isinstance(x, torch.Tensor) and tuple(x.shape) == (2, 64, 1) and y.dtype == torch.int32
     model = keras.Sequential([keras.Input((64, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])

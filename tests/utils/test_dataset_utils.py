@@ -31,9 +31,14 @@ def test_index_directory_orders_files_as_keras(in_fixtures, capsys):
         if kwargs.get("validation_split") or "class_names" in kwargs:
             continue
         shuffle = kwargs.get("shuffle", True)
-        paths, labels, class_names = index_directory("images", kwargs.get("labels", "inferred"), IMAGE_FORMATS,
-                                                     shuffle=shuffle, seed=kwargs.get("seed"),
-                                                     verbose=kwargs.get("verbose", True))
+        paths, labels, class_names = index_directory(
+            "images",
+            kwargs.get("labels", "inferred"),
+            IMAGE_FORMATS,
+            shuffle=shuffle,
+            seed=kwargs.get("seed"),
+            verbose=kwargs.get("verbose", True),
+        )
         assert paths == entry["file_paths"][0], kwargs
         assert class_names == entry["class_names"]
         assert capsys.readouterr().out == entry["messages"]
@@ -45,13 +50,22 @@ def test_index_directory_orders_files_as_keras(in_fixtures, capsys):
 
 
 def test_index_directory_class_names_and_manual_labels(in_fixtures, capsys):
-    paths, labels, class_names = index_directory("images", "inferred", IMAGE_FORMATS,
-                                                 class_names=["class_c", "class_a"], shuffle=False)
+    paths, labels, class_names = index_directory(
+        "images", "inferred", IMAGE_FORMATS, class_names=["class_c", "class_a"], shuffle=False
+    )
     assert class_names == ["class_c", "class_a"]
-    assert paths[:4] == ["images/class_c/c0.png", "images/class_c/c1.gif", "images/class_c/c2.png",
-                         "images/class_c/c3.png"]
-    assert paths[4:] == ["images/class_a/a0.png", "images/class_a/a1.png", "images/class_a/a2.jpg",
-                         "images/class_a/nested/a3.png"]
+    assert paths[:4] == [
+        "images/class_c/c0.png",
+        "images/class_c/c1.gif",
+        "images/class_c/c2.png",
+        "images/class_c/c3.png",
+    ]
+    assert paths[4:] == [
+        "images/class_a/a0.png",
+        "images/class_a/a1.png",
+        "images/class_a/a2.jpg",
+        "images/class_a/nested/a3.png",
+    ]
     assert labels.tolist() == [0] * 4 + [1] * 4
     manual = [5, 3] * 6 + [5]
     paths, labels, class_names = index_directory("images", manual, IMAGE_FORMATS, seed=2)
@@ -75,7 +89,9 @@ def test_follow_links(tmp_path, capsys):
     data = str(tmp_path / "data")
     assert index_directory(data, "inferred", (".txt",), shuffle=False)[0] == [f"{data}/cats/a.txt"]
     assert index_directory(data, "inferred", (".txt",), shuffle=False, follow_links=True)[0] == [
-        f"{data}/cats/a.txt", f"{data}/cats/more/x.txt"]
+        f"{data}/cats/a.txt",
+        f"{data}/cats/more/x.txt",
+    ]
 
 
 def test_validation_split_arguments_are_checked_before_indexing():

@@ -28,6 +28,7 @@ def _arrays(raw: dict) -> dict:
         if isinstance(values[0], float):
             return np.asarray(values, "float32")
         return np.asarray(values, "int32") if isinstance(values[0], int) else np.asarray(values)
+
     return {name: array(values) for name, values in raw.items()}
 
 
@@ -56,8 +57,7 @@ def make_space(output_mode="concat", int_outputs=False, hashed_strings=True):
 def test_adapted_state_matches_keras():
     space = make_space()
     space.adapt(DATA)
-    np.testing.assert_allclose(space.preprocessors["normed"].mean.numpy(), np.ravel(FIXTURE["normed_mean"]),
-                               rtol=1e-6)
+    np.testing.assert_allclose(space.preprocessors["normed"].mean.numpy(), np.ravel(FIXTURE["normed_mean"]), rtol=1e-6)
     np.testing.assert_allclose(space.preprocessors["binned"].bin_boundaries, FIXTURE["binned_boundaries"], rtol=1e-6)
     assert space.preprocessors["color"].get_vocabulary() == FIXTURE["color_vocabulary"]
     assert space.preprocessors["size"].get_vocabulary() == FIXTURE["size_vocabulary"]
@@ -92,7 +92,7 @@ def test_dict_output_with_int_features_matches_keras():
 def test_adapt_on_batches_and_tables_equals_adapt_on_a_dict():
     reference = make_space()
     reference.adapt(DATA)
-    batches = [{name: values[i:i + 32] for name, values in DATA.items()} for i in range(0, 100, 32)]
+    batches = [{name: values[i : i + 32] for name, values in DATA.items()} for i in range(0, 100, 32)]
     batched = make_space()
     batched.adapt(batches)
 
@@ -123,8 +123,7 @@ def test_functional_model_on_the_space_fits_saves_and_reloads(tmp_path):
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(encoded))
     model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
     y = (DATA["color"] == "red").astype("float32")[:, None]
-    history = model.fit({name: v.reshape(-1, 1) for name, v in train.items()}, y, epochs=10, batch_size=20,
-                        verbose=0)
+    history = model.fit({name: v.reshape(-1, 1) for name, v in train.items()}, y, epochs=10, batch_size=20, verbose=0)
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
     model.save(tmp_path / "m.keras")
     reloaded = keras.models.load_model(tmp_path / "m.keras")
@@ -134,8 +133,9 @@ def test_functional_model_on_the_space_fits_saves_and_reloads(tmp_path):
 def test_string_hashed_feature_in_a_model_equals_the_eager_space():
     space = FeatureSpace({"city": FeatureSpace.string_hashed(num_bins=8, name="city")})
     encoder = keras.Model(space.get_inputs(), space.get_encoded_features())
-    np.testing.assert_allclose(encoder.predict({"city": TEST["city"].reshape(-1, 1)}, verbose=0),
-                               space({"city": TEST["city"]}).numpy())
+    np.testing.assert_allclose(
+        encoder.predict({"city": TEST["city"].reshape(-1, 1)}, verbose=0), space({"city": TEST["city"]}).numpy()
+    )
 
 
 def test_save_writes_config_and_statistics(tmp_path):
@@ -168,20 +168,36 @@ def test_config_round_trip_keeps_vocabularies_and_bins():
 def test_reads_a_keras_3_config():
     space = FeatureSpace.from_config(FIXTURE["config"])
     kinds = {name: (type(f.preprocessor).__name__, f.dtype, f.output_mode) for name, f in space.features.items()}
-    assert kinds == {"plain": ("Identity", "float32", "float"), "scaled": ("Rescaling", "float32", "float"),
-                     "normed": ("Normalization", "float32", "float"),
-                     "binned": ("Discretization", "float32", "one_hot"),
-                     "color": ("StringLookup", "string", "one_hot"), "size": ("IntegerLookup", "int32", "one_hot"),
-                     "city": ("Hashing", "string", "one_hot"), "user": ("Hashing", "int32", "one_hot")}
-    assert [(c.feature_names, c.crossing_dim) for c in space.crosses] == [(("color", "size"), 16),
-                                                                          (("city", "size"), 8)]
+    assert kinds == {
+        "plain": ("Identity", "float32", "float"),
+        "scaled": ("Rescaling", "float32", "float"),
+        "normed": ("Normalization", "float32", "float"),
+        "binned": ("Discretization", "float32", "one_hot"),
+        "color": ("StringLookup", "string", "one_hot"),
+        "size": ("IntegerLookup", "int32", "one_hot"),
+        "city": ("Hashing", "string", "one_hot"),
+        "user": ("Hashing", "int32", "one_hot"),
+    }
+    assert [(c.feature_names, c.crossing_dim) for c in space.crosses] == [
+        (("color", "size"), 16),
+        (("city", "size"), 8),
+    ]
     assert space.preprocessors["scaled"].scale == 0.5
 
 
 def test_string_shortcuts_use_the_space_defaults():
-    space = FeatureSpace({"a": "float_discretized", "b": "string_hashed", "c": "integer_hashed", "d": "float",
-                          "e": "float_rescaled", "f": "integer_categorical"},
-                         hashing_dim=5, num_discretization_bins=3)
+    space = FeatureSpace(
+        {
+            "a": "float_discretized",
+            "b": "string_hashed",
+            "c": "integer_hashed",
+            "d": "float",
+            "e": "float_rescaled",
+            "f": "integer_categorical",
+        },
+        hashing_dim=5,
+        num_discretization_bins=3,
+    )
     assert space.preprocessors["a"].num_bins == 3
     assert space.preprocessors["b"].num_bins == 5 and space.preprocessors["c"].num_bins == 5
     assert space.preprocessors["a"].name == "a_preprocessor"

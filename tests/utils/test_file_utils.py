@@ -249,8 +249,12 @@ def test_killed_download_never_leaves_a_partial_file_under_the_final_name(keras_
             from kerasish.utils import get_file
             get_file("big.bin", origin={server.url("big.bin")!r})
         """)
-        process = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "KERAS_HOME": str(keras_home)},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, "KERAS_HOME": str(keras_home)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             datadir = keras_home / "datasets"
             deadline = time.time() + 120
@@ -289,8 +293,14 @@ def test_extracted_folder_and_archive_names_match_keras(keras_home, fname, extra
         path = get_file(fname, origin=server.url("photos.tar.gz"), extract=True)
     assert path == str(keras_home / "datasets" / extracted)
     assert files_under(keras_home / "datasets") == sorted(
-        [archive, extracted, f"{extracted}/photos", f"{extracted}/photos/a.txt", f"{extracted}/photos/sub",
-         f"{extracted}/photos/sub/b.txt"]
+        [
+            archive,
+            extracted,
+            f"{extracted}/photos",
+            f"{extracted}/photos/a.txt",
+            f"{extracted}/photos/sub",
+            f"{extracted}/photos/sub/b.txt",
+        ]
     )
 
 
@@ -347,8 +357,12 @@ def test_extraction_skips_members_that_would_land_outside(keras_home, tmp_path):
         for name in ["../evil.txt", absolute, "etc_link", "up", "hard", "inner/../escaped.txt", "data/pipe"]
     )
     assert files_under(tmp_path / "keras_home" / "datasets") == [
-        "evil.tar.gz", "evil_extracted", "evil_extracted/data", "evil_extracted/data/alias",
-        "evil_extracted/data/ok.txt", "evil_extracted/inner",
+        "evil.tar.gz",
+        "evil_extracted",
+        "evil_extracted/data",
+        "evil_extracted/data/alias",
+        "evil_extracted/data/ok.txt",
+        "evil_extracted/inner",
     ]
     assert content(os.path.join(path, "data", "alias")) == b"ok"
     for name in ("evil.txt", "abs_evil.txt", "escaped.txt", "outside.txt"):

@@ -15,8 +15,9 @@ import kerasish
 from kerasish import config, utils
 from kerasish.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
 
-FIXTURES = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "preprocessing_image" /
-                       "image_fixtures.json").read_text())
+FIXTURES = json.loads(
+    (pathlib.Path(__file__).parents[1] / "fixtures" / "preprocessing_image" / "image_fixtures.json").read_text()
+)
 
 
 @pytest.fixture

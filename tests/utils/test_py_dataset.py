@@ -72,4 +72,4 @@ def test_num_batches_needs_len():
             return index
 
     with pytest.raises(TypeError, match="__len__"):
-        NoLength().num_batches
+        _ = NoLength().num_batches

@@ -43,16 +43,23 @@ def test_pad_sequences_maxlen_zero_and_no_sequences():
 
 
 def test_string_value_with_a_numeric_dtype_raises_keras_error():
-    with pytest.raises(ValueError, match=r"`dtype` int32 is not compatible with `value`'s type: <class 'str'>\n"
-                                         r"You should set `dtype=object` for variable length strings\."):
+    with pytest.raises(
+        ValueError,
+        match=r"`dtype` int32 is not compatible with `value`'s type: <class 'str'>\n"
+        r"You should set `dtype=object` for variable length strings\.",
+    ):
         utils.pad_sequences([[1, 2]], value="x")
 
 
 @pytest.mark.parametrize(
     "sequences, dtype, match",
     [
-        ([[300], [1, 2]], "uint8", r"uint8 cannot hold the values of the sequence at position 0: it takes values "
-                                   r"in \[0, 255\], found values from 300 to 300"),
+        (
+            [[300], [1, 2]],
+            "uint8",
+            r"uint8 cannot hold the values of the sequence at position 0: it takes values "
+            r"in \[0, 255\], found values from 300 to 300",
+        ),
         # NumPy would wrap these around silently (300 -> 44 in uint8).
         ([np.array([1]), np.array([300, 2])], "uint8", r"sequence at position 1: .* from 2 to 300"),
         ([[1], [np.int64(-1), 2]], "uint8", r"sequence at position 1: .* from -1 to 2"),
@@ -99,6 +106,9 @@ def test_bad_sequences_raise_keras_errors():
         utils.pad_sequences(iter([[1]]))
     with pytest.raises(ValueError, match="`sequences` must be a list of iterables. Found non-iterable: 3"):
         utils.pad_sequences([[1], 3])
-    with pytest.raises(ValueError, match=r"Shape of sample \(3,\) of sequence at position 1 is different from "
-                                         r"expected shape \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Shape of sample \(3,\) of sequence at position 1 is different from "
+        r"expected shape \(2,\)",
+    ):
         utils.pad_sequences([[[1, 2]], [[1, 2, 3]]])

@@ -22,8 +22,10 @@ def in_fixtures(monkeypatch):
 
 
 def keras_batches(entry):
-    return [(np.array([t.encode("latin-1") for t in b["x"]], dtype=object), b.get("y"), b.get("y_dtype"))
-            for b in entry["batches"]]
+    return [
+        (np.array([t.encode("latin-1") for t in b["x"]], dtype=object), b.get("y"), b.get("y_dtype"))
+        for b in entry["batches"]
+    ]
 
 
 @pytest.mark.parametrize("format", ["torch", "tf"])
@@ -63,8 +65,9 @@ def test_torch_format_follows_keras_file_order(in_fixtures):
     assert x.tolist() == [open(p, "rb").read() for p in paths[:3]]
     assert isinstance(y, torch.Tensor) and y.tolist() == labels[:3].tolist()
     assert y.tolist() == [ds.class_names.index(p.split("/")[1]) for p in paths[:3]]
-    single = text_dataset_from_directory("texts", shuffle=False, batch_size=None, max_length=3, format="torch",
-                                         verbose=False)
+    single = text_dataset_from_directory(
+        "texts", shuffle=False, batch_size=None, max_length=3, format="torch", verbose=False
+    )
     text, label = single[1]
     assert text == b"ter" and int(label) == 0
 
@@ -84,8 +87,10 @@ def test_errors(in_fixtures, tmp_path):
         text_dataset_from_directory(tmp_path, format="torch", verbose=False)
     # Keras's quirk, kept: 10% of 8 files is int(0.8) = 0 validation files, and `files[:-0]` leaves no training ones.
     with pytest.raises(ValueError, match="No training text files found in directory texts"):
-        text_dataset_from_directory("texts", validation_split=0.1, subset="both", seed=1, format="torch",
-                                    verbose=False)
-    with pytest.raises(ValueError, match="`labels` argument should be a list/tuple of integer labels, of the same "
-                                         "size as the number of text files"):
+        text_dataset_from_directory("texts", validation_split=0.1, subset="both", seed=1, format="torch", verbose=False)
+    with pytest.raises(
+        ValueError,
+        match="`labels` argument should be a list/tuple of integer labels, of the same "
+        "size as the number of text files",
+    ):
         text_dataset_from_directory("texts", labels="yes", format="torch")

@@ -50,16 +50,18 @@ def test_windows_match_keras(format, name):
 @pytest.mark.parametrize("format", ["torch", "tf"])
 def test_no_targets(format):
     needs(format)
-    ds = timeseries_dataset_from_array(DATA[:, 0].astype("int32"), None, sequence_length=7, sequence_stride=3,
-                                       batch_size=2, format=format)
+    ds = timeseries_dataset_from_array(
+        DATA[:, 0].astype("int32"), None, sequence_length=7, sequence_stride=3, batch_size=2, format=format
+    )
     x = np.concatenate([as_numpy(batch) for batch in ds])
     np.testing.assert_array_equal(x, ARRAYS["ts_no_targets_x"])
     assert x.dtype == np.int32
 
 
 def test_shuffle_draws_keras_start_positions():
-    ds = timeseries_dataset_from_array(DATA, TARGETS, sequence_length=4, batch_size=None, shuffle=True, seed=9,
-                                       format="torch")
+    ds = timeseries_dataset_from_array(
+        DATA, TARGETS, sequence_length=4, batch_size=None, shuffle=True, seed=9, format="torch"
+    )
     targets = [int(y) for _, y in ds]
     assert sorted(targets) == REFERENCE["timeseries_shuffled_targets"]
     # Keras shuffles the start positions with RandomState(seed); the torch format reads them in that order.
@@ -67,7 +69,7 @@ def test_shuffle_draws_keras_start_positions():
     np.random.RandomState(9).shuffle(positions)
     assert targets == (100 + positions).tolist()
     x, y = ds[0]
-    np.testing.assert_array_equal(x.numpy(), DATA[positions[0]:positions[0] + 4])
+    np.testing.assert_array_equal(x.numpy(), DATA[positions[0] : positions[0] + 4])
 
 
 def test_torch_tensors_feed_fit():
@@ -81,15 +83,18 @@ def test_torch_tensors_feed_fit():
     assert np.isfinite(model.fit(ds, epochs=1, verbose=0).history["loss"][0])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(start_index=-1), "`start_index` must be 0 or greater"),
-    (dict(start_index=30), "`start_index` must be lower than the length of the data"),
-    (dict(start_index=5, end_index=5), "`end_index` must be higher than `start_index`"),
-    (dict(end_index=30), "`end_index` must be lower than the length of the data"),
-    (dict(sampling_rate=0), "`sampling_rate` must be higher than 0"),
-    (dict(sequence_stride=30), "`sequence_stride` must be lower than the length of the data"),
-    (dict(format="numpy"), "`format` should be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(start_index=-1), "`start_index` must be 0 or greater"),
+        (dict(start_index=30), "`start_index` must be lower than the length of the data"),
+        (dict(start_index=5, end_index=5), "`end_index` must be higher than `start_index`"),
+        (dict(end_index=30), "`end_index` must be lower than the length of the data"),
+        (dict(sampling_rate=0), "`sampling_rate` must be higher than 0"),
+        (dict(sequence_stride=30), "`sequence_stride` must be lower than the length of the data"),
+        (dict(format="numpy"), "`format` should be one of"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     kwargs.setdefault("format", "torch")
     with pytest.raises(ValueError, match=message):

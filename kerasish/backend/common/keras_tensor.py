@@ -113,7 +113,8 @@ def _run_on_probe(layer, args, kwargs, size):
         call_kwargs["training"] = False
     weight_device = next((w.device for w in layer.parameters()), torch.device("cpu"))
     for device in ("meta", weight_device):
-        def concrete(x):
+
+        def concrete(x, device=device):
             if not isinstance(x, KerasTensor):
                 return x
             shape = [size if d is None else d for d in x.shape]

@@ -48,13 +48,15 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None, device=None) -> t
             if isinstance(x, bool):
                 dtype = torch.bool
             elif isinstance(x, int):
-                dtype = torch.int32 if -(2 ** 31) <= x < 2 ** 31 else torch.int64
+                dtype = torch.int32 if -(2**31) <= x < 2**31 else torch.int64
             else:
                 dtype = config.standardize_dtype(None)
         return torch.tensor(x, dtype=dtype, device=device)
     if isinstance(x, KerasTensor):
-        raise ValueError(f"A symbolic KerasTensor cannot be converted to a tensor: {x}. Symbolic tensors stand for "
-                         f"values that exist only when the model runs.")
+        raise ValueError(
+            f"A symbolic KerasTensor cannot be converted to a tensor: {x}. Symbolic tensors stand for "
+            f"values that exist only when the model runs."
+        )
     if isinstance(x, (list, tuple)) and x and any(isinstance(v, torch.Tensor) for v in x):
         return torch.stack([convert_to_tensor(v, dtype, device=device) for v in x])
     array = np.asarray(x)

@@ -24,8 +24,9 @@ class PReLU(Layer):
         y = layer(torch.randn(2, 5, 3))  # alpha of shape (1, 3)
     """
 
-    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
-                 **kwargs):
+    def __init__(
+        self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
@@ -42,11 +43,18 @@ class PReLU(Layer):
         param_shape = list(input_shape[1:])
         for axis in self.shared_axes or []:
             if not 1 <= axis < len(input_shape):
-                raise ValueError(f'Layer "{self.name}": shared_axes must be axes of the inputs other than the batch '
-                                 f"(1 to {len(input_shape) - 1}). Received: shared_axes={self.shared_axes}")
+                raise ValueError(
+                    f'Layer "{self.name}": shared_axes must be axes of the inputs other than the batch '
+                    f"(1 to {len(input_shape) - 1}). Received: shared_axes={self.shared_axes}"
+                )
             param_shape[axis - 1] = 1
-        self.alpha = self.add_weight(shape=param_shape, name="alpha", initializer=self.alpha_initializer,
-                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        self.alpha = self.add_weight(
+            shape=param_shape,
+            name="alpha",
+            initializer=self.alpha_initializer,
+            regularizer=self.alpha_regularizer,
+            constraint=self.alpha_constraint,
+        )
         axes = {i: input_shape[i] for i in range(1, len(input_shape)) if i not in (self.shared_axes or [])}
         self.input_spec = InputSpec(ndim=len(input_shape), axes=axes)
 

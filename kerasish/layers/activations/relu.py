@@ -19,17 +19,19 @@ class ReLU(Layer):
         y = ReLU(max_value=6.0)(torch.tensor([-1.0, 3.0, 9.0]))  # [0, 3, 6]
     """
 
-    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
-                 **kwargs):
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0.0:
             raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
         if negative_slope is None or negative_slope < 0.0:
-            raise ValueError(f"negative_slope of a ReLU layer cannot be None or a negative value. Received: "
-                             f"negative_slope={negative_slope}")
+            raise ValueError(
+                f"negative_slope of a ReLU layer cannot be None or a negative value. Received: "
+                f"negative_slope={negative_slope}"
+            )
         if threshold is None or threshold < 0.0:
-            raise ValueError(f"threshold of a ReLU layer cannot be None or a negative value. Received: "
-                             f"threshold={threshold}")
+            raise ValueError(
+                f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}"
+            )
         self.max_value = max_value
         self.negative_slope = negative_slope
         self.threshold = threshold
@@ -37,12 +39,17 @@ class ReLU(Layer):
         self.built = True
 
     def call(self, inputs):
-        return activations.relu(inputs, negative_slope=self.negative_slope, max_value=self.max_value,
-                                threshold=self.threshold)
+        return activations.relu(
+            inputs, negative_slope=self.negative_slope, max_value=self.max_value, threshold=self.threshold
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
-                "threshold": self.threshold}
+        return {
+            **super().get_config(),
+            "max_value": self.max_value,
+            "negative_slope": self.negative_slope,
+            "threshold": self.threshold,
+        }

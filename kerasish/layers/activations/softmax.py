@@ -35,10 +35,13 @@ class Softmax(Layer):
 
     def call(self, inputs, mask=None):
         if mask is not None:
-            if mask.dim() > inputs.dim() or any(m != 1 and m != i for m, i in zip(mask.shape[::-1],
-                                                                                 inputs.shape[::-1])):
-                raise ValueError(f"The `mask` must be broadcastable to `inputs`. Received: "
-                                 f"inputs.shape={tuple(inputs.shape)}, mask.shape={tuple(mask.shape)}")
+            if mask.dim() > inputs.dim() or any(
+                m != 1 and m != i for m, i in zip(mask.shape[::-1], inputs.shape[::-1])
+            ):
+                raise ValueError(
+                    f"The `mask` must be broadcastable to `inputs`. Received: "
+                    f"inputs.shape={tuple(inputs.shape)}, mask.shape={tuple(mask.shape)}"
+                )
             if mask.dtype != torch.bool:
                 mask = mask > 0.5
             inputs = torch.where(mask, inputs, large_negative_number(inputs.dtype))

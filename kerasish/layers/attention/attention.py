@@ -35,12 +35,15 @@ class Attention(Layer):
 
     _dot_product_scores = True
 
-    def __init__(self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0,
-                 seed: int | None = None, **kwargs):
+    def __init__(
+        self, use_scale: bool = False, score_mode: str = "dot", dropout: float = 0.0, seed: int | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         if score_mode not in ("dot", "concat"):
-            raise ValueError(f"Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. "
-                             f"Received: score_mode={score_mode}")
+            raise ValueError(
+                f"Invalid value for argument score_mode. Expected one of {{'dot', 'concat'}}. "
+                f"Received: score_mode={score_mode}"
+            )
         self.use_scale = use_scale
         self.score_mode = score_mode
         self.dropout = dropout
@@ -66,8 +69,9 @@ class Attention(Layer):
             pairs = self.scale * pairs
         return self.concat_score_weight * torch.sum(torch.tanh(pairs), dim=-1)
 
-    def call(self, inputs, mask=None, training=False, return_attention_scores: bool = False,
-             use_causal_mask: bool = False):
+    def call(
+        self, inputs, mask=None, training=False, return_attention_scores: bool = False, use_causal_mask: bool = False
+    ):
         self._validate_inputs(inputs, mask)
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
@@ -82,8 +86,9 @@ class Attention(Layer):
             bias = None
             if scores_mask is not None:
                 bias = torch.where(scores_mask, 0.0, -_max_value(query.dtype)).to(query.dtype)
-            outputs = F.scaled_dot_product_attention(scaled_query, key, value, attn_mask=bias, dropout_p=dropout,
-                                                     scale=1.0)
+            outputs = F.scaled_dot_product_attention(
+                scaled_query, key, value, attn_mask=bias, dropout_p=dropout, scale=1.0
+            )
             weights = None
         else:
             scores = self._calculate_scores(query, key)
@@ -108,21 +113,31 @@ class Attention(Layer):
     def _validate_inputs(self, inputs, mask=None):
         name = self.__class__.__name__
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"{name} layer must be called on a list of inputs, namely [query, value] or "
-                             f"[query, value, key]. Received: inputs={inputs}.")
+            raise ValueError(
+                f"{name} layer must be called on a list of inputs, namely [query, value] or "
+                f"[query, value, key]. Received: inputs={inputs}."
+            )
         if not 2 <= len(inputs) <= 3:
-            raise ValueError(f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or "
-                             f"[query, value, key]. Received length: {len(inputs)}.")
+            raise ValueError(
+                f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or "
+                f"[query, value, key]. Received length: {len(inputs)}."
+            )
         if mask is not None:
             if not isinstance(mask, (list, tuple)):
-                raise ValueError(f"{name} layer mask must be a list, namely [query_mask, value_mask]. Received: "
-                                 f"mask={mask}.")
+                raise ValueError(
+                    f"{name} layer mask must be a list, namely [query_mask, value_mask]. Received: mask={mask}."
+                )
             if not 2 <= len(mask) <= 3:
                 raise ValueError(f"{name} layer accepts mask list of length 2 or 3. Received {len(mask)} masks.")
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "use_scale": self.use_scale, "score_mode": self.score_mode,
-                "dropout": self.dropout, "seed": self.seed}
+        return {
+            **super().get_config(),
+            "use_scale": self.use_scale,
+            "score_mode": self.score_mode,
+            "dropout": self.dropout,
+            "seed": self.seed,
+        }
 
 
 def _scores_mask(query_steps: int, value_steps: int, value_mask, use_causal_mask: bool, device):

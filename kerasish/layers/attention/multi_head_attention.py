@@ -55,20 +55,43 @@ class MultiHeadAttention(Layer):
         y = layer(x, x)  # self-attention, y.shape == x.shape
     """
 
-    def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
-                 use_bias: bool = True, output_shape=None, attention_axes=None, sliding_window: int | None = None,
-                 flash_attention: bool | None = None, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, use_gate: bool = False, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape=None,
+        attention_axes=None,
+        sliding_window: int | None = None,
+        flash_attention: bool | None = None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        use_gate: bool = False,
+        seed: int | None = None,
+        **kwargs,
+    ):
         if not isinstance(num_heads, int) or num_heads <= 0:
-            raise ValueError(f"Received an invalid value for argument `num_heads`, expected a positive integer. "
-                             f"Received: num_heads={num_heads}")
+            raise ValueError(
+                f"Received an invalid value for argument `num_heads`, expected a positive integer. "
+                f"Received: num_heads={num_heads}"
+            )
         if not isinstance(key_dim, int) or key_dim <= 0:
-            raise ValueError(f"Received an invalid value for argument `key_dim`, expected a positive integer. "
-                             f"Received: key_dim={key_dim}")
+            raise ValueError(
+                f"Received an invalid value for argument `key_dim`, expected a positive integer. "
+                f"Received: key_dim={key_dim}"
+            )
         if value_dim is not None and (not isinstance(value_dim, int) or value_dim <= 0):
-            raise ValueError(f"Received an invalid value for argument `value_dim`, expected a positive integer or "
-                             f"`None`. Received: value_dim={value_dim}")
+            raise ValueError(
+                f"Received an invalid value for argument `value_dim`, expected a positive integer or "
+                f"`None`. Received: value_dim={value_dim}"
+            )
         super().__init__(**kwargs)
         self.supports_masking = True
         self._num_heads = num_heads
@@ -81,8 +104,10 @@ class MultiHeadAttention(Layer):
             if isinstance(output_shape, int):
                 output_shape = (output_shape,)
             if not isinstance(output_shape, (list, tuple)):
-                raise ValueError(f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
-                                 f"should be of type tuple, list, or int.")
+                raise ValueError(
+                    f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` "
+                    f"should be of type tuple, list, or int."
+                )
             output_shape = tuple(output_shape)
         self._output_shape = output_shape or None
         self._flash_attention = bool(flash_attention)
@@ -96,19 +121,23 @@ class MultiHeadAttention(Layer):
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
         elif attention_axes and not isinstance(attention_axes, (list, tuple)):
-            raise ValueError(f"`attention_axes` must be an int, list, or tuple. Received: "
-                             f"attention_axes={attention_axes}")
+            raise ValueError(
+                f"`attention_axes` must be an int, list, or tuple. Received: attention_axes={attention_axes}"
+            )
         self._attention_axes = tuple(attention_axes) if attention_axes else None
         if sliding_window is not None and (not isinstance(sliding_window, int) or sliding_window <= 0):
-            raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
-                             f"sliding_window={sliding_window}")
+            raise ValueError(
+                f"`sliding_window` must be `None` or a positive integer. Received: sliding_window={sliding_window}"
+            )
         self._sliding_window = sliding_window
         self.seed = seed
         self._seed_generator = SeedGenerator(seed) if seed is not None else None  # None: torch's global stream
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(key_dim))
         if self._flash_attention and dropout > 0.0:
-            raise ValueError("Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
-                             "to use flash attention.")
+            raise ValueError(
+                "Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
+                "to use flash attention."
+            )
         self._build_shapes_dict = None
 
     num_heads = property(lambda self: self._num_heads)
@@ -152,18 +181,23 @@ class MultiHeadAttention(Layer):
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         if value_shape is None:
-            raise ValueError(f'Layer "{self.name}" is built from the shapes of query and value: call it as '
-                             f"`layer(query, value)` or `layer.build(query_shape, value_shape)`.")
+            raise ValueError(
+                f'Layer "{self.name}" is built from the shapes of query and value: call it as '
+                f"`layer(query, value)` or `layer.build(query_shape, value_shape)`."
+            )
         key_shape = value_shape if key_shape is None else key_shape
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
-            raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
-                             f"value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}")
+            raise ValueError(
+                f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                f"value_shape={tuple(value_shape)} and key_shape={tuple(key_shape)}"
+            )
         heads = self._num_heads
         self._query_dense = self._projection("query", query_shape[-1:], (heads, self._key_dim))
         self._key_dense = self._projection("key", key_shape[-1:], (heads, self._key_dim))
         if self._use_gate:
-            self._gate_dense = self._projection("gate", query_shape[-1:], (heads, self._value_dim),
-                                                activation=torch.sigmoid)
+            self._gate_dense = self._projection(
+                "gate", query_shape[-1:], (heads, self._value_dim), activation=torch.sigmoid
+            )
         self._value_dense = self._projection("value", value_shape[-1:], (heads, self._value_dim))
         output_shape = self._output_shape or (query_shape[-1],)
         self._output_dense = self._projection("attention_output", (heads, self._value_dim), output_shape)
@@ -174,9 +208,11 @@ class MultiHeadAttention(Layer):
             self._attention_axes = tuple(a if a >= 0 else rank - 1 + a for a in self._attention_axes)
         attention_axes = self._attention_axes
         if any(not 1 <= a <= rank - 3 for a in attention_axes):
-            raise ValueError(f'Layer "{self.name}": attention_axes must be axes of the inputs other than the batch '
-                             f"and the features. Received: attention_axes={attention_axes} for query_shape="
-                             f"{tuple(query_shape)}")
+            raise ValueError(
+                f'Layer "{self.name}": attention_axes must be axes of the inputs other than the batch '
+                f"and the features. Received: attention_axes={attention_axes} for query_shape="
+                f"{tuple(query_shape)}"
+            )
         # The projected tensors are permuted to (batch, other axes, heads, attention axes, head size), so that the
         # attention axes flatten into one sequence axis: `scaled_dot_product_attention`'s layout.
         batch_axes = [a for a in range(1, rank - 2) if a not in attention_axes]
@@ -188,13 +224,21 @@ class MultiHeadAttention(Layer):
         self.built = True
 
     def _projection(self, name, input_dims, output_dims, activation=None) -> _Projection:
-        layer = _Projection(tuple(input_dims), tuple(output_dims), use_bias=self._use_bias, activation=activation,
-                            kernel_initializer=_fresh(self._kernel_initializer),
-                            bias_initializer=_fresh(self._bias_initializer),
-                            kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
-                            activity_regularizer=self._activity_regularizer,
-                            kernel_constraint=self._kernel_constraint, bias_constraint=self._bias_constraint,
-                            dtype=self.dtype, name=name)
+        layer = _Projection(
+            tuple(input_dims),
+            tuple(output_dims),
+            use_bias=self._use_bias,
+            activation=activation,
+            kernel_initializer=_fresh(self._kernel_initializer),
+            bias_initializer=_fresh(self._bias_initializer),
+            kernel_regularizer=self._kernel_regularizer,
+            bias_regularizer=self._bias_regularizer,
+            activity_regularizer=self._activity_regularizer,
+            kernel_constraint=self._kernel_constraint,
+            bias_constraint=self._bias_constraint,
+            dtype=self.dtype,
+            name=name,
+        )
         layer.build(None)
         return layer
 
@@ -203,30 +247,53 @@ class MultiHeadAttention(Layer):
 
     def build_from_config(self, build_config: dict | None) -> None:
         if build_config and not self.built:
-            shapes = build_config.get("shapes_dict") or {"query_shape": build_config["input_shape"],
-                                                         "value_shape": build_config["input_shape"]}
+            shapes = build_config.get("shapes_dict") or {
+                "query_shape": build_config["input_shape"],
+                "value_shape": build_config["input_shape"],
+            }
             self.build(**{k: tuple(v) for k, v in shapes.items()})
 
     # ---- calling ---------------------------------------------------------------------------------------
 
-    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
-             return_attention_scores: bool = False, training=None, use_causal_mask: bool = False):
+    def call(
+        self,
+        query,
+        value,
+        key=None,
+        query_mask=None,
+        value_mask=None,
+        key_mask=None,
+        attention_mask=None,
+        return_attention_scores: bool = False,
+        training=None,
+        use_causal_mask: bool = False,
+    ):
         if key is None:
             key = value
         if self._flash_attention and return_attention_scores:
-            raise ValueError("Returning attention scores is not supported when flash attention is enabled. Please "
-                             "disable flash attention to access attention scores.")
-        causal_only = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
-                       and attention_mask is None and self._sliding_window is None)
+            raise ValueError(
+                "Returning attention scores is not supported when flash attention is enabled. Please "
+                "disable flash attention to access attention scores."
+            )
+        causal_only = (
+            use_causal_mask
+            and query_mask is None
+            and value_mask is None
+            and key_mask is None
+            and attention_mask is None
+            and self._sliding_window is None
+        )
         if not causal_only:
-            attention_mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
-                                                          attention_mask, use_causal_mask)
+            attention_mask = self._compute_attention_mask(
+                query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
+            )
         gate = self._gate_dense(query) if self._use_gate else None
         query_heads = self._query_dense(query)  # (batch, ..., heads, key_dim)
         key_heads = self._key_dense(key)
         value_heads = self._value_dense(value)
-        attention_output, scores = self._compute_attention(query_heads, key_heads, value_heads, attention_mask,
-                                                           training, return_attention_scores, causal_only)
+        attention_output, scores = self._compute_attention(
+            query_heads, key_heads, value_heads, attention_mask, training, return_attention_scores, causal_only
+        )
         if gate is not None:
             attention_output = attention_output * gate
         output = self._output_dense(attention_output)
@@ -236,35 +303,46 @@ class MultiHeadAttention(Layer):
             return output, scores
         return output
 
-    def _compute_attention(self, query, key, value, attention_mask, training, return_attention_scores,
-                           causal_only):
+    def _compute_attention(self, query, key, value, attention_mask, training, return_attention_scores, causal_only):
         """Attention over the projected heads; returns the output in the query's layout and the scores."""
         permutation = self._permutation
         spans = len(self._attention_axes)
         query, key, value = (t.permute(permutation) for t in (query, key, value))
-        query_steps, key_steps = query.shape[-1 - spans:-1], key.shape[-1 - spans:-1]
+        query_steps, key_steps = query.shape[-1 - spans : -1], key.shape[-1 - spans : -1]
         query, key, value = (t.flatten(-1 - spans, -2) if spans != 1 else t for t in (query, key, value))
         if attention_mask is not None:
             attention_mask = self._flatten_mask(attention_mask.bool(), query_steps, key_steps)
         dropout = self._dropout if training else 0.0
         # torch's fused kernel wherever Keras uses its fused path (Keras takes the explicit path for any dropout;
         # a training step with unseeded dropout stays fused too, its randomness being torch's either way).
-        fused = not return_attention_scores and len(self._permutation) == 4 and (
-            self._dropout == 0 or (dropout > 0 and self.seed is None))
+        fused = (
+            not return_attention_scores
+            and len(self._permutation) == 4
+            and (self._dropout == 0 or (dropout > 0 and self.seed is None))
+        )
         if fused:
             bias = None
             if attention_mask is not None:
                 # Keras's fused path adds -0.7 * max(float) to masked logits (a fully masked row averages all).
-                bias = torch.where(attention_mask, 0.0, -0.7 * 3.38953e38 if query.dtype != torch.float16
-                                   else -0.7 * 65500.0).to(query.dtype)
+                bias = torch.where(
+                    attention_mask, 0.0, -0.7 * 3.38953e38 if query.dtype != torch.float16 else -0.7 * 65500.0
+                ).to(query.dtype)
             with _flash_only(self._flash_attention):
-                output = F.scaled_dot_product_attention(query, key, value, attn_mask=bias, dropout_p=dropout,
-                                                        is_causal=causal_only, scale=self._inverse_sqrt_key_dim)
+                output = F.scaled_dot_product_attention(
+                    query,
+                    key,
+                    value,
+                    attn_mask=bias,
+                    dropout_p=dropout,
+                    is_causal=causal_only,
+                    scale=self._inverse_sqrt_key_dim,
+                )
             scores = None
         else:
             if causal_only:
-                attention_mask = torch.ones(query.shape[-2], key.shape[-2], dtype=torch.bool,
-                                            device=query.device).tril()
+                attention_mask = torch.ones(
+                    query.shape[-2], key.shape[-2], dtype=torch.bool, device=query.device
+                ).tril()
             scores = torch.matmul(query * self._inverse_sqrt_key_dim, key.transpose(-1, -2))
             if attention_mask is not None:
                 scores = torch.where(attention_mask, scores, large_negative_number(scores.dtype))
@@ -288,12 +366,12 @@ class MultiHeadAttention(Layer):
             mask = mask.unsqueeze(-2 * spans - 1)
         if spans == 1:
             return mask
-        lead = mask.shape[:-2 * spans]
-        return mask.expand(*lead, *query_steps, *key_steps).reshape(*lead, math.prod(query_steps),
-                                                                   math.prod(key_steps))
+        lead = mask.shape[: -2 * spans]
+        return mask.expand(*lead, *query_steps, *key_steps).reshape(*lead, math.prod(query_steps), math.prod(key_steps))
 
-    def _compute_attention_mask(self, query, value, query_mask=None, value_mask=None, key_mask=None,
-                                attention_mask=None, use_causal_mask=False):
+    def _compute_attention_mask(
+        self, query, value, query_mask=None, value_mask=None, key_mask=None, attention_mask=None, use_causal_mask=False
+    ):
         """Combines the query/value/key masks, the causal and sliding-window masks and `attention_mask` into one
         boolean `(batch, Tq, Tv)` mask (None when there is nothing to mask)."""
         auto_mask = None
@@ -349,9 +427,21 @@ class _Projection(Layer):
     of its input with a kernel of shape `input_dims + output_dims` (Keras's layout), adds a bias of shape
     `output_dims`."""
 
-    def __init__(self, input_dims: tuple, output_dims: tuple, use_bias: bool = True, activation=None,
-                 kernel_initializer=None, bias_initializer=None, kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(
+        self,
+        input_dims: tuple,
+        output_dims: tuple,
+        use_bias: bool = True,
+        activation=None,
+        kernel_initializer=None,
+        bias_initializer=None,
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.input_dims, self.output_dims = input_dims, output_dims
         self.use_bias = use_bias
@@ -361,17 +451,26 @@ class _Projection(Layer):
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(name="kernel", shape=self.input_dims + self.output_dims,
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.input_dims + self.output_dims,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=self.output_dims, initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                name="bias",
+                shape=self.output_dims,
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._fan_in, self._fan_out = math.prod(self.input_dims), math.prod(self.output_dims)
 
     def call(self, inputs):
-        lead = inputs.shape[:inputs.dim() - len(self.input_dims)]
+        lead = inputs.shape[: inputs.dim() - len(self.input_dims)]
         kernel = self.kernel.reshape(self._fan_in, self._fan_out)
         flat = inputs.reshape(*lead, self._fan_in)
         if self.bias is not None:

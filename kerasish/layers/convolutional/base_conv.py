@@ -32,19 +32,48 @@ class BaseConv(ConvLayer):
         kernel_constraint, bias_constraint: projections applied after each optimizer step.
     """
 
-    def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate=1, groups: int = 1, activation=None,
-                 use_bias: bool = True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         allow_causal=rank == 1, activity_regularizer=activity_regularizer, **kwargs)
+    def __init__(
+        self,
+        rank: int,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        groups: int = 1,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            rank,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            allow_causal=rank == 1,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.filters = positive_int(filters, "filters")
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
         if filters % groups:
-            raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
-                             f"Received: groups={groups}, filters={filters}.")
+            raise ValueError(
+                f"The number of filters must be evenly divisible by the number of groups. "
+                f"Received: groups={groups}, filters={filters}."
+            )
         self.groups = groups
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -57,17 +86,28 @@ class BaseConv(ConvLayer):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         if channels % self.groups:
-            raise ValueError(f'Layer "{self.name}": the number of input channels must be evenly divisible by the '
-                             f"number of groups. Received groups={self.groups}, but the input has {channels} "
-                             f"channels (full input shape is {tuple(input_shape)}).")
+            raise ValueError(
+                f'Layer "{self.name}": the number of input channels must be evenly divisible by the '
+                f"number of groups. Received groups={self.groups}, but the input has {channels} "
+                f"channels (full input shape is {tuple(input_shape)})."
+            )
         self.compute_output_shape(input_shape)  # rejects inputs too small for the window
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._expect_channels(channels)
 
     def call(self, inputs):
@@ -75,8 +115,9 @@ class BaseConv(ConvLayer):
         return self.activation(outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
-        return conv_output_shape(self, input_shape, self.filters, self.kernel_size, self.strides, self.padding,
-                                 self.dilation_rate)
+        return conv_output_shape(
+            self, input_shape, self.filters, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
 
     def get_config(self) -> dict:
         return {

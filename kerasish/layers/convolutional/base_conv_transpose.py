@@ -23,8 +23,9 @@ from kerasish.layers.convolutional.conv_utils import (
 _CONV_TRANSPOSE_FUNCTIONS = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-def transpose_crops(kernel: int, stride: int, dilation: int, padding: str,
-                    output_padding: int | None) -> tuple[int, int]:
+def transpose_crops(
+    kernel: int, stride: int, dilation: int, padding: str, output_padding: int | None
+) -> tuple[int, int]:
     """How much Keras removes from each end of the full transposed output `(n - 1) * stride + effective_kernel`:
     (left, right); a negative right crop extends the output with positions no input reaches."""
     effective = (kernel - 1) * dilation + 1
@@ -58,21 +59,49 @@ class BaseConvTranspose(ConvLayer):
         kernel_constraint, bias_constraint: projections applied after each optimizer step.
     """
 
-    def __init__(self, rank: int, filters: int, kernel_size, strides=1, padding: str = "valid", output_padding=None,
-                 data_format: str | None = None, dilation_rate=1, activation=None, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(
+        self,
+        rank: int,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        output_padding=None,
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         pop_keras2_groups(kwargs, self.__class__.__name__)
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(
+            rank,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.filters = positive_int(filters, "filters")
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = standardize_tuple(output_padding, rank, "output_padding", allow_zero=True)
             if any(p >= s for p, s in zip(self.output_padding, self.strides)):
-                raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. "
-                                 f"Received: output_padding={self.output_padding}, strides={self.strides}")
+                raise ValueError(
+                    f"`output_padding` must be strictly less than `strides` for all dimensions. "
+                    f"Received: output_padding={self.output_padding}, strides={self.strides}"
+                )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -83,8 +112,10 @@ class BaseConvTranspose(ConvLayer):
         self._channels_last = self.data_format == "channels_last"
         self._to_channels_first, self._to_channels_last = channels_first_order(rank), channels_last_order(rank)
         output_paddings = self.output_padding or (None,) * rank
-        self._crops = [transpose_crops(k, s, d, self.padding, p) for k, s, d, p in
-                       zip(self.kernel_size, self.strides, self.dilation_rate, output_paddings)]
+        self._crops = [
+            transpose_crops(k, s, d, self.padding, p)
+            for k, s, d, p in zip(self.kernel_size, self.strides, self.dilation_rate, output_paddings)
+        ]
         self._torch_padding = tuple(left for left, _ in self._crops)
         self._torch_output_padding = tuple(max(left - right, 0) for left, right in self._crops)
         # Where the right crop exceeds the left one, torch's symmetric crop leaves that many extra positions.
@@ -96,19 +127,36 @@ class BaseConvTranspose(ConvLayer):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (self.filters, channels),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._expect_channels(channels)
 
     def call(self, inputs):
         x = inputs.permute(self._to_channels_first) if self._channels_last else inputs
-        outputs = self._conv_transpose(x, self.kernel.permute(self._kernel_order), self.bias, self.strides,
-                                       self._torch_padding, self._torch_output_padding, 1, self.dilation_rate)
+        outputs = self._conv_transpose(
+            x,
+            self.kernel.permute(self._kernel_order),
+            self.bias,
+            self.strides,
+            self._torch_padding,
+            self._torch_output_padding,
+            1,
+            self.dilation_rate,
+        )
         if self._trim is not None:
             outputs = outputs[self._trim]
         if self._channels_last:
@@ -119,12 +167,13 @@ class BaseConvTranspose(ConvLayer):
         input_shape = tuple(input_shape)
         spatial = input_shape[1:-1] if self._channels_last else input_shape[2:]
         lengths = []
-        for n, k, s, d, (left, right) in zip(spatial, self.kernel_size, self.strides, self.dilation_rate,
-                                              self._crops):
+        for n, k, s, d, (left, right) in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, self._crops):
             lengths.append(None if n is None else (n - 1) * s + (k - 1) * d + 1 - left - right)
         if any(n is not None and n <= 0 for n in lengths):
-            raise ValueError(f'Layer "{self.name}": computed output size would be zero or negative. Received input '
-                             f"shape={input_shape}.")
+            raise ValueError(
+                f'Layer "{self.name}": computed output size would be zero or negative. Received input '
+                f"shape={input_shape}."
+            )
         if self._channels_last:
             return (input_shape[0],) + tuple(lengths) + (self.filters,)
         return (input_shape[0], self.filters) + tuple(lengths)

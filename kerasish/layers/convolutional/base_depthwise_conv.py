@@ -31,14 +31,39 @@ class BaseDepthwiseConv(ConvLayer):
         depthwise_constraint, bias_constraint: projections applied after each optimizer step.
     """
 
-    def __init__(self, rank: int, depth_multiplier: int, kernel_size, strides=1, padding: str = "valid",
-                 data_format: str | None = None, dilation_rate=1, activation=None, use_bias: bool = True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None, bias_constraint=None,
-                 **kwargs):
+    def __init__(
+        self,
+        rank: int,
+        depth_multiplier: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        depthwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         pop_keras2_groups(kwargs, self.__class__.__name__)
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(
+            rank,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -50,14 +75,22 @@ class BaseDepthwiseConv(ConvLayer):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-                                      initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-                                      constraint=self.depthwise_constraint)
+        self.kernel = self.add_weight(
+            name="kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(channels * self.depth_multiplier,),
-                                        initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(channels * self.depth_multiplier,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._expect_channels(channels)
         self._torch_kernel_shape = self.kernel_size + (1, channels * self.depth_multiplier)
         self._conv = self._conv_op(groups=channels)
@@ -69,8 +102,15 @@ class BaseDepthwiseConv(ConvLayer):
 
     def compute_output_shape(self, input_shape):
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
-        return conv_output_shape(self, input_shape, None if channels is None else channels * self.depth_multiplier,
-                                 self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        return conv_output_shape(
+            self,
+            input_shape,
+            None if channels is None else channels * self.depth_multiplier,
+            self.kernel_size,
+            self.strides,
+            self.padding,
+            self.dilation_rate,
+        )
 
     def get_config(self) -> dict:
         return {

@@ -31,19 +31,47 @@ class BaseSeparableConv(ConvLayer):
         depthwise_constraint, pointwise_constraint, bias_constraint: projections applied after each optimizer step.
     """
 
-    def __init__(self, rank: int, depth_multiplier: int, filters: int, kernel_size, strides=1,
-                 padding: str = "valid", data_format: str | None = None, dilation_rate=1, activation=None,
-                 use_bias: bool = True, depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
-                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(
+        self,
+        rank: int,
+        depth_multiplier: int,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        depthwise_initializer="glorot_uniform",
+        pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        depthwise_regularizer=None,
+        pointwise_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        depthwise_constraint=None,
+        pointwise_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         pop_keras2_groups(kwargs, self.__class__.__name__)
         # tf.keras 2 writes its Conv base's kernel_* arguments too and ignores them: the kernels here are the
         # depthwise and pointwise ones.
         for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             kwargs.pop(key, None)
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(
+            rank,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
         self.filters = positive_int(filters, "filters")
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -62,17 +90,28 @@ class BaseSeparableConv(ConvLayer):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
         self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._expect_channels(channels)
         self._depthwise_shape = self.kernel_size + (1, channels * self.depth_multiplier)
         self._depthwise_conv = self._conv_op(groups=channels)
@@ -84,8 +123,9 @@ class BaseSeparableConv(ConvLayer):
         return self.activation(outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
-        return conv_output_shape(self, input_shape, self.filters, self.kernel_size, self.strides, self.padding,
-                                 self.dilation_rate)
+        return conv_output_shape(
+            self, input_shape, self.filters, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
 
     def get_config(self) -> dict:
         return {

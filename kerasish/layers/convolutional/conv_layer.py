@@ -44,16 +44,29 @@ class ConvLayer(Layer):
         **kwargs: the base Layer's arguments (`name`, `dtype`, `activity_regularizer`, ...).
     """
 
-    def __init__(self, rank: int, kernel_size, strides=1, padding: str = "valid", data_format: str | None = None,
-                 dilation_rate=1, activation=None, use_bias: bool = True, allow_causal: bool = False, **kwargs):
+    def __init__(
+        self,
+        rank: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        activation=None,
+        use_bias: bool = True,
+        allow_causal: bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.rank = rank
         self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
         self.strides = standardize_tuple(strides, rank, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
-                             f"strides={self.strides} and dilation_rate={self.dilation_rate}")
+            raise ValueError(
+                f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                f"strides={self.strides} and dilation_rate={self.dilation_rate}"
+            )
         self.padding = standardize_padding(padding, allow_causal=allow_causal)
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
@@ -67,8 +80,10 @@ class ConvLayer(Layer):
         """The input's channel count, which must be known to build the layer."""
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
         if channels is None:
-            raise ValueError(f'Layer "{self.name}" needs a known channel axis ({self.data_format}); received '
-                             f"input_shape={tuple(input_shape)}.")
+            raise ValueError(
+                f'Layer "{self.name}" needs a known channel axis ({self.data_format}); received '
+                f"input_shape={tuple(input_shape)}."
+            )
         return channels
 
     def _expect_channels(self, channels: int) -> None:
@@ -78,15 +93,17 @@ class ConvLayer(Layer):
 
     def _conv_op(self, groups: int = 1) -> ConvOp:
         """The torch call of a convolution with this layer's window."""
-        return ConvOp(self.rank, self.kernel_size, self.strides, self.padding, self.dilation_rate, self.data_format,
-                      groups)
+        return ConvOp(
+            self.rank, self.kernel_size, self.strides, self.padding, self.dilation_rate, self.data_format, groups
+        )
 
 
 def positive_int(value, name: str) -> int:
     """`value` if it is an int > 0, else Keras's ValueError for argument `name` (`filters`, `depth_multiplier`)."""
     if not isinstance(value, int) or value <= 0:
-        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive value. "
-                         f"Received {name}={value}.")
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly positive value. Received {name}={value}."
+        )
     return value
 
 
@@ -102,8 +119,7 @@ class ConvOp:
         groups: torch's `groups` (input channels for a depthwise convolution).
     """
 
-    def __init__(self, rank: int, kernel_size, strides, padding: str, dilation_rate, data_format: str,
-                 groups: int = 1):
+    def __init__(self, rank: int, kernel_size, strides, padding: str, dilation_rate, data_format: str, groups: int = 1):
         self.conv = _CONV_FUNCTIONS[rank]
         self.kernel_size, self.strides, self.dilation_rate, self.groups = kernel_size, strides, dilation_rate, groups
         self.channels_last = data_format == "channels_last"

@@ -34,8 +34,10 @@ def pop_keras2_groups(kwargs: dict, class_name: str) -> None:
     from `kwargs`: 1 is the only value these layers mean, as tf.keras 2 never applied it to them."""
     groups = kwargs.pop("groups", 1)
     if groups != 1:
-        raise ValueError(f"{class_name} does not take `groups` (a tf.keras 2 config key accepted only as 1). "
-                         f"Received: groups={groups}")
+        raise ValueError(
+            f"{class_name} does not take `groups` (a tf.keras 2 config key accepted only as 1). "
+            f"Received: groups={groups}"
+        )
 
 
 def standardize_padding(value: str, allow_causal: bool = False) -> str:
@@ -53,8 +55,10 @@ def standardize_data_format(data_format: str | None) -> str:
         return config.image_data_format()
     data_format = str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"The `data_format` argument must be one of 'channels_first', 'channels_last'. "
-                         f"Received: data_format={data_format}")
+        raise ValueError(
+            f"The `data_format` argument must be one of 'channels_first', 'channels_last'. "
+            f"Received: data_format={data_format}"
+        )
     return data_format
 
 
@@ -98,12 +102,15 @@ def conv_output_shape(layer, input_shape, channels: int, kernel_size, strides, p
     input_shape = tuple(input_shape)
     channels_last = layer.data_format == "channels_last"
     spatial = input_shape[1:-1] if channels_last else input_shape[2:]
-    lengths = tuple(conv_output_length(n, k, padding, s, d)
-                    for n, k, s, d in zip(spatial, kernel_size, strides, dilation_rate))
+    lengths = tuple(
+        conv_output_length(n, k, padding, s, d) for n, k, s, d in zip(spatial, kernel_size, strides, dilation_rate)
+    )
     if any(n is not None and n <= 0 for n in lengths):
-        raise ValueError(f'Layer "{layer.name}": computed output size would be zero or negative. Received input '
-                         f"shape={input_shape}, kernel/pool size={tuple(kernel_size)}, strides={tuple(strides)}, "
-                         f"dilation_rate={tuple(dilation_rate)}, padding={padding!r}.")
+        raise ValueError(
+            f'Layer "{layer.name}": computed output size would be zero or negative. Received input '
+            f"shape={input_shape}, kernel/pool size={tuple(kernel_size)}, strides={tuple(strides)}, "
+            f"dilation_rate={tuple(dilation_rate)}, padding={padding!r}."
+        )
     if channels_last:
         return (input_shape[0],) + lengths + (channels,)
     return (input_shape[0], channels) + lengths
@@ -117,8 +124,11 @@ def standardize_pairs(value, n: int, name: str) -> tuple[tuple[int, int], ...]:
             raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
         return ((value, value),) * n
     if not hasattr(value, "__len__") or len(value) != n:
-        raise ValueError(f"`{name}` should be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 ints. "
-                         f"Received: {name}={value}.")
+        raise ValueError(
+            f"`{name}` should be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 ints. "
+            f"Received: {name}={value}."
+        )
     ordinals = ("1st", "2nd", "3rd")
-    return tuple(standardize_tuple(v, 2, f"{ordinals[i]} entry of {name}", allow_zero=True)
-                 for i, v in enumerate(value))
+    return tuple(
+        standardize_tuple(v, 2, f"{ordinals[i]} entry of {name}", allow_zero=True) for i, v in enumerate(value)
+    )

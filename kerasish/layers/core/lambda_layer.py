@@ -49,8 +49,9 @@ class Lambda(Layer):
     def get_config(self) -> dict:
         config_ = {**super().get_config(), "function": _serialize_function(self.function), "arguments": self.arguments}
         if self.output_shape is not None:
-            config_["output_shape"] = (_serialize_function(self.output_shape) if callable(self.output_shape)
-                                       else list(self.output_shape))
+            config_["output_shape"] = (
+                _serialize_function(self.output_shape) if callable(self.output_shape) else list(self.output_shape)
+            )
         if self.mask is not None:
             config_["mask"] = _serialize_function(self.mask) if callable(self.mask) else self.mask
         return config_
@@ -68,8 +69,10 @@ class Lambda(Layer):
 def _serialize_function(fn):
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
         code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-        return {"class_name": "__lambda__",
-                "config": {"code": code, "defaults": fn.__defaults__, "closure": _closure_values(fn)}}
+        return {
+            "class_name": "__lambda__",
+            "config": {"code": code, "defaults": fn.__defaults__, "closure": _closure_values(fn)},
+        }
     return object_registry.serialize_keras_object(fn)
 
 
@@ -81,8 +84,9 @@ def _closure_values(fn):
 
 def _deserialize_function(config_: dict, custom_objects, safe: bool, key: str):
     if config_.get("class_name") != "__lambda__":
-        return object_registry.deserialize_keras_object(config_, custom_objects=custom_objects,
-                                                        printable_module_name=f"Lambda {key}")
+        return object_registry.deserialize_keras_object(
+            config_, custom_objects=custom_objects, printable_module_name=f"Lambda {key}"
+        )
     if safe:
         raise ValueError(
             "Requested the deserialization of a Lambda layer whose `function` is a Python lambda. Loading it "

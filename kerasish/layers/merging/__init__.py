@@ -9,5 +9,21 @@ from kerasish.layers.merging.minimum import Minimum, minimum
 from kerasish.layers.merging.multiply import Multiply, multiply
 from kerasish.layers.merging.subtract import Subtract, subtract
 
-__all__ = ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
-           "concatenate", "dot", "maximum", "minimum", "multiply", "subtract"]
+__all__ = [
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dot",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]

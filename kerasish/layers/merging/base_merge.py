@@ -19,13 +19,20 @@ class Merge(Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        if not isinstance(input_shape, (list, tuple)) or not input_shape or \
-                not isinstance(input_shape[0], (list, tuple)):
-            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of inputs. '
-                             f"Received: input_shape={input_shape} (not a list of shapes)")
+        if (
+            not isinstance(input_shape, (list, tuple))
+            or not input_shape
+            or not isinstance(input_shape[0], (list, tuple))
+        ):
+            raise ValueError(
+                f'A merge layer ("{self.name}") should be called on a list of inputs. '
+                f"Received: input_shape={input_shape} (not a list of shapes)"
+            )
         if len(input_shape) < 1:
-            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of at least 1 input. '
-                             f"Got {len(input_shape)} inputs.")
+            raise ValueError(
+                f'A merge layer ("{self.name}") should be called on a list of at least 1 input. '
+                f"Got {len(input_shape)} inputs."
+            )
         self._check_shapes([tuple(s) for s in input_shape])
 
     def _check_shapes(self, shapes: list[tuple]) -> None:
@@ -34,13 +41,17 @@ class Merge(Layer):
         for axis in range(1, rank):
             sizes = {s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 1} - {None, 1}
             if len(sizes) > 1:
-                raise ValueError(f'Layer "{self.name}": inputs have incompatible shapes. Received shapes '
-                                 f"{', '.join(str(s[1:]) for s in shapes)}")
+                raise ValueError(
+                    f'Layer "{self.name}": inputs have incompatible shapes. Received shapes '
+                    f"{', '.join(str(s[1:]) for s in shapes)}"
+                )
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f'A merge layer ("{self.name}") should be called on a list of inputs. Received: '
-                             f"inputs={inputs} (not a list of tensors)")
+            raise ValueError(
+                f'A merge layer ("{self.name}") should be called on a list of inputs. Received: '
+                f"inputs={inputs} (not a list of tensors)"
+            )
         rank = max(x.dim() for x in inputs)
         if any(x.dim() != rank for x in inputs):
             inputs = [x.reshape(x.shape[:1] + (1,) * (rank - x.dim()) + x.shape[1:]) for x in inputs]
@@ -53,9 +64,11 @@ class Merge(Layer):
         if not isinstance(mask, (list, tuple)):
             raise ValueError(f"`mask` should be a list. Received: mask={mask}")
         if not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
-            raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received "
-                             f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1} inputs and {len(mask)} "
-                             f"masks.")
+            raise ValueError(
+                f"The lists `inputs` and `mask` should have the same length. Received "
+                f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1} inputs and {len(mask)} "
+                f"masks."
+            )
         if any(m is None for m in mask):
             return None
         output_mask = mask[0]

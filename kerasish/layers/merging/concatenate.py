@@ -27,8 +27,10 @@ class Concatenate(Merge):
             axis = self.axis % len(shapes[0])
             matching = all(len({s[i] for s in shapes} - {None}) <= 1 for i in range(1, len(shapes[0])) if i != axis)
         if not matching:
-            raise ValueError(f'A `Concatenate` layer ("{self.name}") requires inputs with matching shapes except '
-                             f"for the concatenation axis. Received: input_shape={shapes}")
+            raise ValueError(
+                f'A `Concatenate` layer ("{self.name}") requires inputs with matching shapes except '
+                f"for the concatenation axis. Received: input_shape={shapes}"
+            )
 
     def call(self, inputs):
         return torch.cat(list(inputs), dim=self.axis)

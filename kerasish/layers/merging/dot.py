@@ -25,33 +25,40 @@ class Dot(Merge):
         super().__init__(**kwargs)
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)):
-                raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: "
-                                f"axes={axes}")
+                raise TypeError(
+                    f"Invalid type for argument `axes`: it should be a list or an int. Received: axes={axes}"
+                )
             if len(axes) != 2:
-                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: "
-                                 f"axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: it should contain two elements. Received: axes={axes}"
+                )
             if not isinstance(axes[0], int) or not isinstance(axes[1], int):
-                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. "
-                                 f"Received: axes={axes}")
+                raise ValueError(
+                    f"Invalid format for argument `axes`: list elements should be integers. Received: axes={axes}"
+                )
         self.axes = axes
         self.normalize = normalize
 
     def build(self, input_shape):
         if not isinstance(input_shape[0], (tuple, list)) or len(input_shape) != 2:
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
-                             f"input_shape={input_shape}")
+            raise ValueError(
+                f"A `Dot` layer should be called on a list of 2 inputs. Received: input_shape={input_shape}"
+            )
         shape1, shape2 = input_shape
         a1, a2 = self._axes_for(len(shape1), len(shape2))
         if shape1[a1] is not None and shape2[a2] is not None and shape1[a1] != shape2[a2]:
-            raise ValueError(f"Incompatible input shapes: axis values {shape1[a1]} (at axis {a1}) != "
-                             f"{shape2[a2]} (at axis {a2}). Full input shapes: {tuple(shape1)}, {tuple(shape2)}")
+            raise ValueError(
+                f"Incompatible input shapes: axis values {shape1[a1]} (at axis {a1}) != "
+                f"{shape2[a2]} (at axis {a2}). Full input shapes: {tuple(shape1)}, {tuple(shape2)}"
+            )
 
     def _axes_for(self, rank1: int, rank2: int) -> tuple[int, int]:
         axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
         axes = (axes[0] % rank1, axes[1] % rank2)
         if 0 in axes:
-            raise ValueError(f'Layer "{self.name}": cannot take the dot product over the batch axis 0. Received: '
-                             f"axes={self.axes}")
+            raise ValueError(
+                f'Layer "{self.name}": cannot take the dot product over the batch axis 0. Received: axes={self.axes}'
+            )
         return axes
 
     def call(self, inputs):
@@ -71,8 +78,9 @@ class Dot(Merge):
 
     def compute_output_shape(self, input_shape):
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 2:
-            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
-                             f"input_shape={input_shape}")
+            raise ValueError(
+                f"A `Dot` layer should be called on a list of 2 inputs. Received: input_shape={input_shape}"
+            )
         shape1, shape2 = list(input_shape[0]), list(input_shape[1])
         a1, a2 = self._axes_for(len(shape1), len(shape2))
         shape1.pop(a1)

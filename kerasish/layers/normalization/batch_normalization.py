@@ -36,18 +36,35 @@ class BatchNormalization(Layer):
         y = layer(torch.randn(8, 4), training=True)
     """
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, renorm: bool = False,
-                 renorm_clipping: dict | None = None, renorm_momentum: float = 0.99, synchronized: bool = False,
-                 **kwargs):
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm: bool = False,
+        renorm_clipping: dict | None = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             # tf.keras 2 writes the axis as a list and allowed several; Keras 3 normalizes one feature axis.
             if len(axis) != 1:
-                raise ValueError(f"BatchNormalization normalizes one feature axis: `axis` must be an int or a "
-                                 f"one-element list. Received: axis={axis}")
+                raise ValueError(
+                    f"BatchNormalization normalizes one feature axis: `axis` must be an int or a "
+                    f"one-element list. Received: axis={axis}"
+                )
             axis = axis[0]
         self.axis = int(axis)
         self.momentum = float(momentum)
@@ -68,15 +85,20 @@ class BatchNormalization(Layer):
             renorm_clipping = dict(renorm_clipping or {})
             unknown = set(renorm_clipping) - {"rmax", "rmin", "dmax"}
             if unknown:
-                raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
-                                 f"Supported values: ['rmax', 'rmin', 'dmax'].")
+                raise ValueError(
+                    f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
+                    f"Supported values: ['rmax', 'rmin', 'dmax']."
+                )
             rmax, rmin, dmax = (renorm_clipping.get(k) for k in ("rmax", "rmin", "dmax"))
             if rmax is not None and rmin is not None and rmax < rmin:
-                raise ValueError(f"rmax should be greater than rmin in the `renorm_clipping` argument. "
-                                 f"Received: rmax={rmax}, rmin={rmin}.")
+                raise ValueError(
+                    f"rmax should be greater than rmin in the `renorm_clipping` argument. "
+                    f"Received: rmax={rmax}, rmin={rmin}."
+                )
             if dmax is not None and dmax < 0:
-                raise ValueError(f"dmax should be non-negative in the `renorm_clipping` argument. "
-                                 f"Received: dmax={dmax}.")
+                raise ValueError(
+                    f"dmax should be non-negative in the `renorm_clipping` argument. Received: dmax={dmax}."
+                )
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
         self.supports_masking = True
@@ -86,39 +108,59 @@ class BatchNormalization(Layer):
     def build(self, input_shape):
         rank = len(input_shape)
         if not -rank <= self.axis < rank:
-            raise ValueError(f'Layer "{self.name}": axis {self.axis} is out of bounds for input shape '
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f'Layer "{self.name}": axis {self.axis} is out of bounds for input shape {tuple(input_shape)}.'
+            )
         size = input_shape[self.axis]
         if size is None:
-            raise ValueError(f'Layer "{self.name}" needs a known size on axis {self.axis}; received input_shape='
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f'Layer "{self.name}" needs a known size on axis {self.axis}; received input_shape='
+                f"{tuple(input_shape)}."
+            )
         shape = (size,)
         if self.scale:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self.add_weight(
+                shape=shape,
+                name="gamma",
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
-        self.moving_mean = self.add_weight(shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
-                                           trainable=False)
-        self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
-                                               initializer=self.moving_variance_initializer, trainable=False)
+            self.beta = self.add_weight(
+                shape=shape,
+                name="beta",
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        self.moving_mean = self.add_weight(
+            shape=shape, name="moving_mean", initializer=self.moving_mean_initializer, trainable=False
+        )
+        self.moving_variance = self.add_weight(
+            shape=shape, name="moving_variance", initializer=self.moving_variance_initializer, trainable=False
+        )
         if self.renorm:
             sqrt_variance = _SqrtOf(self.moving_variance_initializer)
-            self.moving_stddev = self.add_weight(shape=shape, name="moving_stddev", initializer=sqrt_variance,
-                                                 trainable=False)
-            self.renorm_mean = self.add_weight(shape=shape, name="renorm_mean",
-                                               initializer=self.moving_mean_initializer, trainable=False)
-            self.renorm_stddev = self.add_weight(shape=shape, name="renorm_stddev", initializer=sqrt_variance,
-                                                 trainable=False)
+            self.moving_stddev = self.add_weight(
+                shape=shape, name="moving_stddev", initializer=sqrt_variance, trainable=False
+            )
+            self.renorm_mean = self.add_weight(
+                shape=shape, name="renorm_mean", initializer=self.moving_mean_initializer, trainable=False
+            )
+            self.renorm_stddev = self.add_weight(
+                shape=shape, name="renorm_stddev", initializer=sqrt_variance, trainable=False
+            )
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: size})
         self._channel_axis = self.axis % rank
         self._reduction_axes = [i for i in range(rank) if i != self._channel_axis]
 
     def call(self, inputs, training=None, mask=None):
         if mask is not None and mask.dim() != inputs.dim() - 1:
-            raise ValueError(f"The mask provided should be one dimension less than the inputs. Received: "
-                             f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}")
+            raise ValueError(
+                f"The mask provided should be one dimension less than the inputs. Received: "
+                f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
+            )
         x = inputs if inputs.dtype in (torch.float32, torch.float64) else inputs.float()  # statistics in fp32+
         gamma, beta = self.gamma, self.beta
         if training and self.trainable:
@@ -130,8 +172,7 @@ class BatchNormalization(Layer):
         else:
             mean, variance = self.moving_mean, self.moving_variance
         outputs = self._normalize(x, mean, variance, gamma, beta)
-        return outputs if inputs.dtype == outputs.dtype or not inputs.is_floating_point() \
-            else outputs.to(inputs.dtype)
+        return outputs if inputs.dtype == outputs.dtype or not inputs.is_floating_point() else outputs.to(inputs.dtype)
 
     def _normalize(self, x, mean, variance, gamma, beta):
         """Keras's formula, `x * inv + (beta - mean * inv)` with `inv = gamma / sqrt(variance + epsilon)`: one
@@ -172,7 +213,7 @@ class BatchNormalization(Layer):
         """Batch Renormalization: the corrections `r`, `d` from the renorm statistics (before this batch updates
         them) folded into gamma and beta, and the statistics updated."""
         stddev = torch.sqrt(variance + self.epsilon)
-        renorm_stddev = torch.clamp(self.renorm_stddev, min=self.epsilon ** 0.5)
+        renorm_stddev = torch.clamp(self.renorm_stddev, min=self.epsilon**0.5)
         r = (stddev / renorm_stddev).detach()
         d = ((mean - self.renorm_mean) / renorm_stddev).detach()
         clipping = self.renorm_clipping
@@ -246,5 +287,5 @@ def _synchronized_moments(x, axes):
     totals = all_reduce(torch.cat([sums, squares, count]))
     channels = sums.numel()
     mean = totals[:channels] / totals[-1]
-    variance = torch.relu(totals[channels:2 * channels] / totals[-1] - mean.square())
+    variance = torch.relu(totals[channels : 2 * channels] / totals[-1] - mean.square())
     return mean, variance

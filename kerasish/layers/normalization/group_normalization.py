@@ -30,12 +30,26 @@ class GroupNormalization(Layer):
         y = layer(torch.randn(2, 8, 8, 16))
     """
 
-    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
         if not isinstance(groups, int) or (groups <= 0 and groups != -1):
-            raise ValueError(f"Received an invalid value for argument `groups`, expected a positive integer (or "
-                             f"`-1` for instance normalization). Received: groups={groups}")
+            raise ValueError(
+                f"Received an invalid value for argument `groups`, expected a positive integer (or "
+                f"`-1` for instance normalization). Received: groups={groups}"
+            )
         super().__init__(**kwargs)
         self.groups = groups
         self.axis = axis
@@ -53,29 +67,44 @@ class GroupNormalization(Layer):
     def build(self, input_shape):
         rank = len(input_shape)
         if not -rank <= self.axis < rank:
-            raise ValueError(f'Layer "{self.name}": axis {self.axis} is out of bounds for input shape '
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f'Layer "{self.name}": axis {self.axis} is out of bounds for input shape {tuple(input_shape)}.'
+            )
         channels = input_shape[self.axis]
         if channels is None:
-            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
-                             f"received an input with shape {tuple(input_shape)}.")
+            raise ValueError(
+                f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                f"received an input with shape {tuple(input_shape)}."
+            )
         if self.groups == -1:
             self.groups = channels
         if channels < self.groups:
-            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
-                             f"({channels}).")
+            raise ValueError(
+                f"Number of groups ({self.groups}) cannot be more than the number of channels ({channels})."
+            )
         if channels % self.groups != 0:
-            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
-                             f"({channels}).")
+            raise ValueError(
+                f"Number of groups ({self.groups}) must be a multiple of the number of channels ({channels})."
+            )
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: channels})
         self.gamma = None
         self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(shape=(channels,), name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self.add_weight(
+                shape=(channels,),
+                name="gamma",
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight(shape=(channels,), name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.beta = self.add_weight(
+                shape=(channels,),
+                name="beta",
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
         axis = self.axis % rank
         # In the grouped view the channel axis becomes (groups, channels // groups); statistics are taken over
         # every axis but the batch and the groups.
@@ -87,7 +116,7 @@ class GroupNormalization(Layer):
     def call(self, inputs):
         x = inputs if inputs.dtype in (torch.float32, torch.float64) else inputs.float()
         axis = self._channel_axis
-        grouped = x.reshape(*x.shape[:axis], self.groups, -1, *x.shape[axis + 1:])
+        grouped = x.reshape(*x.shape[:axis], self.groups, -1, *x.shape[axis + 1 :])
         variance, mean = torch.var_mean(grouped, dim=self._reduction_axes, keepdim=True, correction=0)
         inv = torch.rsqrt(variance + self.epsilon)
         if self.gamma is not None:
@@ -96,8 +125,7 @@ class GroupNormalization(Layer):
         if self.beta is not None:
             shift = shift + self.beta.reshape(self._param_shape)
         outputs = (grouped * inv + shift).reshape(x.shape)
-        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() \
-            else outputs.to(inputs.dtype)
+        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() else outputs.to(inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

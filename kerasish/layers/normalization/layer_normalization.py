@@ -28,18 +28,28 @@ class LayerNormalization(Layer):
         y = layer(torch.randn(2, 5, 8))
     """
 
-    def __init__(self, axis=-1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
-                 rms_scaling: bool = False, beta_initializer="zeros", gamma_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
-                 **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        rms_scaling: bool = False,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             self.axis = list(axis)
         elif isinstance(axis, int):
             self.axis = axis
         else:
-            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: "
-                            f"{axis!r}")
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis!r}")
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
@@ -57,18 +67,30 @@ class LayerNormalization(Layer):
         axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         for axis in axes:
             if not -rank <= axis < rank:
-                raise ValueError(f'Layer "{self.name}": axis {axis} is out of bounds for input shape '
-                                 f"{tuple(input_shape)}. Received: axis={self.axis}")
+                raise ValueError(
+                    f'Layer "{self.name}": axis {axis} is out of bounds for input shape '
+                    f"{tuple(input_shape)}. Received: axis={self.axis}"
+                )
         self.axis = axes  # Keras keeps the axes as a sorted list once built
         shape = tuple(input_shape[a] for a in axes)
         self.gamma = None
         self.beta = None
         if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self.add_weight(
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.beta = self.add_weight(
+                name="beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
         positive = sorted(a % rank for a in axes)
         # torch's fused kernel normalizes over trailing axes; other axis sets take the explicit formula.
         self._trailing = positive == list(range(rank - len(positive), rank))
@@ -83,7 +105,7 @@ class LayerNormalization(Layer):
             if self.gamma is not None:
                 outputs = outputs * self._broadcast(self.gamma)
         elif self._trailing:
-            outputs = F.layer_norm(x, x.shape[x.dim() - len(self._axes):], self.gamma, self.beta, self.epsilon)
+            outputs = F.layer_norm(x, x.shape[x.dim() - len(self._axes) :], self.gamma, self.beta, self.epsilon)
         else:
             variance, mean = torch.var_mean(x, dim=self._axes, keepdim=True, correction=0)
             inv = torch.rsqrt(variance + self.epsilon)
@@ -93,8 +115,7 @@ class LayerNormalization(Layer):
             if self.beta is not None:
                 shift = shift + self._broadcast(self.beta)
             outputs = x * inv + shift
-        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() \
-            else outputs.to(inputs.dtype)
+        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() else outputs.to(inputs.dtype)
 
     def _broadcast(self, weight):
         return weight.reshape(self._param_shape)

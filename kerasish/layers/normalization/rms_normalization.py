@@ -29,8 +29,10 @@ class RMSNormalization(Layer):
         axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
         for axis in axes:
             if not -rank <= axis < rank:
-                raise ValueError(f'Layer "{self.name}": axis {axis} is out of bounds for input shape '
-                                 f"{tuple(input_shape)}. Received: axis={self.axis}")
+                raise ValueError(
+                    f'Layer "{self.name}": axis {axis} is out of bounds for input shape '
+                    f"{tuple(input_shape)}. Received: axis={self.axis}"
+                )
         self.axis = axes
         self.scale = self.add_weight(name="scale", shape=tuple(input_shape[a] for a in axes), initializer="ones")
         positive = sorted(a % rank for a in axes)
@@ -41,12 +43,11 @@ class RMSNormalization(Layer):
     def call(self, inputs):
         x = inputs if inputs.dtype in (torch.float32, torch.float64) else inputs.float()
         if self._trailing:
-            outputs = F.rms_norm(x, x.shape[x.dim() - len(self._axes):], self.scale, self.epsilon)
+            outputs = F.rms_norm(x, x.shape[x.dim() - len(self._axes) :], self.scale, self.epsilon)
         else:
             rrms = torch.rsqrt(torch.mean(x.square(), dim=self._axes, keepdim=True) + self.epsilon)
             outputs = x * rrms * self.scale.reshape(self._param_shape)
-        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() \
-            else outputs.to(inputs.dtype)
+        return outputs if outputs.dtype == inputs.dtype or not inputs.is_floating_point() else outputs.to(inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

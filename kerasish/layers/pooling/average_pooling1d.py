@@ -20,7 +20,22 @@ class AveragePooling1D(BasePooling):
         y = AveragePooling1D(2)(torch.ones(4, 10, 3))  # shape (4, 5, 3)
     """
 
-    def __init__(self, pool_size, strides=None, padding: str = "valid", data_format: str | None = None,
-                 name: str | None = None, **kwargs):
-        super().__init__(pool_size, strides, pool_dimensions=1, pool_mode="average", padding=padding,
-                         data_format=data_format, name=name, **kwargs)
+    def __init__(
+        self,
+        pool_size,
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=1,
+            pool_mode="average",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )

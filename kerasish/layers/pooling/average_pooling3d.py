@@ -20,7 +20,22 @@ class AveragePooling3D(BasePooling):
         y = AveragePooling3D(2)(torch.ones(2, 4, 4, 4, 3))  # shape (2, 2, 2, 2, 3)
     """
 
-    def __init__(self, pool_size, strides=None, padding: str = "valid", data_format: str | None = None,
-                 name: str | None = None, **kwargs):
-        super().__init__(pool_size, strides, pool_dimensions=3, pool_mode="average", padding=padding,
-                         data_format=data_format, name=name, **kwargs)
+    def __init__(
+        self,
+        pool_size,
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=3,
+            pool_mode="average",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )

@@ -40,8 +40,17 @@ class BasePooling(Layer):
         data_format: `"channels_last"` or `"channels_first"`; defaults to `keras.config.image_data_format()`.
     """
 
-    def __init__(self, pool_size, strides, pool_dimensions: int, pool_mode: str = "max", padding: str = "valid",
-                 data_format: str | None = None, name: str | None = None, **kwargs):
+    def __init__(
+        self,
+        pool_size,
+        strides,
+        pool_dimensions: int,
+        pool_mode: str = "max",
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.pool_size = standardize_tuple(pool_size, pool_dimensions, "pool_size")
         self.strides = standardize_tuple(pool_size if strides is None else strides, pool_dimensions, "strides")
@@ -87,9 +96,15 @@ class BasePooling(Layer):
 
     def compute_output_shape(self, input_shape):
         channels = input_shape[-1] if self._channels_last else input_shape[1]
-        return conv_output_shape(self, input_shape, channels, self.pool_size, self.strides, self.padding,
-                                 (1,) * self._rank)
+        return conv_output_shape(
+            self, input_shape, channels, self.pool_size, self.strides, self.padding, (1,) * self._rank
+        )
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
-                "strides": self.strides, "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "padding": self.padding,
+            "strides": self.strides,
+            "data_format": self.data_format,
+        }

@@ -19,7 +19,22 @@ class MaxPooling1D(BasePooling):
         y = MaxPooling1D()(torch.ones(4, 10, 3))  # shape (4, 5, 3)
     """
 
-    def __init__(self, pool_size=2, strides=None, padding: str = "valid", data_format: str | None = None,
-                 name: str | None = None, **kwargs):
-        super().__init__(pool_size, strides, pool_dimensions=1, pool_mode="max", padding=padding,
-                         data_format=data_format, name=name, **kwargs)
+    def __init__(
+        self,
+        pool_size=2,
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=1,
+            pool_mode="max",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )

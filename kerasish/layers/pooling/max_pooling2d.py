@@ -19,7 +19,22 @@ class MaxPooling2D(BasePooling):
         y = MaxPooling2D()(torch.ones(4, 8, 8, 3))  # shape (4, 4, 4, 3)
     """
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", data_format: str | None = None,
-                 name: str | None = None, **kwargs):
-        super().__init__(pool_size, strides, pool_dimensions=2, pool_mode="max", padding=padding,
-                         data_format=data_format, name=name, **kwargs)
+    def __init__(
+        self,
+        pool_size=(2, 2),
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=2,
+            pool_mode="max",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )

@@ -19,7 +19,22 @@ class MaxPooling3D(BasePooling):
         y = MaxPooling3D()(torch.ones(2, 4, 4, 4, 3))  # shape (2, 2, 2, 2, 3)
     """
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding: str = "valid", data_format: str | None = None,
-                 name: str | None = None, **kwargs):
-        super().__init__(pool_size, strides, pool_dimensions=3, pool_mode="max", padding=padding,
-                         data_format=data_format, name=name, **kwargs)
+    def __init__(
+        self,
+        pool_size=(2, 2, 2),
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=3,
+            pool_mode="max",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )

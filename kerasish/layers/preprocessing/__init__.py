@@ -12,5 +12,15 @@ from kerasish.layers.preprocessing.normalization import Normalization
 from kerasish.layers.preprocessing.rescaling import Rescaling
 from kerasish.layers.preprocessing.string_lookup import StringLookup
 
-__all__ = ["CategoryEncoding", "DenseFeatures", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup",
-           "Normalization", "Rescaling", "SequenceFeatures", "StringLookup"]
+__all__ = [
+    "CategoryEncoding",
+    "DenseFeatures",
+    "Discretization",
+    "HashedCrossing",
+    "Hashing",
+    "IntegerLookup",
+    "Normalization",
+    "Rescaling",
+    "SequenceFeatures",
+    "StringLookup",
+]

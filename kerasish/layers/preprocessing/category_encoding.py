@@ -21,12 +21,14 @@ def check_output_mode(layer: str, output_mode: str, allowed=OUTPUT_MODES) -> str
 
 def check_not_sparse(layer: str, sparse: bool) -> None:
     if sparse:
-        raise ValueError(f"{layer}: sparse=True needs the TensorFlow backend; kerasish outputs dense tensors "
-                         f"(pass sparse=False).")
+        raise ValueError(
+            f"{layer}: sparse=True needs the TensorFlow backend; kerasish outputs dense tensors (pass sparse=False)."
+        )
 
 
-def encode_categorical(ids: torch.Tensor, output_mode: str, depth: int, dtype=None,
-                       count_weights: torch.Tensor | None = None) -> torch.Tensor:
+def encode_categorical(
+    ids: torch.Tensor, output_mode: str, depth: int, dtype=None, count_weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Keras's `encode_categorical_inputs`: integer ids as one-hot, multi-hot or count vectors of size `depth`.
 
     Ids outside `[0, depth)` (a mask, or -1) add nothing. `one_hot` drops a trailing axis of size 1 first;
@@ -76,13 +78,14 @@ class CategoryEncoding(Layer):
         layer(np.array([[0, 1], [3, 3]]))  # [[1, 1, 0, 0], [0, 0, 0, 1]]
     """
 
-    def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False,
-                 **kwargs):
+    def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.output_mode = check_output_mode("CategoryEncoding", output_mode, ("count", "one_hot", "multi_hot"))
         if num_tokens is None:
-            raise ValueError("CategoryEncoding: num_tokens must be set; use IntegerLookup when the number of tokens "
-                             "is not known beforehand.")
+            raise ValueError(
+                "CategoryEncoding: num_tokens must be set; use IntegerLookup when the number of tokens "
+                "is not known beforehand."
+            )
         if num_tokens < 1:
             raise ValueError(f"CategoryEncoding: num_tokens must be >= 1, got {num_tokens}.")
         check_not_sparse("CategoryEncoding", sparse)
@@ -92,11 +95,17 @@ class CategoryEncoding(Layer):
         dtype = config.standardize_dtype(self.compute_dtype)
         if count_weights is not None:
             if self.output_mode != "count":
-                raise ValueError(f"CategoryEncoding: count_weights is only used when output_mode='count', got "
-                                 f"output_mode={self.output_mode!r}.")
+                raise ValueError(
+                    f"CategoryEncoding: count_weights is only used when output_mode='count', got "
+                    f"output_mode={self.output_mode!r}."
+                )
             count_weights = torch.as_tensor(count_weights, dtype=dtype, device=inputs.device)
         return encode_categorical(inputs, self.output_mode, self.num_tokens, dtype, count_weights)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "num_tokens": self.num_tokens, "output_mode": self.output_mode,
-                "sparse": self.sparse}
+        return {
+            **super().get_config(),
+            "num_tokens": self.num_tokens,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+        }

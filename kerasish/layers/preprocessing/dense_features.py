@@ -33,8 +33,10 @@ class _FeatureColumnLayer(Layer):
         names = [c.name for c in columns]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"Duplicate feature column names {duplicates}: two columns on one feature must differ "
-                             f"(e.g. put the feature in the inputs twice under different keys).")
+            raise ValueError(
+                f"Duplicate feature column names {duplicates}: two columns on one feature must differ "
+                f"(e.g. put the feature in the inputs twice under different keys)."
+            )
         # TensorFlow orders the outputs by column name, whatever order the columns were given in.
         self.feature_columns = sorted(columns, key=lambda c: c.name)
         self._table_attrs: dict[str, str] = {}
@@ -45,8 +47,12 @@ class _FeatureColumnLayer(Layer):
     def build(self, input_shape=None):
         for column in self.feature_columns:
             if isinstance(column, EmbeddingColumn) and column.table_name not in self._table_attrs:
-                self.add_weight(shape=column.table_shape, initializer=column.initializer,
-                                trainable=column.trainable, name=column.table_name)
+                self.add_weight(
+                    shape=column.table_shape,
+                    initializer=column.initializer,
+                    trainable=column.trainable,
+                    name=column.table_name,
+                )
                 self._table_attrs[column.table_name] = self._weight_specs[-1].attr
 
     def embedding_table(self, column: EmbeddingColumn) -> torch.Tensor:
@@ -57,15 +63,18 @@ class _FeatureColumnLayer(Layer):
             outputs = super().__call__(features, *args, **kwargs)
             self._probe(features)  # dtype errors now, naming the column, rather than wrong numbers in fit()
             # The output is float whatever the inputs' dtypes (the symbolic default passes the first input's on).
-            for output, dtype in zip(outputs if isinstance(outputs, (list, tuple)) else [outputs],
-                                     (config.floatx(), "int64")):
+            for output, dtype in zip(
+                outputs if isinstance(outputs, (list, tuple)) else [outputs], (config.floatx(), "int64")
+            ):
                 output.dtype = dtype
             return outputs
         if not isinstance(features, dict) and hasattr(features, "items"):
             features = dict(features.items())  # a pandas DataFrame
         if isinstance(features, dict):
-            features = {key: self._as_array(key, value) if isinstance(value, (list, tuple)) else value
-                        for key, value in features.items()}
+            features = {
+                key: self._as_array(key, value) if isinstance(value, (list, tuple)) else value
+                for key, value in features.items()
+            }
         return super().__call__(features, *args, **kwargs)
 
     def _as_array(self, key: str, value) -> np.ndarray:
@@ -75,8 +84,10 @@ class _FeatureColumnLayer(Layer):
             array = None
         if array is None or array.dtype == object:
             users = [c.name for c in self.feature_columns if key in feature_keys(c)] or ["(none)"]
-            raise ValueError(f"Feature '{key}' of column '{users[0]}' is ragged: every row needs the same number of "
-                             f"values (pad with '' or -1).")
+            raise ValueError(
+                f"Feature '{key}' of column '{users[0]}' is ragged: every row needs the same number of "
+                f"values (pad with '' or -1)."
+            )
         return array
 
     def _probe(self, features: dict) -> None:
@@ -121,9 +132,11 @@ class DenseFeatures(_FeatureColumnLayer):
 
     def _check_column(self, column) -> None:
         if not isinstance(column, DenseColumn):
-            raise ValueError(f"DenseFeatures takes dense columns (numeric, bucketized, embedding, indicator); "
-                             f"'{getattr(column, 'name', column)}' is a {type(column).__name__}: wrap categorical "
-                             f"columns in indicator_column or embedding_column.")
+            raise ValueError(
+                f"DenseFeatures takes dense columns (numeric, bucketized, embedding, indicator); "
+                f"'{getattr(column, 'name', column)}' is a {type(column).__name__}: wrap categorical "
+                f"columns in indicator_column or embedding_column."
+            )
         if isinstance(getattr(column, "categorical_column", None), SequenceCategoricalColumn):
             raise ValueError(f"Column '{column.name}' is a sequence column: use SequenceFeatures.")
 
@@ -157,19 +170,24 @@ class SequenceFeatures(_FeatureColumnLayer):
 
     def _check_column(self, column) -> None:
         sequence_of_ids = isinstance(column, (EmbeddingColumn, IndicatorColumn)) and isinstance(
-            column.categorical_column, SequenceCategoricalColumn)
+            column.categorical_column, SequenceCategoricalColumn
+        )
         if not (isinstance(column, SequenceDenseColumn) or sequence_of_ids):
-            raise ValueError(f"SequenceFeatures takes sequence columns (sequence_numeric_column, or an embedding/"
-                             f"indicator of a sequence_categorical_column_*); got '{column.name}' "
-                             f"({type(column).__name__}).")
+            raise ValueError(
+                f"SequenceFeatures takes sequence columns (sequence_numeric_column, or an embedding/"
+                f"indicator of a sequence_categorical_column_*); got '{column.name}' "
+                f"({type(column).__name__})."
+            )
 
     def call(self, features, training=None):
         cache = FeatureCache(features)
         outputs = [column.sequence_output(cache, self) for column in self.feature_columns]
         steps = {o.shape[1] for o in outputs}
         if len(steps) > 1:
-            raise ValueError(f"SequenceFeatures: the columns have different numbers of steps "
-                             f"{[(c.name, o.shape[1]) for c, o in zip(self.feature_columns, outputs)]}.")
+            raise ValueError(
+                f"SequenceFeatures: the columns have different numbers of steps "
+                f"{[(c.name, o.shape[1]) for c, o in zip(self.feature_columns, outputs)]}."
+            )
         lengths = [sequence_length(column, cache) for column in self.feature_columns]
         return torch.cat([o.to(config.standardize_dtype(None)) for o in outputs], dim=-1), lengths[0]
 

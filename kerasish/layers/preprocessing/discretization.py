@@ -28,16 +28,27 @@ class Discretization(Layer):
         layer(np.array([[-1.5, 1.0, 3.4, 0.5]]))  # [[0, 2, 3, 1]]
     """
 
-    def __init__(self, bin_boundaries=None, num_bins=None, epsilon: float = 0.01, output_mode: str = "int",
-                 sparse: bool = False, dtype=None, name=None, **kwargs):
+    def __init__(
+        self,
+        bin_boundaries=None,
+        num_bins=None,
+        epsilon: float = 0.01,
+        output_mode: str = "int",
+        sparse: bool = False,
+        dtype=None,
+        name=None,
+        **kwargs,
+    ):
         super().__init__(dtype=dtype, name=name, **kwargs)
         self.output_mode = check_output_mode("Discretization", output_mode)
         check_not_sparse("Discretization", sparse)
         if num_bins is not None and num_bins < 0:
             raise ValueError(f"Discretization: num_bins must be >= 0, got {num_bins}.")
         if num_bins is not None and bin_boundaries is not None:
-            raise ValueError(f"Discretization: set num_bins or bin_boundaries, not both; got num_bins={num_bins} "
-                             f"and bin_boundaries={bin_boundaries}.")
+            raise ValueError(
+                f"Discretization: set num_bins or bin_boundaries, not both; got num_bins={num_bins} "
+                f"and bin_boundaries={bin_boundaries}."
+            )
         if num_bins is None and bin_boundaries is None:
             raise ValueError("Discretization: set num_bins (and call adapt) or bin_boundaries.")
         self.bin_boundaries = None if bin_boundaries is None else [float(b) for b in bin_boundaries]
@@ -70,9 +81,15 @@ class Discretization(Layer):
         return encode_categorical(ids, self.output_mode, len(self.bin_boundaries) + 1, dtype)
 
     def get_config(self) -> dict:
-        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
-                "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
-                "dtype": self._dtype_policy.name}
+        return {
+            "bin_boundaries": self.bin_boundaries,
+            "num_bins": self.num_bins,
+            "epsilon": self.epsilon,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self._dtype_policy.name,
+        }
 
     @classmethod
     def from_config(cls, config_: dict):
@@ -88,7 +105,7 @@ def _summarize(values: np.ndarray, epsilon: float) -> np.ndarray:
     """Every `1/epsilon`-th sorted value with the number of values it stands for (Keras's quantile summary)."""
     values = np.sort(values.reshape(-1))
     step = max(values.size * epsilon, 1)
-    points = values[int(step - 1)::int(step)]
+    points = values[int(step - 1) :: int(step)]
     return np.stack([points, np.full_like(points, step)])
 
 

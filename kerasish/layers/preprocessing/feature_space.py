@@ -44,8 +44,16 @@ from kerasish.utils.naming import auto_name
 # Keras's adapt() batches a dict of 1-D arrays 32 rows at a time; the batching shapes Normalization's running
 # merge and Discretization's quantile summaries, so kerasish adapts in the same batches.
 _ADAPT_BATCH_SIZE = 32
-_FEATURE_TYPES = ("float", "float_rescaled", "float_normalized", "float_discretized", "integer_categorical",
-                  "string_categorical", "integer_hashed", "string_hashed")
+_FEATURE_TYPES = (
+    "float",
+    "float_rescaled",
+    "float_normalized",
+    "float_discretized",
+    "integer_categorical",
+    "string_categorical",
+    "integer_hashed",
+    "string_hashed",
+)
 
 
 class Cross:
@@ -69,8 +77,11 @@ class Cross:
         return "_X_".join(self.feature_names)
 
     def get_config(self) -> dict:
-        return {"feature_names": list(self.feature_names), "crossing_dim": self.crossing_dim,
-                "output_mode": self.output_mode}
+        return {
+            "feature_names": list(self.feature_names),
+            "crossing_dim": self.crossing_dim,
+            "output_mode": self.output_mode,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> Cross:
@@ -172,8 +183,9 @@ class FeatureSpace(Layer):
         return Feature("float32", Normalization(axis=-1, name=f"{name}_preprocessor"), "float")
 
     @classmethod
-    def float_discretized(cls, num_bins, bin_boundaries=None, output_mode: str = "one_hot",
-                          name: str | None = None) -> Feature:
+    def float_discretized(
+        cls, num_bins, bin_boundaries=None, output_mode: str = "one_hot", name: str | None = None
+    ) -> Feature:
         """Float values bucketed into `num_bins` quantile bins learnt by `adapt` (or, with `num_bins=None`, by
         fixed `bin_boundaries`), one-hot encoded by default."""
         name = name or auto_name("float_discretized")
@@ -181,21 +193,23 @@ class FeatureSpace(Layer):
         return Feature("float32", preprocessor, output_mode)
 
     @classmethod
-    def integer_categorical(cls, max_tokens=None, num_oov_indices: int = 1, output_mode: str = "one_hot",
-                            name: str | None = None) -> Feature:
+    def integer_categorical(
+        cls, max_tokens=None, num_oov_indices: int = 1, output_mode: str = "one_hot", name: str | None = None
+    ) -> Feature:
         """Integer categories indexed by a vocabulary learnt by `adapt` (an IntegerLookup layer)."""
         name = name or auto_name("integer_categorical")
-        preprocessor = IntegerLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                     num_oov_indices=num_oov_indices)
+        preprocessor = IntegerLookup(
+            name=f"{name}_preprocessor", max_tokens=max_tokens, num_oov_indices=num_oov_indices
+        )
         return Feature("int32", preprocessor, output_mode)
 
     @classmethod
-    def string_categorical(cls, max_tokens=None, num_oov_indices: int = 1, output_mode: str = "one_hot",
-                           name: str | None = None) -> Feature:
+    def string_categorical(
+        cls, max_tokens=None, num_oov_indices: int = 1, output_mode: str = "one_hot", name: str | None = None
+    ) -> Feature:
         """String categories indexed by a vocabulary learnt by `adapt` (a StringLookup layer)."""
         name = name or auto_name("string_categorical")
-        preprocessor = StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens,
-                                    num_oov_indices=num_oov_indices)
+        preprocessor = StringLookup(name=f"{name}_preprocessor", max_tokens=max_tokens, num_oov_indices=num_oov_indices)
         return Feature("string", preprocessor, output_mode)
 
     @classmethod
@@ -212,8 +226,16 @@ class FeatureSpace(Layer):
 
     # ---- construction ---------------------------------------------------------------------------------------
 
-    def __init__(self, features: dict, output_mode: str = "concat", crosses=None, crossing_dim: int = 32,
-                 hashing_dim: int = 32, num_discretization_bins: int = 32, name: str | None = None):
+    def __init__(
+        self,
+        features: dict,
+        output_mode: str = "concat",
+        crosses=None,
+        crossing_dim: int = 32,
+        hashing_dim: int = 32,
+        num_discretization_bins: int = 32,
+        name: str | None = None,
+    ):
         super().__init__(name=name)
         if not features:
             raise ValueError("FeatureSpace: the `features` argument cannot be None or empty.")
@@ -228,9 +250,11 @@ class FeatureSpace(Layer):
         if self.output_mode == "concat":
             for spec_name, spec in [*self.features.items(), *self.crosses_by_name.items()]:
                 if spec.output_mode == "int":
-                    raise ValueError(f"FeatureSpace: cannot concatenate feature '{spec_name}': it has "
-                                     f"output_mode='int' (integer ids, not encoded). Use output_mode='dict' for the "
-                                     f"FeatureSpace, or 'one_hot' for the feature.")
+                    raise ValueError(
+                        f"FeatureSpace: cannot concatenate feature '{spec_name}': it has "
+                        f"output_mode='int' (integer ids, not encoded). Use output_mode='dict' for the "
+                        f"FeatureSpace, or 'one_hot' for the feature."
+                    )
         self.preprocessors = {name: feature.preprocessor for name, feature in self.features.items()}
         self.crossers = {cross.name: HashedCrossing(cross.crossing_dim, name=cross.name) for cross in self.crosses}
         self.one_hot_encoders: dict[str, CategoryEncoding] = {}
@@ -247,8 +271,9 @@ class FeatureSpace(Layer):
         if isinstance(feature, Feature):
             return feature
         if isinstance(feature, dict):
-            return deserialize_keras_object(feature, module_objects={"Feature": Feature},
-                                            printable_module_name="feature")
+            return deserialize_keras_object(
+                feature, module_objects={"Feature": Feature}, printable_module_name="feature"
+            )
         if feature == "float":
             return self.float(name=name)
         if feature == "float_rescaled":
@@ -265,8 +290,10 @@ class FeatureSpace(Layer):
             return self.integer_hashed(self.hashing_dim, name=name)
         if feature == "string_hashed":
             return self.string_hashed(self.hashing_dim, name=name)
-        raise ValueError(f"FeatureSpace: invalid type for feature '{name}': {feature!r}. Expected a Feature or one "
-                         f"of {list(_FEATURE_TYPES)}.")
+        raise ValueError(
+            f"FeatureSpace: invalid type for feature '{name}': {feature!r}. Expected a Feature or one "
+            f"of {list(_FEATURE_TYPES)}."
+        )
 
     def _standardize_cross(self, cross) -> Cross:
         if isinstance(cross, dict):
@@ -277,8 +304,10 @@ class FeatureSpace(Layer):
             cross = Cross(cross, crossing_dim=self.crossing_dim)
         unknown = [name for name in cross.feature_names if name not in self.features]
         if unknown:
-            raise ValueError(f"FeatureSpace: the cross {cross.feature_names} names features that are not in "
-                             f"`features`: {unknown}. Known features: {sorted(self.features)}.")
+            raise ValueError(
+                f"FeatureSpace: the cross {cross.feature_names} names features that are not in "
+                f"`features`: {unknown}. Known features: {sorted(self.features)}."
+            )
         return cross
 
     # ---- adapt ----------------------------------------------------------------------------------------------
@@ -314,15 +343,19 @@ class FeatureSpace(Layer):
             batches = {name: [] for name in names}
             for batch in data:
                 if not (isinstance(batch, dict) or is_table(batch)):
-                    raise ValueError(f"FeatureSpace.adapt() expects a dict of arrays or an iterable of dicts, got "
-                                     f"an iterable of {type(batch).__name__}.")
+                    raise ValueError(
+                        f"FeatureSpace.adapt() expects a dict of arrays or an iterable of dicts, got "
+                        f"an iterable of {type(batch).__name__}."
+                    )
                 batch = as_feature_dict(batch)
                 self._check_keys(batch, names, "adapt()")
                 for name in names:
                     batches[name].append(self._column(batch[name], name))
         else:
-            raise ValueError(f"FeatureSpace.adapt() expects a dict of arrays (or lists), a DataFrame, or an "
-                             f"iterable of such dicts, got {type(data).__name__}.")
+            raise ValueError(
+                f"FeatureSpace.adapt() expects a dict of arrays (or lists), a DataFrame, or an "
+                f"iterable of such dicts, got {type(data).__name__}."
+            )
         for name in names:
             self.preprocessors[name].adapt(iter(batches[name]))  # an iterator: each item is one batch
         self._is_adapted = True
@@ -343,14 +376,17 @@ class FeatureSpace(Layer):
         is_text = kind in "OUS"
         wrong = (not is_text and not (ids_allowed and kind == "i")) if dtype == "string" else is_text
         if wrong:
-            raise ValueError(f"FeatureSpace: feature '{name}' has dtype {dtype!r}, got "
-                             f"{'strings' if is_text else 'numbers'}.")
+            raise ValueError(
+                f"FeatureSpace: feature '{name}' has dtype {dtype!r}, got {'strings' if is_text else 'numbers'}."
+            )
 
     def _check_keys(self, data: dict, names, where: str) -> None:
         missing = [name for name in names if name not in data]
         if missing:
-            raise ValueError(f"FeatureSpace {where}: the data has no feature {missing[0]!r}. Expected keys "
-                             f"{sorted(self.features)}, got {sorted(data)}.")
+            raise ValueError(
+                f"FeatureSpace {where}: the data has no feature {missing[0]!r}. Expected keys "
+                f"{sorted(self.features)}, got {sorted(data)}."
+            )
 
     # ---- encoders -------------------------------------------------------------------------------------------
 
@@ -361,16 +397,18 @@ class FeatureSpace(Layer):
             if spec.output_mode != "one_hot":
                 continue
             layer = self.preprocessors.get(name) or self.crossers[name]
-            self.one_hot_encoders[name] = CategoryEncoding(num_tokens=_cardinality(name, layer),
-                                                           output_mode="multi_hot")
+            self.one_hot_encoders[name] = CategoryEncoding(
+                num_tokens=_cardinality(name, layer), output_mode="multi_hot"
+            )
         self._tracked_encoders = list(self.one_hot_encoders.values())
         self.encoded_features = None
         self.built = True
 
     def _ordered_specs(self) -> list:
         """(name, spec) for the features sorted by name, then the crosses sorted by name: the output order."""
-        return ([(name, self.features[name]) for name in sorted(self.features)]
-                + [(name, self.crosses_by_name[name]) for name in sorted(self.crosses_by_name)])
+        return [(name, self.features[name]) for name in sorted(self.features)] + [
+            (name, self.crosses_by_name[name]) for name in sorted(self.crosses_by_name)
+        ]
 
     def _check_if_adapted(self) -> None:
         if not self._is_adapted:
@@ -389,8 +427,9 @@ class FeatureSpace(Layer):
         """`{name: Input(shape=(1,), dtype=feature dtype, name=name)}`, the inputs of a model built on the space."""
         self._check_if_built()
         if self.inputs is None:
-            self.inputs = {name: Input(shape=(1,), dtype=feature.dtype, name=name)
-                           for name, feature in self.features.items()}
+            self.inputs = {
+                name: Input(shape=(1,), dtype=feature.dtype, name=name) for name, feature in self.features.items()
+            }
         return self.inputs
 
     def get_encoded_features(self):
@@ -420,8 +459,10 @@ class FeatureSpace(Layer):
         outputs = self._encode(inputs)
         if single:
             if isinstance(outputs, dict):
-                return {name: out.squeeze(0) if out.dim() == 2 and out.shape[0] == 1 else out
-                        for name, out in outputs.items()}
+                return {
+                    name: out.squeeze(0) if out.dim() == 2 and out.shape[0] == 1 else out
+                    for name, out in outputs.items()
+                }
             return outputs.squeeze(0)
         return outputs
 
@@ -446,8 +487,10 @@ class FeatureSpace(Layer):
 
     def _encode(self, inputs: dict):
         preprocessed = {name: self.preprocessors[name](inputs[name]) for name in self.features}
-        crossed = {cross.name: self.crossers[cross.name]([preprocessed[n] for n in cross.feature_names])
-                   for cross in self.crosses}
+        crossed = {
+            cross.name: self.crossers[cross.name]([preprocessed[n] for n in cross.feature_names])
+            for cross in self.crosses
+        }
         encoded = {}
         for name, _ in self._ordered_specs():
             value = preprocessed[name] if name in preprocessed else crossed[name]
@@ -460,10 +503,15 @@ class FeatureSpace(Layer):
     # ---- config and saving ----------------------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        return {"features": {name: serialize_keras_object(feature) for name, feature in self.features.items()},
-                "output_mode": self.output_mode, "crosses": [serialize_keras_object(c) for c in self.crosses],
-                "crossing_dim": self.crossing_dim, "hashing_dim": self.hashing_dim,
-                "num_discretization_bins": self.num_discretization_bins, "name": self.name}
+        return {
+            "features": {name: serialize_keras_object(feature) for name, feature in self.features.items()},
+            "output_mode": self.output_mode,
+            "crosses": [serialize_keras_object(c) for c in self.crosses],
+            "crossing_dim": self.crossing_dim,
+            "hashing_dim": self.hashing_dim,
+            "num_discretization_bins": self.num_discretization_bins,
+            "name": self.name,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> FeatureSpace:
@@ -490,6 +538,7 @@ class FeatureSpace(Layer):
             filepath: a path ending in `.keras`.
         """
         from kerasish.layers import serialize
+
         # Upward import, lazy on purpose: writing Keras's archive layout is the saving floor's job.
         from kerasish.saving import h5_format, keras3_format
         from kerasish.saving.atomic import atomic_write
@@ -501,8 +550,10 @@ class FeatureSpace(Layer):
         weights = io.BytesIO()
         with h5py.File(weights, "w") as f:
             keras3_format.write_weights_group(f, self)
-        metadata = {"keras_version": h5_format.KERAS_VERSION,
-                    "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+        metadata = {
+            "keras_version": h5_format.KERAS_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        }
         with atomic_write(path) as tmp_path, zipfile.ZipFile(tmp_path, "x", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("metadata.json", json.dumps(metadata))
             z.writestr("config.json", json.dumps(serialize(self)))
@@ -510,7 +561,7 @@ class FeatureSpace(Layer):
 
 
 def _batched(array: np.ndarray) -> list[np.ndarray]:
-    return [array[i:i + _ADAPT_BATCH_SIZE] for i in range(0, len(array), _ADAPT_BATCH_SIZE)]
+    return [array[i : i + _ADAPT_BATCH_SIZE] for i in range(0, len(array), _ADAPT_BATCH_SIZE)]
 
 
 def _cardinality(name: str, layer) -> int:
@@ -523,6 +574,8 @@ def _cardinality(name: str, layer) -> int:
         return layer.num_bins if layer.num_bins is not None else len(layer.bin_boundaries) + 1
     if isinstance(layer, (Hashing, HashedCrossing)):
         return layer.num_bins
-    raise ValueError(f"FeatureSpace: feature '{name}' has output_mode='one_hot', but the number of ids its "
-                     f"preprocessor ({type(layer).__name__}) outputs is not known, so it cannot be one-hot encoded. "
-                     f"Use output_mode='int', or 'float' if it outputs floats.")
+    raise ValueError(
+        f"FeatureSpace: feature '{name}' has output_mode='one_hot', but the number of ids its "
+        f"preprocessor ({type(layer).__name__}) outputs is not known, so it cannot be one-hot encoded. "
+        f"Use output_mode='int', or 'float' if it outputs floats."
+    )

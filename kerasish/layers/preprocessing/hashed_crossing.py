@@ -26,8 +26,7 @@ class HashedCrossing(Layer):
         layer((np.array([["A"], ["B"]]), np.array([[1], [2]])))
     """
 
-    def __init__(self, num_bins: int, output_mode: str = "int", sparse: bool = False, name=None, dtype=None,
-                 **kwargs):
+    def __init__(self, num_bins: int, output_mode: str = "int", sparse: bool = False, name=None, dtype=None, **kwargs):
         if output_mode == "int" and dtype is None:
             dtype = "int64"
         super().__init__(name=name, dtype=dtype, **kwargs)
@@ -37,8 +36,10 @@ class HashedCrossing(Layer):
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-            raise ValueError(f"HashedCrossing should be called on a list or tuple of at least two inputs, got "
-                             f"{type(inputs).__name__}.")
+            raise ValueError(
+                f"HashedCrossing should be called on a list or tuple of at least two inputs, got "
+                f"{type(inputs).__name__}."
+            )
         values = [as_ids(x) for x in inputs]
         shape = tuple(values[0].shape)
         if len(shape) > 2 or (len(shape) == 2 and shape[-1] != 1):
@@ -56,5 +57,10 @@ class HashedCrossing(Layer):
         return encode_categorical(ids, "one_hot", self.num_bins, config.standardize_dtype(self.compute_dtype))
 
     def get_config(self) -> dict:
-        return {"num_bins": self.num_bins, "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name,
-                "dtype": self._dtype_policy.name}
+        return {
+            "num_bins": self.num_bins,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self._dtype_policy.name,
+        }

@@ -38,8 +38,9 @@ class Hashing(Layer):
         layer(np.array([["A"], ["B"], ["C"]]))
     """
 
-    def __init__(self, num_bins: int, mask_value=None, salt=None, output_mode: str = "int", sparse: bool = False,
-                 **kwargs):
+    def __init__(
+        self, num_bins: int, mask_value=None, salt=None, output_mode: str = "int", sparse: bool = False, **kwargs
+    ):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else config.floatx()
         super().__init__(**kwargs)
@@ -81,5 +82,11 @@ class Hashing(Layer):
         return encode_categorical(ids, self.output_mode, self.num_bins, config.standardize_dtype(self.compute_dtype))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
-                "output_mode": self.output_mode, "sparse": self.sparse}
+        return {
+            **super().get_config(),
+            "num_bins": self.num_bins,
+            "salt": self.salt,
+            "mask_value": self.mask_value,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+        }

@@ -28,9 +28,22 @@ class IndexLookup(Layer):
     `_hash(keys) -> uint64 bits as int64 tensor` (for OOV buckets) and `_as_tokens(array)`.
     """
 
-    def __init__(self, max_tokens=None, num_oov_indices: int = 1, mask_token=None, oov_token=None, vocabulary=None,
-                 idf_weights=None, invert: bool = False, output_mode: str = "int", sparse: bool = False,
-                 pad_to_max_tokens: bool = False, oov_method: str = "floormod", salt=None, **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices: int = 1,
+        mask_token=None,
+        oov_token=None,
+        vocabulary=None,
+        idf_weights=None,
+        invert: bool = False,
+        output_mode: str = "int",
+        sparse: bool = False,
+        pad_to_max_tokens: bool = False,
+        oov_method: str = "floormod",
+        salt=None,
+        **kwargs,
+    ):
         name = type(self).__name__
         kwargs.pop("vocabulary_size", None)
         kwargs.pop("has_input_vocabulary", None)
@@ -102,8 +115,7 @@ class IndexLookup(Layer):
         if self.output_mode == "tf_idf" and idf_weights is None:
             raise ValueError(f"{name}: idf_weights must be set when output_mode='tf_idf'.")
         if self.output_mode != "tf_idf" and idf_weights is not None:
-            raise ValueError(f"{name}: idf_weights is only used with output_mode='tf_idf', got "
-                             f"{self.output_mode!r}.")
+            raise ValueError(f"{name}: idf_weights is only used with output_mode='tf_idf', got {self.output_mode!r}.")
         if isinstance(vocabulary, str):
             if self.output_mode == "tf_idf":
                 raise ValueError(f"{name}: output_mode='tf_idf' cannot read its vocabulary from a file.")
@@ -116,33 +128,42 @@ class IndexLookup(Layer):
         if not vocabulary:
             raise ValueError(f"{name}: cannot set an empty vocabulary.")
         special = [self.mask_token] * self._oov_start + [self.oov_token] * self.num_oov_indices
-        has_special = vocabulary[:len(special)] == special
-        tokens = vocabulary[len(special):] if has_special else vocabulary
+        has_special = vocabulary[: len(special)] == special
+        tokens = vocabulary[len(special) :] if has_special else vocabulary
         repeated = [t for t, n in collections.Counter(tokens).items() if n > 1]
         if repeated:
             raise ValueError(f"{name}: the vocabulary repeats {repeated}; each token must appear once.")
         if self.mask_token is not None and self.mask_token in tokens:
-            raise ValueError(f"{name}: the mask token {self.mask_token!r} is in the vocabulary; leave it out, or "
-                             f"put the special tokens first in this order: {special}.")
+            raise ValueError(
+                f"{name}: the mask token {self.mask_token!r} is in the vocabulary; leave it out, or "
+                f"put the special tokens first in this order: {special}."
+            )
         if self.invert and self.oov_token is not None and self.oov_token in tokens:
-            raise ValueError(f"{name}: the OOV token {self.oov_token!r} is in the vocabulary; leave it out, or put "
-                             f"the special tokens first in this order: {special}.")
+            raise ValueError(
+                f"{name}: the OOV token {self.oov_token!r} is in the vocabulary; leave it out, or put "
+                f"the special tokens first in this order: {special}."
+            )
         size = len(special) + len(tokens)
         if self.max_tokens is not None and size > self.max_tokens:
-            raise ValueError(f"{name}: the vocabulary has {size} entries with the special tokens, more than "
-                             f"max_tokens={self.max_tokens}.")
+            raise ValueError(
+                f"{name}: the vocabulary has {size} entries with the special tokens, more than "
+                f"max_tokens={self.max_tokens}."
+            )
         self.tokens = tokens
         self._table = VocabularyTable(self._keys(tokens))
         self._inverse = None
         if idf_weights is not None:
             weights = np.asarray(idf_weights, np.float32)
             if weights.ndim != 1 or len(weights) != len(vocabulary):
-                raise ValueError(f"{name}: idf_weights must be 1-D with one weight per vocabulary entry "
-                                 f"({len(vocabulary)}), got shape {weights.shape}.")
+                raise ValueError(
+                    f"{name}: idf_weights must be 1-D with one weight per vocabulary entry "
+                    f"({len(vocabulary)}), got shape {weights.shape}."
+                )
             front = 0 if has_special else self._token_start
             back = self.max_tokens - front - len(weights) if self.pad_to_max_tokens else 0
-            weights = np.concatenate([np.full(front, np.mean(weights, dtype=np.float64), np.float32), weights,
-                                      np.zeros(back, np.float32)])
+            weights = np.concatenate(
+                [np.full(front, np.mean(weights, dtype=np.float64), np.float32), weights, np.zeros(back, np.float32)]
+            )
             self.idf_weights = torch.from_numpy(weights).to(config.standardize_dtype(None))
 
     def adapt(self, data, steps: int | None = None) -> None:
@@ -180,7 +201,7 @@ class IndexLookup(Layer):
         tokens, count = tokens[keep], count[keep]
         order = np.lexsort((tokens, count))[::-1]
         if self.max_tokens:
-            order = order[:self.max_tokens - self._token_start]
+            order = order[: self.max_tokens - self._token_start]
         tokens = tokens[order]
         idf = None
         if self.output_mode == "tf_idf":
@@ -194,8 +215,9 @@ class IndexLookup(Layer):
 
     def call(self, inputs):
         if self.tokens is None:
-            raise ValueError(f"{type(self).__name__} '{self.name}' has no vocabulary: pass `vocabulary` or call "
-                             f"`adapt()` first.")
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' has no vocabulary: pass `vocabulary` or call `adapt()` first."
+            )
         if self.invert:
             return self._invert(inputs)
         keys = self._input_keys(inputs)
@@ -203,8 +225,10 @@ class IndexLookup(Layer):
         found = positions >= 0
         if self.num_oov_indices == 0:
             if keys.device.type != "meta" and bool((~found & ~self._is_mask(keys)).any()):
-                raise ValueError(f"{type(self).__name__} '{self.name}': with num_oov_indices=0 every input must be "
-                                 f"in the vocabulary; found out-of-vocabulary values (use num_oov_indices=1).")
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': with num_oov_indices=0 every input must be "
+                    f"in the vocabulary; found out-of-vocabulary values (use num_oov_indices=1)."
+                )
             oov = torch.full_like(keys, -1)
         elif self.num_oov_indices == 1:
             oov = torch.full_like(keys, self._oov_start)
@@ -252,13 +276,23 @@ class IndexLookup(Layer):
         idf = self.input_idf_weights
         if learned and self.idf_weights is not None:
             # kerasish keeps an adapted vocabulary in the config (Keras 3 writes it to the archive's assets).
-            idf = self.idf_weights[self._token_start:self.vocabulary_size()].tolist()
-        return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
-                "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token, "mask_token": self.mask_token,
-                "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
-                "idf_weights": idf, "vocabulary": vocabulary,
-                "vocabulary_size": self.vocabulary_size() if self.tokens is not None else None,
-                "oov_method": self.oov_method, "salt": self.salt}
+            idf = self.idf_weights[self._token_start : self.vocabulary_size()].tolist()
+        return {
+            **super().get_config(),
+            "invert": self.invert,
+            "max_tokens": self.max_tokens,
+            "num_oov_indices": self.num_oov_indices,
+            "oov_token": self.oov_token,
+            "mask_token": self.mask_token,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "pad_to_max_tokens": self.pad_to_max_tokens,
+            "idf_weights": idf,
+            "vocabulary": vocabulary,
+            "vocabulary_size": self.vocabulary_size() if self.tokens is not None else None,
+            "oov_method": self.oov_method,
+            "salt": self.salt,
+        }
 
 
 def _merge_counts(parts: list) -> tuple[np.ndarray, np.ndarray]:

@@ -39,20 +39,45 @@ class IntegerLookup(IndexLookup):
 
     _hashes_strings = False
 
-    def __init__(self, max_tokens=None, num_oov_indices: int = 1, mask_token=None, oov_token: int = -1,
-                 vocabulary=None, vocabulary_dtype: str = "int64", idf_weights=None, invert: bool = False,
-                 output_mode: str = "int", sparse: bool = False, pad_to_max_tokens: bool = False,
-                 oov_method: str = "floormod", salt=None, name=None, **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices: int = 1,
+        mask_token=None,
+        oov_token: int = -1,
+        vocabulary=None,
+        vocabulary_dtype: str = "int64",
+        idf_weights=None,
+        invert: bool = False,
+        output_mode: str = "int",
+        sparse: bool = False,
+        pad_to_max_tokens: bool = False,
+        oov_method: str = "floormod",
+        salt=None,
+        name=None,
+        **kwargs,
+    ):
         if vocabulary_dtype != "int64":
             raise ValueError(f"IntegerLookup: vocabulary_dtype must be 'int64', got {vocabulary_dtype!r}.")
         if salt is not None and oov_method != "farmhash":
             raise ValueError(f"IntegerLookup: salt needs oov_method='farmhash', got oov_method={oov_method!r}.")
         self.vocabulary_dtype = vocabulary_dtype
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices,
-                         mask_token=None if mask_token is None else int(mask_token),
-                         oov_token=None if oov_token is None else int(oov_token), vocabulary=vocabulary,
-                         idf_weights=idf_weights, invert=invert, output_mode=output_mode, sparse=sparse,
-                         pad_to_max_tokens=pad_to_max_tokens, oov_method=oov_method, salt=salt, name=name, **kwargs)
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=None if mask_token is None else int(mask_token),
+            oov_token=None if oov_token is None else int(oov_token),
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            sparse=sparse,
+            pad_to_max_tokens=pad_to_max_tokens,
+            oov_method=oov_method,
+            salt=salt,
+            name=name,
+            **kwargs,
+        )
 
     def _as_tokens(self, values) -> list:
         array = np.asarray(values).reshape(-1)

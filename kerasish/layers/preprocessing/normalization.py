@@ -33,40 +33,50 @@ class Normalization(Layer):
         super().__init__(**kwargs)
         self.axis = () if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
         if (mean is None) != (variance is None):
-            raise ValueError(f"Normalization: set both mean and variance, or neither; got mean={mean} and "
-                             f"variance={variance}.")
+            raise ValueError(
+                f"Normalization: set both mean and variance, or neither; got mean={mean} and variance={variance}."
+            )
         if mean is not None:
             if np.shape(mean) != np.shape(variance):
-                raise ValueError(f"Normalization: mean and variance must have the same shape, got "
-                                 f"{np.shape(mean)} and {np.shape(variance)}.")
+                raise ValueError(
+                    f"Normalization: mean and variance must have the same shape, got "
+                    f"{np.shape(mean)} and {np.shape(variance)}."
+                )
             if len(np.shape(mean)) > len(self.axis):
-                raise ValueError(f"Normalization: the rank of mean ({len(np.shape(mean))}) must be at most the number "
-                                 f"of axes ({len(self.axis)}), axis={self.axis}.")
+                raise ValueError(
+                    f"Normalization: the rank of mean ({len(np.shape(mean))}) must be at most the number "
+                    f"of axes ({len(self.axis)}), axis={self.axis}."
+                )
         self.input_mean, self.input_variance, self.invert = mean, variance, bool(invert)
         self.supports_masking = True
 
     def build(self, input_shape):
         ndim = len(input_shape)
         if any(a < -ndim or a >= ndim for a in self.axis):
-            raise ValueError(f"Normalization: axis values must be in [-{ndim}, {ndim}) for inputs of rank {ndim}, "
-                             f"got axis={self.axis}.")
+            raise ValueError(
+                f"Normalization: axis values must be in [-{ndim}, {ndim}) for inputs of rank {ndim}, "
+                f"got axis={self.axis}."
+            )
         self._keep = tuple(sorted(a % ndim for a in self.axis))
         if any(input_shape[a] is None for a in self._keep):
-            raise ValueError(f"Normalization: the kept axes {self._keep} need known sizes, got input shape "
-                             f"{tuple(input_shape)}.")
+            raise ValueError(
+                f"Normalization: the kept axes {self._keep} need known sizes, got input shape {tuple(input_shape)}."
+            )
         self._reduce = tuple(a for a in range(ndim) if a not in self._keep)
         self._broadcast = [input_shape[a] if a in self._keep else 1 for a in range(ndim)]
         self._stat_shape = tuple(input_shape[a] for a in self._keep)
         self._input_shape = tuple(input_shape)
         if self.input_mean is None:
             self.mean = self.add_weight(shape=self._stat_shape, initializer="zeros", trainable=False, name="mean")
-            self.variance = self.add_weight(shape=self._stat_shape, initializer="ones", trainable=False,
-                                            name="variance")
+            self.variance = self.add_weight(
+                shape=self._stat_shape, initializer="ones", trainable=False, name="variance"
+            )
             self.count = self.add_weight(shape=(), initializer="zeros", dtype="int64", trainable=False, name="count")
         else:
             # Given statistics align with the kept axes from the right, then broadcast.
-            self._given = [self._aligned(np.asarray(v, np.float64), ndim) for v in (self.input_mean,
-                                                                                   self.input_variance)]
+            self._given = [
+                self._aligned(np.asarray(v, np.float64), ndim) for v in (self.input_mean, self.input_variance)
+            ]
 
     def _aligned(self, value: np.ndarray, ndim: int) -> torch.Tensor:
         shape = [1] * ndim
@@ -93,8 +103,10 @@ class Normalization(Layer):
             if not self.built:
                 self.build(array.shape)
             if any(array.shape[a] != self._input_shape[a] for a in self._keep):
-                raise ValueError(f"Normalization: adapt() got data of shape {array.shape}, incompatible with the "
-                                 f"input shape {self._input_shape} the layer was built with.")
+                raise ValueError(
+                    f"Normalization: adapt() got data of shape {array.shape}, incompatible with the "
+                    f"input shape {self._input_shape} the layer was built with."
+                )
             batch_mean, batch_var = array.mean(axis=self._reduce), array.var(axis=self._reduce)
             if single:
                 total_mean, total_var = batch_mean, batch_var
@@ -105,8 +117,9 @@ class Normalization(Layer):
             if total_mean is None:
                 total_mean, total_var = np.zeros_like(batch_mean), np.zeros_like(batch_var)
             new_mean = total_mean * (1 - weight) + batch_mean * weight
-            total_var = ((total_var + (total_mean - new_mean) ** 2) * (1 - weight)
-                         + (batch_var + (batch_mean - new_mean) ** 2) * weight)
+            total_var = (total_var + (total_mean - new_mean) ** 2) * (1 - weight) + (
+                batch_var + (batch_mean - new_mean) ** 2
+            ) * weight
             total_mean = new_mean
         if total_mean is None:
             raise ValueError("Normalization: adapt() got no data (an empty iterable of batches).")
@@ -129,5 +142,10 @@ class Normalization(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
-                "mean": np.array(self.input_mean).tolist(), "variance": np.array(self.input_variance).tolist()}
+        return {
+            **super().get_config(),
+            "axis": list(self.axis),
+            "invert": self.invert,
+            "mean": np.array(self.input_mean).tolist(),
+            "variance": np.array(self.input_variance).tolist(),
+        }

@@ -34,4 +34,5 @@ class Rescaling(Layer):
     def get_config(self) -> dict:
         def plain(value):
             return np.asarray(value).tolist() if isinstance(value, (np.ndarray, torch.Tensor, list, tuple)) else value
+
         return {**super().get_config(), "scale": plain(self.scale), "offset": plain(self.offset)}

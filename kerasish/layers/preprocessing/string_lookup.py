@@ -41,16 +41,41 @@ class StringLookup(IndexLookup):
 
     _hashes_strings = True
 
-    def __init__(self, max_tokens=None, num_oov_indices: int = 1, mask_token=None, oov_token: str = "[UNK]",
-                 vocabulary=None, idf_weights=None, invert: bool = False, output_mode: str = "int",
-                 pad_to_max_tokens: bool = False, sparse: bool = False, encoding: str = "utf-8", name=None,
-                 salt=None, **kwargs):
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices: int = 1,
+        mask_token=None,
+        oov_token: str = "[UNK]",
+        vocabulary=None,
+        idf_weights=None,
+        invert: bool = False,
+        output_mode: str = "int",
+        pad_to_max_tokens: bool = False,
+        sparse: bool = False,
+        encoding: str = "utf-8",
+        name=None,
+        salt=None,
+        **kwargs,
+    ):
         self.encoding = encoding
         kwargs.pop("vocabulary_dtype", None)
-        super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
-                         oov_token=oov_token, vocabulary=vocabulary, idf_weights=idf_weights, invert=invert,
-                         output_mode=output_mode, sparse=sparse, pad_to_max_tokens=pad_to_max_tokens,
-                         oov_method=kwargs.pop("oov_method", "floormod"), salt=salt, name=name, **kwargs)
+        super().__init__(
+            max_tokens=max_tokens,
+            num_oov_indices=num_oov_indices,
+            mask_token=mask_token,
+            oov_token=oov_token,
+            vocabulary=vocabulary,
+            idf_weights=idf_weights,
+            invert=invert,
+            output_mode=output_mode,
+            sparse=sparse,
+            pad_to_max_tokens=pad_to_max_tokens,
+            oov_method=kwargs.pop("oov_method", "floormod"),
+            salt=salt,
+            name=name,
+            **kwargs,
+        )
 
     def _as_tokens(self, values) -> list:
         return [v.decode(self.encoding) if isinstance(v, bytes) else str(v) for v in np.asarray(values).reshape(-1)]
@@ -59,8 +84,9 @@ class StringLookup(IndexLookup):
         if array.dtype.kind == "S":
             return np.char.decode(array, self.encoding)
         if array.dtype.kind != "U":
-            return np.vectorize(lambda v: v.decode(self.encoding) if isinstance(v, bytes) else str(v),
-                                otypes=[str])(array)
+            return np.vectorize(lambda v: v.decode(self.encoding) if isinstance(v, bytes) else str(v), otypes=[str])(
+                array
+            )
         return array
 
     def _keys(self, tokens) -> np.ndarray:
@@ -69,8 +95,10 @@ class StringLookup(IndexLookup):
     def _input_keys(self, inputs) -> torch.Tensor:
         keys = as_ids(inputs)
         if keys.is_floating_point():
-            raise ValueError(f"StringLookup '{self.name}' expects strings (or their Fingerprint64 ids), got "
-                             f"floats (dtype {keys.dtype}).")
+            raise ValueError(
+                f"StringLookup '{self.name}' expects strings (or their Fingerprint64 ids), got "
+                f"floats (dtype {keys.dtype})."
+            )
         return keys.long()
 
     def _hash(self, keys: torch.Tensor) -> torch.Tensor:
@@ -78,8 +106,10 @@ class StringLookup(IndexLookup):
 
     def _invert(self, inputs):
         if isinstance(inputs, torch.Tensor) and inputs.device.type == "meta":
-            raise ValueError("StringLookup(invert=True) outputs strings, which torch tensors cannot hold: call it "
-                             "eagerly on the model's outputs instead of inside a model.")
+            raise ValueError(
+                "StringLookup(invert=True) outputs strings, which torch tensors cannot hold: call it "
+                "eagerly on the model's outputs instead of inside a model."
+            )
         indices = np.asarray(inputs.cpu() if isinstance(inputs, torch.Tensor) else inputs, np.int64)
         table = np.array(self._inverse_tokens() + [self.oov_token], dtype=object)
         outside = (indices < 0) | (indices >= len(table) - 1)

@@ -7,5 +7,13 @@ from kerasish.layers.regularization.gaussian_dropout import GaussianDropout
 from kerasish.layers.regularization.gaussian_noise import GaussianNoise
 from kerasish.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 
-__all__ = ["ActivityRegularization", "AlphaDropout", "Dropout", "GaussianDropout", "GaussianNoise",
-           "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"]
+__all__ = [
+    "ActivityRegularization",
+    "AlphaDropout",
+    "Dropout",
+    "GaussianDropout",
+    "GaussianNoise",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+]

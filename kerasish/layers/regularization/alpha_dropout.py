@@ -28,8 +28,10 @@ class AlphaDropout(Layer):
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate}")
+            raise ValueError(
+                f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate}"
+            )
         self.rate = rate
         self.noise_shape = noise_shape
         self.seed = seed
@@ -40,13 +42,15 @@ class AlphaDropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        shape = tuple(inputs.shape) if self.noise_shape is None else tuple(
-            inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
-        uniform = torch.rand(shape, generator=self._generator(inputs.device), dtype=inputs.dtype,
-                             device=inputs.device)
+        shape = (
+            tuple(inputs.shape)
+            if self.noise_shape is None
+            else tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        )
+        uniform = torch.rand(shape, generator=self._generator(inputs.device), dtype=inputs.dtype, device=inputs.device)
         kept = (uniform >= self.rate).to(inputs.dtype)
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
-        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
         x = inputs * kept + alpha_p * (1 - kept)
         return a * x + b
@@ -58,5 +62,9 @@ class AlphaDropout(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
-                "noise_shape": list(self.noise_shape) if self.noise_shape is not None else None}
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "seed": self.seed,
+            "noise_shape": list(self.noise_shape) if self.noise_shape is not None else None,
+        }

@@ -25,8 +25,10 @@ class GaussianDropout(Layer):
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate}")
+            raise ValueError(
+                f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate}"
+            )
         self.rate = rate
         self.seed = seed
         self._seed_generator = SeedGenerator(seed) if seed is not None else None  # None: torch's global stream
@@ -37,8 +39,9 @@ class GaussianDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = torch.randn(inputs.shape, generator=self._generator(inputs.device), dtype=inputs.dtype,
-                            device=inputs.device)
+        noise = torch.randn(
+            inputs.shape, generator=self._generator(inputs.device), dtype=inputs.dtype, device=inputs.device
+        )
         return inputs * (1.0 + stddev * noise)
 
     def _generator(self, device):

@@ -22,8 +22,10 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= stddev <= 1:
-            raise ValueError(f"Invalid value received for argument `stddev`. Expected a float value between 0 and "
-                             f"1. Received: stddev={stddev}")
+            raise ValueError(
+                f"Invalid value received for argument `stddev`. Expected a float value between 0 and "
+                f"1. Received: stddev={stddev}"
+            )
         self.stddev = stddev
         self.seed = seed
         self._seed_generator = SeedGenerator(seed) if seed is not None else None  # None: torch's global stream
@@ -33,8 +35,9 @@ class GaussianNoise(Layer):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = torch.randn(inputs.shape, generator=self._generator(inputs.device), dtype=inputs.dtype,
-                            device=inputs.device)
+        noise = torch.randn(
+            inputs.shape, generator=self._generator(inputs.device), dtype=inputs.dtype, device=inputs.device
+        )
         return inputs + self.stddev * noise
 
     def _generator(self, device):

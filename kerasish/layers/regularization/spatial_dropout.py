@@ -64,8 +64,15 @@ class SpatialDropout2D(BaseSpatialDropout):
         y = SpatialDropout2D(0.2)(torch.randn(4, 8, 8, 3), training=True)
     """
 
-    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
-                 name: str | None = None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype=None,
+        **kwargs,
+    ):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         self.data_format = _standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=4)
@@ -87,8 +94,15 @@ class SpatialDropout3D(BaseSpatialDropout):
         y = SpatialDropout3D(0.2)(torch.randn(2, 4, 4, 4, 3), training=True)
     """
 
-    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
-                 name: str | None = None, dtype=None, **kwargs):
+    def __init__(
+        self,
+        rate: float,
+        data_format: str | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype=None,
+        **kwargs,
+    ):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
         self.data_format = _standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=5)
@@ -100,6 +114,8 @@ class SpatialDropout3D(BaseSpatialDropout):
 def _standardize_data_format(data_format: str | None) -> str:
     data_format = config.image_data_format() if data_format is None else str(data_format).lower()
     if data_format not in ("channels_first", "channels_last"):
-        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
-                         f"Received: data_format={data_format}")
+        raise ValueError(
+            f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+            f"Received: data_format={data_format}"
+        )
     return data_format

@@ -33,8 +33,10 @@ class BaseCropping(Layer):
             if shape[axis] is None:
                 continue
             if before + after >= shape[axis]:
-                raise ValueError(f'Layer "{self.name}": values in `cropping` must be smaller than the corresponding '
-                                 f"spatial dimension of the input. Received: input_shape={tuple(input_shape)}, "
-                                 f"cropping={self.cropping}")
+                raise ValueError(
+                    f'Layer "{self.name}": values in `cropping` must be smaller than the corresponding '
+                    f"spatial dimension of the input. Received: input_shape={tuple(input_shape)}, "
+                    f"cropping={self.cropping}"
+                )
             shape[axis] -= before + after
         return tuple(shape)

@@ -21,8 +21,10 @@ class Reshape(Layer):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
-            raise ValueError(f"There must be at most one unknown dimension (-1) in target_shape. "
-                             f"Received: target_shape={self.target_shape}")
+            raise ValueError(
+                f"There must be at most one unknown dimension (-1) in target_shape. "
+                f"Received: target_shape={self.target_shape}"
+            )
 
     def build(self, input_shape):
         self.compute_output_shape(input_shape)
@@ -35,14 +37,18 @@ class Reshape(Layer):
         known = math.prod(d for d in self.target_shape if d != -1)
         if -1 not in self.target_shape:
             if size is not None and size != known:
-                raise ValueError(f'Layer "{self.name}": total size of the new array must be unchanged; input_shape='
-                                 f"{tuple(input_shape)}, target_shape={self.target_shape}")
+                raise ValueError(
+                    f'Layer "{self.name}": total size of the new array must be unchanged; input_shape='
+                    f"{tuple(input_shape)}, target_shape={self.target_shape}"
+                )
             return (input_shape[0],) + self.target_shape
         if size is None:
             return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
         if known == 0 or size % known:
-            raise ValueError(f'Layer "{self.name}": cannot reshape input_shape={tuple(input_shape)} to '
-                             f"target_shape={self.target_shape}")
+            raise ValueError(
+                f'Layer "{self.name}": cannot reshape input_shape={tuple(input_shape)} to '
+                f"target_shape={self.target_shape}"
+            )
         return (input_shape[0],) + tuple(size // known if d == -1 else d for d in self.target_shape)
 
     def get_config(self) -> dict:

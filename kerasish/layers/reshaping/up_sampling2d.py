@@ -29,8 +29,9 @@ class UpSampling2D(BaseUpSampling):
         self.size = size
         self.interpolation = str(interpolation).lower()
         if self.interpolation not in _INTERPOLATIONS:
-            raise ValueError(f"UpSampling2D supports interpolation in {_INTERPOLATIONS}. Received: "
-                             f"interpolation={interpolation!r}")
+            raise ValueError(
+                f"UpSampling2D supports interpolation in {_INTERPOLATIONS}. Received: interpolation={interpolation!r}"
+            )
 
     def call(self, inputs):
         if self.interpolation == "nearest":
@@ -42,5 +43,9 @@ class UpSampling2D(BaseUpSampling):
         return outputs.permute(0, 2, 3, 1) if channels_last else outputs
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
-                "interpolation": self.interpolation}
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "data_format": self.data_format,
+            "interpolation": self.interpolation,
+        }

@@ -38,24 +38,26 @@ class Bidirectional(Layer):
         y = layer(torch.ones(32, 5, 8))  # shape (32, 5, 20)
     """
 
-    def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights=None, backward_layer=None,
-                 **kwargs):
+    def __init__(self, layer: Layer, merge_mode: str | None = "concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. "
-                             f"Received: {layer}")
+            raise ValueError(
+                f"Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance. Received: {layer}"
+            )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
-            raise ValueError(f"`backward_layer` need to be a `keras.layers.Layer` instance. Received: "
-                             f"{backward_layer}")
+            raise ValueError(f"`backward_layer` need to be a `keras.layers.Layer` instance. Received: {backward_layer}")
         if merge_mode not in _MERGE_MODES:
-            raise ValueError(f'Invalid merge mode. Received: {merge_mode}. Merge mode should be one of '
-                             f'{{"sum", "mul", "ave", "concat", None}}')
+            raise ValueError(
+                f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
+                f'{{"sum", "mul", "ave", "concat", None}}'
+            )
         if weights is not None:
             kwargs["weights"] = weights
         super().__init__(**kwargs)
         self.forward_layer = _copy_layer(layer, name=f"forward_{_remove_prefix(layer.name, 'forward_')}")
         if backward_layer is None:
-            backward_layer = _copy_layer(layer, name=f"backward_{_remove_prefix(layer.name, 'backward_')}",
-                                         go_backwards=True)
+            backward_layer = _copy_layer(
+                layer, name=f"backward_{_remove_prefix(layer.name, 'backward_')}", go_backwards=True
+            )
         self.backward_layer = backward_layer
         if hasattr(layer, "use_cudnn"):
             self.forward_layer.use_cudnn = self.backward_layer.use_cudnn = layer.use_cudnn
@@ -73,14 +75,18 @@ class Bidirectional(Layer):
     def _verify_layer_config(self) -> None:
         forward, backward = self.forward_layer, self.backward_layer
         if forward.go_backwards == backward.go_backwards:
-            raise ValueError(f"Forward layer and backward layer should have different `go_backwards` value. "
-                             f"Received: forward_layer.go_backwards {forward.go_backwards}, "
-                             f"backward_layer.go_backwards={backward.go_backwards}")
+            raise ValueError(
+                f"Forward layer and backward layer should have different `go_backwards` value. "
+                f"Received: forward_layer.go_backwards {forward.go_backwards}, "
+                f"backward_layer.go_backwards={backward.go_backwards}"
+            )
         for attribute in ("stateful", "return_sequences", "return_state"):
             if getattr(forward, attribute) != getattr(backward, attribute):
-                raise ValueError(f'Forward layer and backward layer are expected to have the same value for '
-                                 f'attribute "{attribute}", got "{getattr(forward, attribute)}" for forward layer '
-                                 f'and "{getattr(backward, attribute)}" for backward layer')
+                raise ValueError(
+                    f"Forward layer and backward layer are expected to have the same value for "
+                    f'attribute "{attribute}", got "{getattr(forward, attribute)}" for forward layer '
+                    f'and "{getattr(backward, attribute)}" for backward layer'
+                )
 
     def build(self, sequences_shape, initial_state_shape=None):
         self.forward_layer._maybe_build(sequences_shape)
@@ -182,4 +188,4 @@ def _copy_layer(layer: Layer, **overrides) -> Layer:
 
 
 def _remove_prefix(name: str, prefix: str) -> str:
-    return name[len(prefix):] if name.startswith(prefix) else name
+    return name[len(prefix) :] if name.startswith(prefix) else name

@@ -16,12 +16,24 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 # Per cell: (its weights' identities and versions, the torch-layout weights derived from them).
 _INFERENCE_WEIGHTS = weakref.WeakKeyDictionary()
-_KERNELS = {"lstm": torch._VF.lstm, "gru": torch._VF.gru, "rnn_tanh": torch._VF.rnn_tanh,
-            "rnn_relu": torch._VF.rnn_relu}
+_KERNELS = {
+    "lstm": torch._VF.lstm,
+    "gru": torch._VF.gru,
+    "rnn_tanh": torch._VF.rnn_tanh,
+    "rnn_relu": torch._VF.rnn_relu,
+}
 
 
-def fused_rnn(kind: str, sequences: torch.Tensor, initial_state: list, weights: list, mask: torch.Tensor | None,
-              go_backwards: bool, return_sequences: bool, zero_output_for_mask: bool):
+def fused_rnn(
+    kind: str,
+    sequences: torch.Tensor,
+    initial_state: list,
+    weights: list,
+    mask: torch.Tensor | None,
+    go_backwards: bool,
+    return_sequences: bool,
+    zero_output_for_mask: bool,
+):
     """Runs a one-layer unidirectional recurrent kernel over batch-major `sequences`.
 
     Args:

@@ -39,14 +39,31 @@ class GRUCell(Layer, DropoutRNNCell):
         y = layer(torch.ones(2, 10, 8))  # shape (2, 4)
     """
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 recurrent_constraint=None, bias_constraint=None, dropout: float = 0.0,
-                 recurrent_dropout: float = 0.0, reset_after: bool = True, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        reset_after: bool = True,
+        seed: int | None = None,
+        **kwargs,
+    ):
         if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, got "
-                             f"{units}.")
+            raise ValueError(
+                f"Received an invalid value for argument `units`, expected a positive integer, got {units}."
+            )
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.units = units
@@ -74,18 +91,30 @@ class GRUCell(Layer, DropoutRNNCell):
         self.output_size = units
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], 3 * self.units), name="kernel",
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, 3 * self.units), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], 3 * self.units),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, 3 * self.units),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
         self.bias = None
         if self.use_bias:
             shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-            self.bias = self.add_weight(shape=shape, name="bias", initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                shape=shape,
+                name="bias",
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
 
     def call(self, inputs, states, training=False):
         h_prev = states[0] if isinstance(states, (list, tuple)) else states
@@ -93,8 +122,11 @@ class GRUCell(Layer, DropoutRNNCell):
         kernels, recurrent_kernels = self.kernel.split(u, dim=1), self.recurrent_kernel.split(u, dim=1)
         if self.implementation == 1:
             input_masks = self.get_dropout_mask(inputs) if training and 0.0 < self.dropout < 1.0 else [None] * 3
-            state_masks = (self.get_recurrent_dropout_mask(h_prev) if training and 0.0 < self.recurrent_dropout < 1.0
-                           else [None] * 3)
+            state_masks = (
+                self.get_recurrent_dropout_mask(h_prev)
+                if training and 0.0 < self.recurrent_dropout < 1.0
+                else [None] * 3
+            )
             x = [_masked(inputs, m) @ k for m, k in zip(input_masks, kernels)]
             h_in = [_masked(h_prev, m) for m in state_masks]
         else:
@@ -184,30 +216,73 @@ class GRU(RNN):
         output, h = layer(torch.ones(2, 10, 8))  # (2, 4), (2, 4)
     """
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
-                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, unroll: bool = False, reset_after: bool = True, use_cudnn="auto",
-                 **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        reset_after: bool = True,
+        use_cudnn="auto",
+        **kwargs,
+    ):
         cell = GRUCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
-            name="gru_cell", seed=seed, implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            reset_after=reset_after,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name="gru_cell",
+            seed=seed,
+            implementation=kwargs.pop("implementation", 2),
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.input_spec = InputSpec(ndim=3)
         if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Invalid valid received for argument `use_cudnn`. Expected one of {{'auto', True, "
-                             f"False}}. Received: use_cudnn={use_cudnn}")
+            raise ValueError(
+                f"Invalid valid received for argument `use_cudnn`. Expected one of {{'auto', True, "
+                f"False}}. Received: use_cudnn={use_cudnn}"
+            )
         self.use_cudnn = use_cudnn
 
     units = cell_property("units")
@@ -230,21 +305,36 @@ class GRU(RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training):
         cell = self.cell
-        if self.use_cudnn in ("auto", True) and cell.reset_after and cell.activation is activations.tanh \
-                and cell.recurrent_activation is activations.sigmoid and not cell.recurrent_dropout \
-                and not self.unroll:
+        if (
+            self.use_cudnn in ("auto", True)
+            and cell.reset_after
+            and cell.activation is activations.tanh
+            and cell.recurrent_activation is activations.sigmoid
+            and not cell.recurrent_dropout
+            and not self.unroll
+        ):
             if training and 0.0 < cell.dropout < 1.0:
                 sequences = sequences * cell.get_dropout_mask(sequences[:, 0])[:, None]
             weights = torch_weights(cell, [cell.kernel, cell.recurrent_kernel, cell.bias], cell.torch_weights)
-            result = fused_rnn("gru", sequences, initial_state, weights, mask, self.go_backwards,
-                               self.return_sequences, self.zero_output_for_mask)
+            result = fused_rnn(
+                "gru",
+                sequences,
+                initial_state,
+                weights,
+                mask,
+                self.go_backwards,
+                self.return_sequences,
+                self.zero_output_for_mask,
+            )
             if result is not None:
                 return result
         if self.use_cudnn is True:
-            raise ValueError("use_cudnn=True was specified, but the fused kernel does not support this layer "
-                             "configuration (it needs tanh/sigmoid activations, reset_after=True, no recurrent "
-                             "dropout, unroll=False and a right-padded mask). Pass use_cudnn='auto' to fall back "
-                             "to the step loop.")
+            raise ValueError(
+                "use_cudnn=True was specified, but the fused kernel does not support this layer "
+                "configuration (it needs tanh/sigmoid activations, reset_after=True, no recurrent "
+                "dropout, unroll=False and a right-padded mask). Pass use_cudnn='auto' to fall back "
+                "to the step loop."
+            )
         return super().inner_loop(sequences, initial_state, mask, training)
 
 

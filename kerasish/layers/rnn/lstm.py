@@ -38,14 +38,31 @@ class LSTMCell(Layer, DropoutRNNCell):
         output, h, c = layer(torch.ones(2, 10, 8))
     """
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias: bool = True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None, **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
+    ):
         if not isinstance(units, int) or units <= 0:
-            raise ValueError(f"Received an invalid value for argument `units`, expected a positive integer, got "
-                             f"{units}.")
+            raise ValueError(
+                f"Received an invalid value for argument `units`, expected a positive integer, got {units}."
+            )
         implementation = kwargs.pop("implementation", 2)
         super().__init__(**kwargs)
         self.units = units
@@ -75,18 +92,30 @@ class LSTMCell(Layer, DropoutRNNCell):
         self._recurrent_bias = None  # torch's second bias: zeros, after the weights in their shared buffer
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * self.units), name="kernel",
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, 4 * self.units), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], 4 * self.units),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, 4 * self.units),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
         self.bias = None
         if self.use_bias:
             initializer = self._forget_bias_initializer if self.unit_forget_bias else self.bias_initializer
-            self.bias = self.add_weight(shape=(4 * self.units,), name="bias", initializer=initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self.add_weight(
+                shape=(4 * self.units,),
+                name="bias",
+                initializer=initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         self._place_weights()
 
     def _forget_bias_initializer(self, shape, dtype=None) -> torch.Tensor:
@@ -100,14 +129,18 @@ class LSTMCell(Layer, DropoutRNNCell):
         dropout = training and 0.0 < self.dropout < 1.0
         if self.implementation == 1:
             input_masks = self.get_dropout_mask(inputs) if dropout else [None] * 4
-            state_masks = (self.get_recurrent_dropout_mask(h_prev) if training and 0.0 < self.recurrent_dropout < 1.0
-                           else [None] * 4)
+            state_masks = (
+                self.get_recurrent_dropout_mask(h_prev)
+                if training and 0.0 < self.recurrent_dropout < 1.0
+                else [None] * 4
+            )
             kernels = self.kernel.chunk(4, dim=1)
             recurrent_kernels = self.recurrent_kernel.chunk(4, dim=1)
             biases = self.bias.chunk(4) if self.bias is not None else [None] * 4
             z = []
             for kernel, recurrent_kernel, bias, input_mask, state_mask in zip(
-                    kernels, recurrent_kernels, biases, input_masks, state_masks):
+                kernels, recurrent_kernels, biases, input_masks, state_masks
+            ):
                 x = inputs if input_mask is None else inputs * input_mask
                 h = h_prev if state_mask is None else h_prev * state_mask
                 gate = x @ kernel + h @ recurrent_kernel
@@ -195,29 +228,73 @@ class LSTM(RNN):
         sequence, h, c = layer(torch.ones(2, 10, 8))  # (2, 10, 4), (2, 4), (2, 4)
     """
 
-    def __init__(self, units: int, activation="tanh", recurrent_activation="sigmoid", use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias: bool = True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, dropout: float = 0.0, recurrent_dropout: float = 0.0, seed: int | None = None,
-                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, unroll: bool = False, use_cudnn="auto", **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation="tanh",
+        recurrent_activation="sigmoid",
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        unit_forget_bias: bool = True,
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        seed: int | None = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        use_cudnn="auto",
+        **kwargs,
+    ):
         cell = LSTMCell(
-            units, activation=activation, recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, unit_forget_bias=unit_forget_bias,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True),
-            name="lstm_cell", seed=seed, implementation=kwargs.pop("implementation", 2))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
-                         activity_regularizer=activity_regularizer, **kwargs)
+            units,
+            activation=activation,
+            recurrent_activation=recurrent_activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            unit_forget_bias=unit_forget_bias,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name="lstm_cell",
+            seed=seed,
+            implementation=kwargs.pop("implementation", 2),
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **kwargs,
+        )
         self.input_spec = InputSpec(ndim=3)
         if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"Invalid valid received for argument `use_cudnn`. Expected one of {{'auto', True, "
-                             f"False}}. Received: use_cudnn={use_cudnn}")
+            raise ValueError(
+                f"Invalid valid received for argument `use_cudnn`. Expected one of {{'auto', True, "
+                f"False}}. Received: use_cudnn={use_cudnn}"
+            )
         self.use_cudnn = use_cudnn
 
     units = cell_property("units")
@@ -240,18 +317,32 @@ class LSTM(RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training):
         cell = self.cell
-        if self.use_cudnn in ("auto", True) and cell.activation is activations.tanh \
-                and cell.recurrent_activation is activations.sigmoid and not cell.recurrent_dropout \
-                and not self.unroll:
+        if (
+            self.use_cudnn in ("auto", True)
+            and cell.activation is activations.tanh
+            and cell.recurrent_activation is activations.sigmoid
+            and not cell.recurrent_dropout
+            and not self.unroll
+        ):
             if training and 0.0 < cell.dropout < 1.0:
                 sequences = sequences * cell.get_dropout_mask(sequences[:, 0])[:, None]
             weights = torch_weights(cell, [cell.kernel, cell.recurrent_kernel, cell.bias], cell.torch_weights)
-            result = fused_rnn("lstm", sequences, initial_state, weights, mask, self.go_backwards,
-                               self.return_sequences, self.zero_output_for_mask)
+            result = fused_rnn(
+                "lstm",
+                sequences,
+                initial_state,
+                weights,
+                mask,
+                self.go_backwards,
+                self.return_sequences,
+                self.zero_output_for_mask,
+            )
             if result is not None:
                 return result
         if self.use_cudnn is True:
-            raise ValueError("use_cudnn=True was specified, but the fused kernel does not support this layer "
-                             "configuration (it needs tanh/sigmoid activations, no recurrent dropout, unroll=False "
-                             "and a right-padded mask). Pass use_cudnn='auto' to fall back to the step loop.")
+            raise ValueError(
+                "use_cudnn=True was specified, but the fused kernel does not support this layer "
+                "configuration (it needs tanh/sigmoid activations, no recurrent dropout, unroll=False "
+                "and a right-padded mask). Pass use_cudnn='auto' to fall back to the step loop."
+            )
         return super().inner_loop(sequences, initial_state, mask, training)

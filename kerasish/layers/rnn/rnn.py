@@ -40,20 +40,33 @@ class RNN(Layer):
         y = layer(torch.ones(4, 10, 8))  # shape (4, 10, 32)
     """
 
-    def __init__(self, cell, return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
-                 stateful: bool = False, unroll: bool = False, zero_output_for_mask: bool = False, **kwargs):
+    def __init__(
+        self,
+        cell,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        zero_output_for_mask: bool = False,
+        **kwargs,
+    ):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(f"Argument `cell` should have a `call` method. Received: cell={cell}")
         state_size = getattr(cell, "state_size", None)
         if not isinstance(state_size, (list, tuple, int)):
-            raise ValueError(f"The RNN cell should have a `state_size` attribute (an integer, or a list of "
-                             f"integers, one per state). Received: state_size={state_size!r} on cell={cell}")
+            raise ValueError(
+                f"The RNN cell should have a `state_size` attribute (an integer, or a list of "
+                f"integers, one per state). Received: state_size={state_size!r} on cell={cell}"
+            )
         # tf.keras 2 writes `time_major` (False by default); Keras 3 takes batch-major sequences only.
         if kwargs.pop("time_major", False):
-            raise ValueError(f"{self.__class__.__name__}: `time_major=True` (tf.keras 2) is not supported; inputs "
-                             f"are (batch, timesteps, ...). Transpose the sequences and pass time_major=False.")
+            raise ValueError(
+                f"{self.__class__.__name__}: `time_major=True` (tf.keras 2) is not supported; inputs "
+                f"are (batch, timesteps, ...). Transpose the sequences and pass time_major=False."
+            )
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = return_sequences
@@ -72,8 +85,10 @@ class RNN(Layer):
             self.cell._maybe_build((sequences_shape[0],) + tuple(sequences_shape[2:]))
         if self.stateful:
             if sequences_shape[0] is None:
-                raise ValueError(f"When using `stateful=True` in a RNN, the batch size must be static. Found "
-                                 f"dynamic batch size: sequence.shape={tuple(sequences_shape)}")
+                raise ValueError(
+                    f"When using `stateful=True` in a RNN, the batch size must be static. Found "
+                    f"dynamic batch size: sequence.shape={tuple(sequences_shape)}"
+                )
             self.states = self.get_initial_state(sequences_shape[0])
 
     def get_initial_state(self, batch_size: int) -> list:
@@ -101,16 +116,20 @@ class RNN(Layer):
         if initial_state is None:
             if self.stateful:
                 if tree.flatten(self.states)[0].shape[0] != batch_size:
-                    raise ValueError(f"If an RNN is stateful, the batch size of the input sequences must be the "
-                                     f"same as the batch size of the initial state. Expected batch size: "
-                                     f"{tree.flatten(self.states)[0].shape[0]}, received batch size: {batch_size}")
+                    raise ValueError(
+                        f"If an RNN is stateful, the batch size of the input sequences must be the "
+                        f"same as the batch size of the initial state. Expected batch size: "
+                        f"{tree.flatten(self.states)[0].shape[0]}, received batch size: {batch_size}"
+                    )
                 initial_state = self.states
             else:
                 initial_state = self.get_initial_state(batch_size)
         initial_state = list(initial_state) if tree.is_nested(initial_state) else [initial_state]
         if len(initial_state) != len(self.state_size):
-            raise ValueError(f'Layer "{self.name}" expects {len(self.state_size)} initial state(s), but it received '
-                             f"{len(initial_state)}.")
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(self.state_size)} initial state(s), but it received '
+                f"{len(initial_state)}."
+            )
         dtype = sequences.dtype if sequences.is_floating_point() else torch.get_default_dtype()
         initial_state = tree.map_structure(lambda s: _as_state(s, sequences.device, dtype), initial_state)
         try:
@@ -146,7 +165,8 @@ class RNN(Layer):
                 fallback = torch.zeros_like(output) if self.zero_output_for_mask or previous is None else previous
                 output = previous = _where(keep, output, fallback)
                 new_states = tree.pack_sequence_as(
-                    new_states, [_where(keep, n, s) for n, s in zip(tree.flatten(new_states), tree.flatten(states))])
+                    new_states, [_where(keep, n, s) for n, s in zip(tree.flatten(new_states), tree.flatten(states))]
+                )
             states = new_states
             if self.return_sequences:
                 outputs.append(output)
@@ -160,8 +180,9 @@ class RNN(Layer):
         output_shape = (batch_size, length, output_size) if self.return_sequences else (batch_size, output_size)
         if not self.return_state:
             return output_shape
-        states_shape = [(batch_size, s) if isinstance(s, int) else [(batch_size, d) for d in s]
-                        for s in self.state_size]
+        states_shape = [
+            (batch_size, s) if isinstance(s, int) else [(batch_size, d) for d in s] for s in self.state_size
+        ]
         return (output_shape, *states_shape)
 
     def compute_mask(self, inputs, mask=None):
@@ -187,8 +208,11 @@ class RNN(Layer):
         # A layer that makes its own cell (LSTM, GRU, SimpleRNN) takes the cell's arguments itself: its config
         # holds them, as the cell's config has them, in place of the cell.
         cell_config = self.cell.get_config()
-        return {**config, **{name: cell_config[name] for name in names},
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+        return {
+            **config,
+            **{name: cell_config[name] for name in names},
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
@@ -218,8 +242,9 @@ def cell_property_names(cls: type) -> list[str]:
     """The names of the cell properties `cls` declares, in declaration order (base classes first)."""
     names = []
     for klass in reversed(cls.__mro__):
-        names += [value.name for value in vars(klass).values()
-                  if isinstance(value, _CellProperty) and value.name not in names]
+        names += [
+            value.name for value in vars(klass).values() if isinstance(value, _CellProperty) and value.name not in names
+        ]
     return names
 
 
@@ -236,8 +261,9 @@ def _where(keep: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> torch.Te
 
 def _reset_dropout_masks(cell) -> None:
     # Only cells that drew masks: setting an attribute of a torch module is not free.
-    if isinstance(cell, DropoutRNNCell) and (cell._dropout_mask is not None
-                                             or cell._recurrent_dropout_mask is not None):
+    if isinstance(cell, DropoutRNNCell) and (
+        cell._dropout_mask is not None or cell._recurrent_dropout_mask is not None
+    ):
         cell.reset_dropout_mask()
         cell.reset_recurrent_dropout_mask()
     if isinstance(cell, StackedRNNCells):

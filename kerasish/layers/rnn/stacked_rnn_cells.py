@@ -28,11 +28,11 @@ class StackedRNNCells(Layer):
         super().__init__(**kwargs)
         for cell in cells:
             if not callable(getattr(cell, "call", None)):
-                raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: "
-                                 f"{cell}")
+                raise ValueError(f"All cells must have a `call` method. Received cell without a `call` method: {cell}")
             if getattr(cell, "state_size", None) is None:
-                raise ValueError(f"All cells must have a `state_size` attribute. Received cell without a "
-                                 f"`state_size`: {cell}")
+                raise ValueError(
+                    f"All cells must have a `state_size` attribute. Received cell without a `state_size`: {cell}"
+                )
         self.cells = list(cells)
 
     @property

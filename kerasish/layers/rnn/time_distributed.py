@@ -30,8 +30,9 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer: Layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. "
-                             f"Received: {layer}")
+            raise ValueError(
+                f"Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. Received: {layer}"
+            )
         super().__init__(**kwargs)
         self.layer = layer
         self.supports_masking = True
@@ -39,8 +40,10 @@ class TimeDistributed(Layer):
     @staticmethod
     def _child_input_shape(input_shape) -> tuple:
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
-            raise ValueError(f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
-                             f"dimensions, received: {input_shape}")
+            raise ValueError(
+                f"`TimeDistributed` Layer should be passed an `input_shape` with at least 3 "
+                f"dimensions, received: {input_shape}"
+            )
         return (input_shape[0], *input_shape[2:])
 
     def build(self, input_shape):
@@ -52,9 +55,11 @@ class TimeDistributed(Layer):
         kwargs = {}
         if mask is not None:
             if mask.dim() < 2 or tuple(mask.shape[:2]) != (batch_size, timesteps):
-                raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {tuple(mask.shape)} "
-                                 f"that is incompatible with the input shape {tuple(inputs.shape)}: its first two "
-                                 f"dimensions must be ({batch_size}, {timesteps}).")
+                raise ValueError(
+                    f"The `mask` passed to the `TimeDistributed` layer has a shape {tuple(mask.shape)} "
+                    f"that is incompatible with the input shape {tuple(inputs.shape)}: its first two "
+                    f"dimensions must be ({batch_size}, {timesteps})."
+                )
             if self.layer._call_has_mask:
                 kwargs["mask"] = mask.reshape(batch_size * timesteps, *mask.shape[2:])
         if self.layer._call_has_training:

@@ -146,8 +146,7 @@ def batch_dot(x, y, axes=None):
     """
     x, y = convert_to_tensor(x), convert_to_tensor(y)
     if x.ndim < 2 or y.ndim < 2:
-        raise ValueError(f"batch_dot needs inputs of rank >= 2; received shapes {tuple(x.shape)} and "
-                         f"{tuple(y.shape)}.")
+        raise ValueError(f"batch_dot needs inputs of rank >= 2; received shapes {tuple(x.shape)} and {tuple(y.shape)}.")
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 1 if y.ndim == 2 else y.ndim - 2)
     elif isinstance(axes, int):
@@ -207,8 +206,9 @@ def switch(condition, then_expression, else_expression):
     then_value = convert_to_tensor(then_value, device=condition.device)
     extra = then_value.ndim - condition.ndim
     if extra < 0:
-        raise ValueError(f"Rank of `condition` ({condition.ndim}) must not exceed that of `then_expression` "
-                         f"({then_value.ndim}).")
+        raise ValueError(
+            f"Rank of `condition` ({condition.ndim}) must not exceed that of `then_expression` ({then_value.ndim})."
+        )
     condition = condition.bool().reshape(tuple(condition.shape) + (1,) * extra)
     return ops.where(condition, then_value, else_value)
 
@@ -301,8 +301,7 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dila
     return ops.conv(x, kernel, strides, padding, data_format, dilation_rate)
 
 
-def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
-                     dilation_rate=(1, 1)):
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
     """Depthwise 2-D convolution (kernel `(h, w, in, depth_multiplier)`)."""
     return ops.depthwise_conv(x, depthwise_kernel, strides, padding, data_format, dilation_rate)
 
@@ -384,6 +383,10 @@ def map_fn(fn, elems, name=None, dtype=None):
     return ops.map(fn, elems)
 
 
-__all__ = sorted(name for name, value in list(globals().items())
-                 if not name.startswith("_") and callable(value)
-                 and name not in ("config", "convert_to_tensor", "ops", "np", "torch"))
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if not name.startswith("_")
+    and callable(value)
+    and name not in ("config", "convert_to_tensor", "ops", "np", "torch")
+)

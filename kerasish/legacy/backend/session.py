@@ -15,10 +15,30 @@ from kerasish.config import epsilon, floatx, image_data_format, set_epsilon, set
 from kerasish.utils import naming
 
 __all__ = [
-    "backend", "batch_get_value", "batch_set_value", "cast_to_floatx", "clear_session", "constant", "count_params",
-    "epsilon", "eval", "floatx", "get_uid", "get_value", "image_data_format", "int_shape", "is_keras_tensor",
-    "is_tensor", "learning_phase", "ndim", "reset_uids", "set_epsilon", "set_floatx", "set_image_data_format",
-    "set_value", "variable",
+    "backend",
+    "batch_get_value",
+    "batch_set_value",
+    "cast_to_floatx",
+    "clear_session",
+    "constant",
+    "count_params",
+    "epsilon",
+    "eval",
+    "floatx",
+    "get_uid",
+    "get_value",
+    "image_data_format",
+    "int_shape",
+    "is_keras_tensor",
+    "is_tensor",
+    "learning_phase",
+    "ndim",
+    "reset_uids",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_value",
+    "variable",
 ]
 
 _UIDS: dict[str, int] = {}

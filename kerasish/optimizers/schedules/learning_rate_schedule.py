@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import bisect
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -85,7 +85,7 @@ class LearningRateSchedule(abc.ABC):
         return {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "LearningRateSchedule":
+    def from_config(cls, config: dict) -> LearningRateSchedule:
         """Builds a schedule from the output of `get_config()`."""
         return cls(**config)
 

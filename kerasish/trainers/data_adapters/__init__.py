@@ -26,11 +26,21 @@ from kerasish.trainers.data_adapters.tf_dataset_adapter import TFDatasetAdapter,
 from kerasish.trainers.data_adapters.torch_data_loader_adapter import TorchDataLoaderAdapter
 from kerasish.utils.py_dataset import PyDataset
 
+
 # `steps` left at this value: the caller does not say how many steps per epoch it runs, so endless data is taken on
 # trust (the training loop passes its `steps_per_epoch`/`steps` to have it checked).
-def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
-                     workers=None, use_multiprocessing=None, max_queue_size=None,
-                     steps=None) -> DataAdapter:
+def get_data_adapter(
+    x,
+    y=None,
+    sample_weight=None,
+    batch_size=None,
+    shuffle=False,
+    class_weight=None,
+    workers=None,
+    use_multiprocessing=None,
+    max_queue_size=None,
+    steps=None,
+) -> DataAdapter:
     """Picks the adapter for `x`; `y`/`sample_weight` only go with in-memory arrays, `class_weight` with arrays and
     tf.data.Datasets.
 
@@ -42,16 +52,26 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
     if isinstance(x, DataAdapter):
         return x
     if x is None:
-        raise ValueError("No input data: pass `x` (arrays, a dict of arrays, a generator, a PyDataset, or a torch "
-                         "DataLoader/Dataset).")
+        raise ValueError(
+            "No input data: pass `x` (arrays, a dict of arrays, a generator, a PyDataset, or a torch "
+            "DataLoader/Dataset)."
+        )
     if is_array_structure(x):  # checks its batch size once it knows the data is not empty
-        return ArrayDataAdapter(x, y, sample_weight, batch_size=32 if batch_size is None else batch_size,
-                                shuffle=shuffle, class_weight=class_weight)
+        return ArrayDataAdapter(
+            x,
+            y,
+            sample_weight,
+            batch_size=32 if batch_size is None else batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+        )
     check_batch_size(batch_size)
     for arg, value in (("y", y), ("sample_weight", sample_weight)):
         if value is not None:
-            raise ValueError(f"`{arg}` should not be passed when `x` is a {type(x).__name__}: it yields `(x, y)` or "
-                             f"`(x, y, sample_weight)` itself.")
+            raise ValueError(
+                f"`{arg}` should not be passed when `x` is a {type(x).__name__}: it yields `(x, y)` or "
+                f"`(x, y, sample_weight)` itself."
+            )
     if is_tf_dataset(x):
         return _check_steps(TFDatasetAdapter(x, class_weight=class_weight), steps, "tf.data.Dataset")
     if class_weight is not None:
@@ -59,8 +79,13 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
     if is_grain_dataset(x):
         return _check_steps(GrainDatasetAdapter(x), steps, f"grain {type(x).__name__}")
     if isinstance(x, PyDataset):
-        return PyDatasetAdapter(x, shuffle=bool(shuffle) and shuffle != "batch", workers=workers,
-                                use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size)
+        return PyDatasetAdapter(
+            x,
+            shuffle=bool(shuffle) and shuffle != "batch",
+            workers=workers,
+            use_multiprocessing=use_multiprocessing,
+            max_queue_size=max_queue_size,
+        )
     if isinstance(x, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         return TorchDataLoaderAdapter(x, batch_size=batch_size or 32, shuffle=shuffle)
     if isinstance(x, types.GeneratorType) or hasattr(x, "__next__") or hasattr(x, "__iter__"):
@@ -71,10 +96,12 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
 def _check_steps(adapter: DataAdapter, steps, kind: str) -> DataAdapter:
     """Refuses endless data read without a step count, whose first epoch would never end (tf.keras's error)."""
     if adapter.infinite and steps is None:
-        raise ValueError("When providing an infinite dataset, you must specify the number of steps to run (if you "
-                         "did not intend to create an infinite dataset, make sure to not call `repeat()` on the "
-                         f"dataset). Received an endless {kind} and no step count: pass `steps_per_epoch` to `fit` "
-                         f"(`validation_steps` for validation data) or `steps` to `evaluate`/`predict`.")
+        raise ValueError(
+            "When providing an infinite dataset, you must specify the number of steps to run (if you "
+            "did not intend to create an infinite dataset, make sure to not call `repeat()` on the "
+            f"dataset). Received an endless {kind} and no step count: pass `steps_per_epoch` to `fit` "
+            f"(`validation_steps` for validation data) or `steps` to `evaluate`/`predict`."
+        )
     return adapter
 
 

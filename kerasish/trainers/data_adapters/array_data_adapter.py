@@ -48,13 +48,17 @@ def _refuse_non_numbers(array: np.ndarray, argument: str) -> None:
     # A hashed string label would be a meaningless number: mse trains to inf, crossentropy indexes with it.
     flat = array.reshape(-1)
     if array.dtype.kind in "US" or any(isinstance(v, (str, bytes)) for v in flat):
-        hint = " Map string labels to integer ids first, e.g. with `keras.layers.StringLookup`." \
-            if argument == "y" else ""
-        raise ValueError(f"`{argument}` holds strings (dtype {array.dtype}), but {argument} values must be "
-                         f"numbers.{hint}")
+        hint = (
+            " Map string labels to integer ids first, e.g. with `keras.layers.StringLookup`." if argument == "y" else ""
+        )
+        raise ValueError(
+            f"`{argument}` holds strings (dtype {array.dtype}), but {argument} values must be numbers.{hint}"
+        )
     kinds = sorted({type(v).__name__ for v in flat})
-    raise ValueError(f"`{argument}` is an array of Python objects of types {kinds}; {argument} values must be "
-                     f"numbers, with the same number of values in every row.")
+    raise ValueError(
+        f"`{argument}` is an array of Python objects of types {kinds}; {argument} values must be "
+        f"numbers, with the same number of values in every row."
+    )
 
 
 def lists_as_arrays(value, argument: str = "x"):
@@ -67,8 +71,10 @@ def lists_as_arrays(value, argument: str = "x"):
     if _holds_only_numbers(value):
         detail = _ragged_detail(value)
         if detail:
-            raise ValueError(f"`{argument}` is a ragged nested list: {detail}. Every row needs the same length: "
-                             f"pad the rows (e.g. with `keras.utils.pad_sequences`) or pass a numpy array.")
+            raise ValueError(
+                f"`{argument}` is a ragged nested list: {detail}. Every row needs the same length: "
+                f"pad the rows (e.g. with `keras.utils.pad_sequences`) or pass a numpy array."
+            )
         return np.asarray(value)
     if isinstance(value, dict):
         return {key: lists_as_arrays(item, argument) for key, item in value.items()}
@@ -122,13 +128,17 @@ def is_array_structure(x) -> bool:
 
 
 def check_cardinality(x, y, sample_weight) -> int:
-    sizes = {name: [int(t.shape[0]) for t in tree.flatten(v)] for name, v in
-             (("x", x), ("y", y), ("sample_weight", sample_weight)) if v is not None}
+    sizes = {
+        name: [int(t.shape[0]) for t in tree.flatten(v)]
+        for name, v in (("x", x), ("y", y), ("sample_weight", sample_weight))
+        if v is not None
+    }
     distinct = {n for values in sizes.values() for n in values}
     if len(distinct) > 1:
         detail = " ".join(f"'{name}' sizes: {', '.join(map(str, v))}" for name, v in sizes.items())
-        raise ValueError(f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
-                         f"{detail}")
+        raise ValueError(
+            f"Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. {detail}"
+        )
     return distinct.pop()
 
 
@@ -136,14 +146,17 @@ def check_class_weight(class_weight) -> None:
     """Keys must be class ids (integers >= 0; `1.0` counts, as it matches class 1 in Keras's lookup) and values
     numbers. A key for a class the data does not hold weighs nothing, as in Keras 3."""
     if not isinstance(class_weight, Mapping):
-        raise ValueError(f"`class_weight` must be a dict mapping class ids to weights; received a "
-                         f"{type(class_weight).__name__}.")
+        raise ValueError(
+            f"`class_weight` must be a dict mapping class ids to weights; received a {type(class_weight).__name__}."
+        )
     for cls, weight in class_weight.items():
         integral = isinstance(cls, numbers.Integral) or (isinstance(cls, float) and cls.is_integer())
         if isinstance(cls, bool) or not integral or cls < 0:
             # A negative key would index the table from its end: -1 silently weighed the last class.
-            raise ValueError(f"`class_weight` keys must be class ids (integers >= 0); received the key {cls!r} in "
-                             f"class_weight={class_weight!r}.")
+            raise ValueError(
+                f"`class_weight` keys must be class ids (integers >= 0); received the key {cls!r} in "
+                f"class_weight={class_weight!r}."
+            )
         if isinstance(weight, bool) or not isinstance(weight, numbers.Real):
             raise ValueError(f"`class_weight` values must be numbers; received {weight!r} for class {cls!r}.")
 
@@ -160,28 +173,37 @@ def class_weight_to_sample_weight(y: torch.Tensor, class_weight: dict) -> torch.
         table[int(cls)] = float(weight)
     missing = set(torch.unique(labels).tolist()) - set(int(c) for c in class_weight)
     if missing:
-        raise ValueError(f"`class_weight` must contain all classes in the data. The classes {sorted(missing)} exist "
-                         f"in the data but not in `class_weight`.")
+        raise ValueError(
+            f"`class_weight` must contain all classes in the data. The classes {sorted(missing)} exist "
+            f"in the data but not in `class_weight`."
+        )
     return table[labels]
 
 
 def train_validation_split(arrays, validation_split: float):
     """Splits off the last `validation_split` fraction of every array (before any shuffling), as Keras does."""
-    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or \
-            not 0 <= validation_split < 1:
+    if (
+        isinstance(validation_split, bool)
+        or not isinstance(validation_split, numbers.Real)
+        or not 0 <= validation_split < 1
+    ):
         raise ValueError(f"`validation_split` must be a float in [0, 1) (0: no split); received {validation_split!r}.")
     x, *rest = arrays
     arrays = tuple(lists_as_arrays(a, argument) for a, argument in zip((as_feature_dict(x), *rest), ARGUMENTS))
     if not is_array_structure([a for a in arrays if a is not None]):
-        raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays; pass `validation_data` "
-                         "for other kinds of data.")
+        raise ValueError(
+            "`validation_split` is only supported for Tensors or NumPy arrays; pass `validation_data` "
+            "for other kinds of data."
+        )
     leaves = [leaf for a in arrays if a is not None for leaf in tree.flatten(a)]
     n = int(leaves[0].shape[0])
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
-        raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a validation "
-                         f"and training set as specified by `validation_split={validation_split}`. Either provide "
-                         f"more data, or a different value for the `validation_split` argument.")
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a validation "
+            f"and training set as specified by `validation_split={validation_split}`. Either provide "
+            f"more data, or a different value for the `validation_split` argument."
+        )
 
     def take(a, part):
         return None if a is None else tree.map_structure(lambda t: t[:split_at] if part == 0 else t[split_at:], a)
@@ -200,13 +222,14 @@ class ArrayDataAdapter(DataAdapter):
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size: int = 32, shuffle=False, class_weight=None):
-        x, y, sample_weight = (structure_to_torch(v, argument) for v, argument in
-                               zip((x, y, sample_weight), ARGUMENTS))
+        x, y, sample_weight = (structure_to_torch(v, argument) for v, argument in zip((x, y, sample_weight), ARGUMENTS))
         self.num_samples = check_cardinality(x, y, sample_weight)
         if self.num_samples == 0:
             shape = tuple(tree.flatten(x)[0].shape)
-            raise ValueError(f"`x` is empty: it has 0 samples (an array of shape {shape}). fit, evaluate and predict "
-                             f"need at least one sample.")
+            raise ValueError(
+                f"`x` is empty: it has 0 samples (an array of shape {shape}). fit, evaluate and predict "
+                f"need at least one sample."
+            )
         check_batch_size(batch_size)
         if class_weight is not None:
             if sample_weight is not None:
@@ -240,8 +263,10 @@ class ArrayDataAdapter(DataAdapter):
             # Each global batch is split across the ranks (contiguous parts, so views stay views): every rank steps
             # together, and together they see each sample of the epoch exactly once.
             rank, world = self.shard
-            batches = ([t[len(t) * rank // world: len(t) * (rank + 1) // world] if t is not None else None
-                        for t in leaves] for leaves in batches)
+            batches = (
+                [t[len(t) * rank // world : len(t) * (rank + 1) // world] if t is not None else None for t in leaves]
+                for leaves in batches
+            )
         for leaves in batches:
             if self._simple:
                 yield pack_x_y_sample_weight(*leaves)

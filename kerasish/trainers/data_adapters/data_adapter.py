@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 
@@ -89,8 +89,10 @@ def unpack_x_y_sample_weight(data) -> tuple:
         return data[0], data[1], None
     if len(data) == 3:
         return data
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found a "
-                     f"tuple of length {len(data)}.")
+    raise ValueError(
+        f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found a "
+        f"tuple of length {len(data)}."
+    )
 
 
 def pack_x_y_sample_weight(x, y=None, sample_weight=None) -> tuple:

@@ -35,4 +35,3 @@ class GeneratorDataAdapter(DataAdapter):
     def close(self) -> None:
         if self._batches is not None:
             self._batches.close()  # stops the prefetch thread
-

@@ -16,7 +16,7 @@ _KINDS = ("MapDataset", "IterDataset", "DataLoader")
 
 
 def grain_kind(x) -> str | None:
-    """"MapDataset", "IterDataset" or "DataLoader" for a grain dataset or loader (any subclass), else None."""
+    """ "MapDataset", "IterDataset" or "DataLoader" for a grain dataset or loader (any subclass), else None."""
     for cls in type(x).__mro__:
         if cls.__name__ in _KINDS and cls.__module__.startswith("grain."):
             return cls.__name__

@@ -21,14 +21,21 @@ class PyDatasetAdapter(DataAdapter):
     way. Arguments left None come from the dataset's own settings.
     """
 
-    def __init__(self, dataset, shuffle: bool = False, workers: int | None = None,
-                 use_multiprocessing: bool | None = None, max_queue_size: int | None = None):
+    def __init__(
+        self,
+        dataset,
+        shuffle: bool = False,
+        workers: int | None = None,
+        use_multiprocessing: bool | None = None,
+        max_queue_size: int | None = None,
+    ):
         self.dataset = dataset
         self.shuffle = shuffle
         self.num_batches = dataset.num_batches
         self.workers = int(dataset.workers if workers is None else workers)
-        self.use_multiprocessing = bool(dataset.use_multiprocessing if use_multiprocessing is None
-                                        else use_multiprocessing)
+        self.use_multiprocessing = bool(
+            dataset.use_multiprocessing if use_multiprocessing is None else use_multiprocessing
+        )
         self.max_queue_size = int(dataset.max_queue_size if max_queue_size is None else max_queue_size)
         self._get = functools.partial(_load_batch, dataset)  # what worker processes receive: the dataset alone
         self._processes = None
@@ -55,8 +62,9 @@ class PyDatasetAdapter(DataAdapter):
                 # worker a private copy, where a forked worker shares the main process's pages and needs nothing
                 # picklable; only the start itself is paid again (tens of ms forked, seconds spawned, as in Keras).
                 # Datasets without epoch hooks keep their workers.
-                self._processes = ProcessLoader(self._get, self.workers, self.max_queue_size,
-                                                persistent=not _changes_between_epochs(self.dataset))
+                self._processes = ProcessLoader(
+                    self._get, self.workers, self.max_queue_size, persistent=not _changes_between_epochs(self.dataset)
+                )
             yield from self._processes.iterate(order)
         elif self.workers > 1:
             yield from ordered_thread_map(self._get, order, self.workers, self.max_queue_size)

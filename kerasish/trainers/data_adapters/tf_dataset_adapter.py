@@ -66,11 +66,13 @@ class TFDatasetAdapter(DataAdapter):
         """
         unseeded = _unseeded_shuffles(self._dataset)
         if unseeded:
-            raise ValueError(f"Under distributed training each rank reads `dataset.shard({world_size}, rank)` of "
-                             f"the tf.data.Dataset, so the dataset must yield the same order on every rank; it "
-                             f"shuffles without a seed ({', '.join(unseeded)}), which orders each rank differently. "
-                             f"Pass a seed: `dataset.shuffle(buffer_size, seed=1337)`, or call "
-                             f"`tf.random.set_seed(1337)` before building the dataset.")
+            raise ValueError(
+                f"Under distributed training each rank reads `dataset.shard({world_size}, rank)` of "
+                f"the tf.data.Dataset, so the dataset must yield the same order on every rank; it "
+                f"shuffles without a seed ({', '.join(unseeded)}), which orders each rank differently. "
+                f"Pass a seed: `dataset.shuffle(buffer_size, seed=1337)`, or call "
+                f"`tf.random.set_seed(1337)` before building the dataset."
+            )
         super().distribute(rank, world_size, seed)
         if self._total_batches is not None:
             self.num_batches = math.ceil(self._total_batches / world_size)
@@ -91,8 +93,10 @@ class TFDatasetAdapter(DataAdapter):
             return batch
         x, y, sample_weight = unpack_x_y_sample_weight(batch)
         if sample_weight is not None:
-            raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time: the "
-                             "tf.data.Dataset yields `(x, y, sample_weight)`.")
+            raise ValueError(
+                "You cannot use `class_weight` and `sample_weight` at the same time: the "
+                "tf.data.Dataset yields `(x, y, sample_weight)`."
+            )
         return pack_x_y_sample_weight(x, y, class_weight_to_sample_weight(y, self._class_weight))
 
 
@@ -100,13 +104,17 @@ def _leaf_to_torch(value):
     """A TensorFlow tensor as a CPU torch tensor (a numpy array for strings, which `convert_batch` hashes)."""
     kind = type(value).__name__
     if kind == "RaggedTensor":
-        raise ValueError(f"The tf.data.Dataset yields a tf.RaggedTensor (shape {value.shape}, {value.dtype.name}); "
-                         f"the torch backend has no ragged tensors. Make the batches dense: batch with "
-                         f"`dataset.padded_batch(...)`, or map `lambda t: t.to_tensor()` over the ragged parts.")
+        raise ValueError(
+            f"The tf.data.Dataset yields a tf.RaggedTensor (shape {value.shape}, {value.dtype.name}); "
+            f"the torch backend has no ragged tensors. Make the batches dense: batch with "
+            f"`dataset.padded_batch(...)`, or map `lambda t: t.to_tensor()` over the ragged parts."
+        )
     if kind == "SparseTensor":
-        raise ValueError(f"The tf.data.Dataset yields a tf.SparseTensor (dense shape {value.shape}, "
-                         f"{value.dtype.name}); the torch backend's layers take dense tensors. Map "
-                         f"`tf.sparse.to_dense` over the sparse parts of the dataset.")
+        raise ValueError(
+            f"The tf.data.Dataset yields a tf.SparseTensor (dense shape {value.shape}, "
+            f"{value.dtype.name}); the torch backend's layers take dense tensors. Map "
+            f"`tf.sparse.to_dense` over the sparse parts of the dataset."
+        )
     if not hasattr(value, "__dlpack__") or value.dtype.name == "string":
         return np.asarray(value)
     return torch.from_dlpack(value)

@@ -32,12 +32,20 @@ class TorchDataLoaderAdapter(DataAdapter):
         if isinstance(loader.dataset, torch.utils.data.IterableDataset):
             return  # batches are dealt round-robin in get_epoch_iterator
         shuffle = isinstance(loader.sampler, torch.utils.data.RandomSampler)
-        self._sampler = torch.utils.data.DistributedSampler(loader.dataset, num_replicas=world_size, rank=rank,
-                                                            shuffle=shuffle, seed=seed)
+        self._sampler = torch.utils.data.DistributedSampler(
+            loader.dataset, num_replicas=world_size, rank=rank, shuffle=shuffle, seed=seed
+        )
         self.loader = torch.utils.data.DataLoader(
-            loader.dataset, batch_size=loader.batch_size, sampler=self._sampler, num_workers=loader.num_workers,
-            collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,
-            worker_init_fn=loader.worker_init_fn, persistent_workers=loader.persistent_workers)
+            loader.dataset,
+            batch_size=loader.batch_size,
+            sampler=self._sampler,
+            num_workers=loader.num_workers,
+            collate_fn=loader.collate_fn,
+            pin_memory=loader.pin_memory,
+            drop_last=loader.drop_last,
+            worker_init_fn=loader.worker_init_fn,
+            persistent_workers=loader.persistent_workers,
+        )
         self.num_batches = len(self.loader)
         self._epoch = 0
 

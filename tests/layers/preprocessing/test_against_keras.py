@@ -1,7 +1,8 @@
 """Preprocessing layers against Keras 3.15's outputs and configs.
 
-Fixtures: tests/fixtures/preprocessing/keras3.json, written by tests/fixtures/preprocessing/make_preprocessing_layer_fixtures.py with
-Keras 3.15.1 on TensorFlow 2.17.1 (Keras's string layers need TensorFlow).
+Fixtures: tests/fixtures/preprocessing/keras3.json, written by
+tests/fixtures/preprocessing/make_preprocessing_layer_fixtures.py with Keras 3.15.1 on TensorFlow 2.17.1 (Keras's string
+layers need TensorFlow).
 """
 
 import json
@@ -43,12 +44,18 @@ def check(name, layer, inputs, atol=1e-6):
 STRING_CASES = {
     "string_int": ({"vocabulary": VOCAB}, WORDS),
     "string_oov3_mask": ({"vocabulary": VOCAB, "num_oov_indices": 3, "mask_token": ""}, WORDS),
-    "string_oov0_mask": ({"vocabulary": VOCAB, "num_oov_indices": 0, "mask_token": "", "oov_token": "?"},
-                         np.array([["a", ""], ["c", "b"]])),
-    "string_one_hot": ({"vocabulary": VOCAB, "output_mode": "one_hot", "num_oov_indices": 2, "mask_token": ""},
-                       WORDS[:, :1]),
-    "string_multi_hot": ({"vocabulary": VOCAB, "output_mode": "multi_hot", "num_oov_indices": 2, "mask_token": ""},
-                         WORDS),
+    "string_oov0_mask": (
+        {"vocabulary": VOCAB, "num_oov_indices": 0, "mask_token": "", "oov_token": "?"},
+        np.array([["a", ""], ["c", "b"]]),
+    ),
+    "string_one_hot": (
+        {"vocabulary": VOCAB, "output_mode": "one_hot", "num_oov_indices": 2, "mask_token": ""},
+        WORDS[:, :1],
+    ),
+    "string_multi_hot": (
+        {"vocabulary": VOCAB, "output_mode": "multi_hot", "num_oov_indices": 2, "mask_token": ""},
+        WORDS,
+    ),
     "string_count": ({"vocabulary": VOCAB, "output_mode": "count", "num_oov_indices": 2, "mask_token": ""}, WORDS),
     "string_tf_idf": ({"vocabulary": VOCAB, "output_mode": "tf_idf", "idf_weights": [0.5, 1.0, 2.0]}, WORDS),
     "string_invert": ({"vocabulary": VOCAB, "invert": True, "mask_token": ""}, np.array([[0, 1, 2], [3, 4, 9]])),
@@ -103,14 +110,17 @@ def test_integer_lookup_invert_and_adapt():
     check("int_adapt", layer, INTS)
 
 
-@pytest.mark.parametrize("name,kwargs,inputs", [
-    ("hashing_str", {"num_bins": 7}, WORDS),
-    ("hashing_str_mask", {"num_bins": 7, "mask_value": ""}, WORDS),
-    ("hashing_int", {"num_bins": 5}, INTS),
-    ("hashing_int_mask_multi_hot", {"num_bins": 5, "mask_value": 0, "output_mode": "multi_hot"}, INTS),
-    ("hashing_one_hot", {"num_bins": 4, "output_mode": "one_hot"}, WORDS[:, :1]),
-    ("hashing_count", {"num_bins": 4, "output_mode": "count"}, WORDS),
-])
+@pytest.mark.parametrize(
+    "name,kwargs,inputs",
+    [
+        ("hashing_str", {"num_bins": 7}, WORDS),
+        ("hashing_str_mask", {"num_bins": 7, "mask_value": ""}, WORDS),
+        ("hashing_int", {"num_bins": 5}, INTS),
+        ("hashing_int_mask_multi_hot", {"num_bins": 5, "mask_value": 0, "output_mode": "multi_hot"}, INTS),
+        ("hashing_one_hot", {"num_bins": 4, "output_mode": "one_hot"}, WORDS[:, :1]),
+        ("hashing_count", {"num_bins": 4, "output_mode": "count"}, WORDS),
+    ],
+)
 def test_hashing(name, kwargs, inputs):
     check(name, layers.Hashing(**kwargs), inputs)
 
@@ -134,8 +144,15 @@ def test_hashed_crossing():
 X = np.array(FIXTURES["norm_x"], np.float32)
 
 
-@pytest.mark.parametrize("name,kwargs", [("norm_last", {}), ("norm_none", {"axis": None}),
-                                         ("norm_12", {"axis": (1, 2)}), ("norm_invert", {"invert": True})])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("norm_last", {}),
+        ("norm_none", {"axis": None}),
+        ("norm_12", {"axis": (1, 2)}),
+        ("norm_invert", {"invert": True}),
+    ],
+)
 def test_normalization_adapt(name, kwargs):
     layer = layers.Normalization(**kwargs)
     layer.adapt(X)
@@ -160,16 +177,20 @@ def test_discretization():
     for eps in (0.01, 0.1):
         layer = layers.Discretization(num_bins=5, epsilon=eps)
         layer.adapt(D)
-        np.testing.assert_allclose(layer.bin_boundaries, FIXTURES[f"disc_adapt_{eps}"]["config"]["bin_boundaries"],
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            layer.bin_boundaries, FIXTURES[f"disc_adapt_{eps}"]["config"]["bin_boundaries"], rtol=1e-6
+        )
         check(f"disc_adapt_{eps}", layer, D[:10])
     layer = layers.Discretization(num_bins=4, epsilon=0.01)
     layer.adapt([D[:70], D[70:]])
     check("disc_adapt_batches", layer, D[:10])
     for mode in ("multi_hot", "count"):
         check(f"disc_{mode}", layers.Discretization(bin_boundaries=[0.0, 1.0, 2.5], output_mode=mode), BINS_INPUT)
-    check("disc_one_hot", layers.Discretization(bin_boundaries=[0.0, 1.0, 2.5], output_mode="one_hot"),
-          np.array([[0.5], [3.0]]))
+    check(
+        "disc_one_hot",
+        layers.Discretization(bin_boundaries=[0.0, 1.0, 2.5], output_mode="one_hot"),
+        np.array([[0.5], [3.0]]),
+    )
 
 
 def test_category_encoding_and_rescaling():

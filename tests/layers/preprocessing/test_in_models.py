@@ -10,7 +10,7 @@ from kerasish import layers
 def make_data(n=256):
     rng = np.random.default_rng(0)
     city = np.array(["paris", "rome", "tokyo", "oslo"])[rng.integers(0, 4, n)].reshape(n, 1)
-    user = rng.integers(0, 10 ** 6, (n, 1))
+    user = rng.integers(0, 10**6, (n, 1))
     age = rng.uniform(0, 90, (n, 1)).astype("float32")
     y = ((city[:, 0] == "rome") | (age[:, 0] > 60)).astype("float32")[:, None]
     return {"city": city, "user": user, "age": age}, y
@@ -23,13 +23,16 @@ def make_model(x):
     age_norm.adapt(x["age"])
     age_bins = layers.Discretization(num_bins=4, output_mode="one_hot", name="age_bins")
     age_bins.adapt(x["age"])
-    inputs = {"city": keras.Input(shape=(1,), name="city", dtype="string"),
-              "user": keras.Input(shape=(1,), name="user", dtype="int64"),
-              "age": keras.Input(shape=(1,), name="age")}
+    inputs = {
+        "city": keras.Input(shape=(1,), name="city", dtype="string"),
+        "user": keras.Input(shape=(1,), name="user", dtype="int64"),
+        "age": keras.Input(shape=(1,), name="age"),
+    }
     user = layers.Hashing(num_bins=64, output_mode="one_hot", name="user_hash")(inputs["user"])
     cross = layers.HashedCrossing(num_bins=16, output_mode="one_hot", name="cross")([inputs["city"], inputs["user"]])
-    features = layers.Concatenate()([city_lookup(inputs["city"]), age_norm(inputs["age"]),
-                                     age_bins(inputs["age"]), user, cross])
+    features = layers.Concatenate()(
+        [city_lookup(inputs["city"]), age_norm(inputs["age"]), age_bins(inputs["age"]), user, cross]
+    )
     model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(features))
     model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
     return model
