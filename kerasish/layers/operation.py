@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-from kerasish.backend.common.keras_tensor import Node, compute_output_spec
+from kerasish.backend.common.keras_tensor import Node, any_symbolic, compute_output_spec
 from kerasish.layers.layer import Layer
-from kerasish.ops.operation import any_symbolic
 
 
 class Operation(Layer):

@@ -15,24 +15,12 @@ from __future__ import annotations
 import functools
 import inspect
 
-from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.backend.common.keras_tensor import any_symbolic
 
 # Keras class name -> (the op's function, its leading config arguments), for every op that can join a graph; the
 # `Operation` classes are made from these on first use.
 _OP_FUNCTIONS: dict[str, tuple] = {}
 _OPERATIONS: dict[str, type] = {}
-
-
-def any_symbolic(args, kwargs) -> bool:
-    """Whether any of an op call's arguments (or the items of a list or tuple argument) is a KerasTensor."""
-    for value in args:
-        if isinstance(value, KerasTensor):
-            return True
-        if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
-            return True
-    if kwargs:
-        return any_symbolic(tuple(kwargs.values()), None)
-    return False
 
 
 # Keras's op classes whose names are not the op's name in CamelCase.

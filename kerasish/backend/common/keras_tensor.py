@@ -134,3 +134,15 @@ def _run_on_probe(layer, args, kwargs, size):
 
 def _as_tensors(outputs):
     return tree.map_structure(lambda t: t if isinstance(t, torch.Tensor) else torch.as_tensor(t), outputs)
+
+
+def any_symbolic(args, kwargs) -> bool:
+    """Whether any of an op call's arguments (or the items of a list or tuple argument) is a KerasTensor."""
+    for value in args:
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple)) and any(isinstance(v, KerasTensor) for v in value):
+            return True
+    if kwargs:
+        return any_symbolic(tuple(kwargs.values()), None)
+    return False
