@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 import torch
 import torch.multiprocessing as mp
@@ -25,6 +26,7 @@ import torch.multiprocessing as mp
 from kerasish.distribute import environment
 
 _RESULT = "result.pt"
+_FIRST_FAILURE = "first_failure.txt"
 
 
 def resolve_devices(devices) -> int:
@@ -45,8 +47,11 @@ def should_launch(distribute, devices) -> bool:
         return False
     if distribute not in (None, "ddp"):
         raise ValueError(f'`distribute` must be "ddp" or None; received {distribute!r}.')
-    return resolve_devices(devices) > 1 and not environment.maybe_initialize() and \
-        environment.launched_environment() is None
+    return (
+        resolve_devices(devices) > 1
+        and not environment.maybe_initialize()
+        and environment.launched_environment() is None
+    )
 
 
 def launch_fit(model, devices, fit_kwargs: dict):
@@ -58,10 +63,16 @@ def launch_fit(model, devices, fit_kwargs: dict):
         # memory, so that every rank trained the same weights (and metric states) at once.
         payload = (model, fit_kwargs) if start_method == "fork" else pickle.dumps((model, fit_kwargs))
         try:
-            mp.start_processes(_run_rank, args=(count, _free_port(), payload, folder, os.getpid()), nprocs=count,
-                               join=True, start_method=start_method)
+            mp.start_processes(
+                _run_rank,
+                args=(count, _free_port(), payload, folder, os.getpid()),
+                nprocs=count,
+                join=True,
+                start_method=start_method,
+            )
         except mp.ProcessRaisedException as error:
-            raise RuntimeError(f"Distributed training failed on a rank:\n{error}") from None
+            cause = _first_failure(folder) or f"a rank:\n{error}"
+            raise RuntimeError(f"Distributed training failed on {cause}") from None
         except mp.ProcessExitedException as error:
             raise RuntimeError(f"Distributed training failed: {error}") from None
         result = torch.load(os.path.join(folder, _RESULT), map_location="cpu", weights_only=False)
@@ -84,8 +95,15 @@ def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, paren
     # OpenMP's thread pool does not survive a fork (a forked rank's first parallel op can hang), so forked ranks run
     # on one thread, as torch's DataLoader workers do; spawned ranks share the cores.
     torch.set_num_threads(1 if forked else max(1, (os.cpu_count() or 1) // world_size))
-    os.environ.update({"RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world_size),
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+    os.environ.update(
+        {
+            "RANK": str(rank),
+            "LOCAL_RANK": str(rank),
+            "WORLD_SIZE": str(world_size),
+            "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": str(port),
+        }
+    )
     environment.maybe_initialize()
     try:
         history = model.fit(**fit_kwargs)
@@ -93,13 +111,39 @@ def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, paren
             optimizer = {}
             if model.optimizer is not None and model.optimizer.built:
                 model.optimizer.save_own_variables(optimizer)
-            result = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-                      "optimizer": optimizer, "history": history.history, "epoch": history.epoch,
-                      "params": history.params}
+            result = {
+                "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+                "optimizer": optimizer,
+                "history": history.history,
+                "epoch": history.epoch,
+                "params": history.params,
+            }
             torch.save(result, os.path.join(folder, _RESULT + ".tmp"))
             os.replace(os.path.join(folder, _RESULT + ".tmp"), os.path.join(folder, _RESULT))
+    except BaseException:
+        _record_first_failure(folder, rank)
+        raise
     finally:
         torch.distributed.destroy_process_group()
+
+
+def _record_first_failure(folder: str, rank: int) -> None:
+    """Keeps the traceback of the first rank to fail. Its failure makes the others fail in turn (their peer left the
+    collective they wait in), and the launcher, which may look only once several have ended, reports the cause."""
+    try:
+        fd = os.open(os.path.join(folder, _FIRST_FAILURE), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:  # another rank failed before this one
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(f"rank {rank}:\n{traceback.format_exc()}")
+
+
+def _first_failure(folder: str) -> str | None:
+    try:
+        with open(os.path.join(folder, _FIRST_FAILURE)) as f:
+            return f.read()
+    except FileNotFoundError:  # the rank failed before training began
+        return None
 
 
 def _die_with_parent(parent: int) -> None:

@@ -18,7 +18,8 @@ import kerasish as keras
 
 pytestmark = pytest.mark.skipif(
     not torch.distributed.is_available() or torch.cuda.device_count() == 1,
-    reason="needs torch.distributed, and two processes need the CPU or two GPUs")
+    reason="needs torch.distributed, and two processes need the CPU or two GPUs",
+)
 
 
 def _data():
@@ -33,6 +34,26 @@ def _model(seed=1):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
     return model
+
+
+def test_threads_left_by_earlier_tests_do_not_turn_the_launch_into_a_spawn():
+    # A fresh script forks its ranks. A thread another test left running (a TensorBoard writer of an interrupted fit,
+    # multiprocessing's fd-sharing thread) would make every launch in the suite spawn (seconds per rank); conftest.py
+    # keeps the suite on the path a fresh process takes.
+    import threading
+
+    from kerasish.distribute import launcher
+
+    if "fork" not in torch.multiprocessing.get_all_start_methods() or torch.cuda.is_initialized():
+        pytest.skip("ranks are spawned here in any case")
+    leftover = threading.Event()
+    thread = threading.Thread(target=leftover.wait, name="left-by-an-earlier-test", daemon=True)
+    thread.start()
+    try:
+        assert launcher._start_method() == "fork"
+    finally:
+        leftover.set()
+        thread.join()
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
@@ -58,8 +79,9 @@ def test_ddp_fit_matches_single_process_training(start_method, monkeypatch):
 def test_ddp_validation_sees_every_sample_once_and_shuffling_still_learns():
     x, y = _data()
     model = _model()
-    history = model.fit(x[:48], y[:48], validation_data=(x[48:], y[48:]), batch_size=8, epochs=4, verbose=0,
-                        distribute="ddp", devices=2).history
+    history = model.fit(
+        x[:48], y[:48], validation_data=(x[48:], y[48:]), batch_size=8, epochs=4, verbose=0, distribute="ddp", devices=2
+    ).history
     assert history["loss"][-1] < history["loss"][0]
     # The validation loss logged at the end equals an evaluation of the returned model on the same data.
     np.testing.assert_allclose(history["val_loss"][-1], model.evaluate(x[48:], y[48:], verbose=0)[0], rtol=1e-5)
@@ -74,8 +96,26 @@ class FailOnRankOne(keras.callbacks.Callback):
 def test_a_failing_rank_ends_the_run_with_its_traceback():
     x, y = _data()
     with pytest.raises(RuntimeError, match="rank one fails on purpose"):
-        _model().fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[FailOnRankOne()], distribute="ddp",
-                     devices=2)
+        _model().fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[FailOnRankOne()], distribute="ddp", devices=2)
+
+
+def test_the_rank_that_failed_first_is_reported_when_the_launcher_looks_after_all_ended(monkeypatch):
+    # Rank 1's error makes rank 0 fail in turn (its peer left the collective it waits in). On a loaded machine the
+    # launcher may wake only once both have ended; it must still report the cause, not rank 0's lost connection.
+    import multiprocessing.connection
+
+    wait = multiprocessing.connection.wait
+
+    def wait_for_every_rank(sentinels, timeout=None):
+        for sentinel in sentinels:
+            wait([sentinel])
+        return list(sentinels)
+
+    monkeypatch.setattr(multiprocessing.connection, "wait", wait_for_every_rank)
+    x, y = _data()
+    with pytest.raises(RuntimeError, match="rank 1") as error:
+        _model().fit(x, y, batch_size=8, epochs=2, verbose=0, callbacks=[FailOnRankOne()], distribute="ddp", devices=2)
+    assert "rank one fails on purpose" in str(error.value) and "Connection closed" not in str(error.value)
 
 
 def test_devices_must_be_a_positive_count():
@@ -119,15 +159,27 @@ def short_collective_timeout(monkeypatch):
     monkeypatch.setattr(environment, "TIMEOUT", datetime.timedelta(seconds=30))
 
 
-@pytest.mark.parametrize("stop, epochs_run, steps_run", [
-    ({"epoch": 0}, 1, 8),  # stop_training set at an epoch end, on one rank only
-    ({"batch": 2}, 1, 3),  # ... at a batch end, on one rank only
-])
+@pytest.mark.parametrize(
+    "stop, epochs_run, steps_run",
+    [
+        ({"epoch": 0}, 1, 8),  # stop_training set at an epoch end, on one rank only
+        ({"batch": 2}, 1, 3),  # ... at a batch end, on one rank only
+    ],
+)
 def test_a_stop_decided_on_one_rank_stops_every_rank(short_collective_timeout, stop, epochs_run, steps_run):
     x, y = _data()
     model = _model()
-    history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0, callbacks=[StopOnRankOne(**stop)],
-                        distribute="ddp", devices=2)
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        shuffle=False,
+        verbose=0,
+        callbacks=[StopOnRankOne(**stop)],
+        distribute="ddp",
+        devices=2,
+    )
     assert history.epoch == list(range(epochs_run))
     assert int(model.optimizer.iterations) == steps_run
 
@@ -137,8 +189,17 @@ def test_terminate_on_nan_on_one_rank_stops_every_rank_at_that_batch(short_colle
     y = y.copy()
     y[2 * 8 + 5] = np.nan  # batch 2, in the half of it that rank 1 trains on: only rank 1's loss is NaN there
     model = _model()
-    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
-                        callbacks=[keras.callbacks.TerminateOnNaN()], distribute="ddp", devices=2)
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=2,
+        shuffle=False,
+        verbose=0,
+        callbacks=[keras.callbacks.TerminateOnNaN()],
+        distribute="ddp",
+        devices=2,
+    )
     assert history.epoch == [0] and int(model.optimizer.iterations) == 3
 
 
@@ -146,8 +207,17 @@ def test_early_stopping_on_one_rank_stops_every_rank(short_collective_timeout):
     x, y = _data()
     model = _model()
     stopper = keras.callbacks.EarlyStopping(monitor="rank_local", mode="min", patience=0)
-    history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0,
-                        callbacks=[RankLocalLog(), stopper], distribute="ddp", devices=2)
+    history = model.fit(
+        x,
+        y,
+        batch_size=16,
+        epochs=4,
+        shuffle=False,
+        verbose=0,
+        callbacks=[RankLocalLog(), stopper],
+        distribute="ddp",
+        devices=2,
+    )
     assert history.epoch == [0, 1] and int(model.optimizer.iterations) == 8
 
 
@@ -197,8 +267,13 @@ def test_ranks_die_with_the_process_that_launched_them(tmp_path, death_signal):
     script = tmp_path / "long_fit.py"
     script.write_text(_LONG_DDP_FIT)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    parent = subprocess.Popen([sys.executable, str(script), str(tmp_path), death_signal], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1"})
+    parent = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path), death_signal],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # TMPDIR: the launcher killed here cannot remove its temporary folder
+        env={**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1", "TMPDIR": str(tmp_path)},
+    )
     ranks = []
     try:
         deadline = time.monotonic() + 120

@@ -106,8 +106,15 @@ def test_fit_evaluate_and_predict_ask_the_strategy(monkeypatch):
     model = _model()
     model.fit(x[:24], y[:24], validation_data=(x[24:], y[24:]), batch_size=8, epochs=2, verbose=0)
     names = ["loss", "mae"]
-    assert log == [("shard", 2), ("stop_vote", False), ("wrap", True),
-                   ("reduce", names), ("reduce", names), ("reduce", names), ("reduce", names)]
+    assert log == [
+        ("shard", 2),
+        ("stop_vote", False),
+        ("wrap", True),
+        ("reduce", names),
+        ("reduce", names),
+        ("reduce", names),
+        ("reduce", names),
+    ]
     # Each training step's forward pass went through the wrapper (validation's too, within the run) ...
     wrapper = strategies[0].wrapper
     assert wrapper.calls == 2 * 3 + 2 * 1
@@ -124,8 +131,14 @@ def test_a_callback_with_batch_hooks_has_the_strategy_vote_after_each_batch(monk
     monkeypatch.setattr(trainer_module, "get_strategy", lambda: Recording(log, stop_after_step=3))
     x, y = _data()
     model = _model()
-    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0,
-                        callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None)])
+    history = model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        verbose=0,
+        callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: None)],
+    )
     assert ("stop_vote", True) in log
     # The vote said stop after the third step: the epoch ended there, and so did training.
     assert int(model.optimizer.iterations) == 3 and history.epoch == [0]

@@ -23,5 +23,9 @@ model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
 history = model.fit(x, y, batch_size=16, epochs=2, shuffle=shuffle, verbose=0)
 predictions = model.predict(x, batch_size=16, verbose=0)
 name = f"rank{os.environ['RANK']}" if "RANK" in os.environ else "single"
-np.savez(os.path.join(out, f"{name}.npz"), *model.get_weights(), loss=np.array(history.history["loss"]),
-         predictions=predictions)
+np.savez(
+    os.path.join(out, f"{name}.npz"),
+    *model.get_weights(),
+    loss=np.array(history.history["loss"]),
+    predictions=predictions,
+)

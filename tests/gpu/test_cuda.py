@@ -63,7 +63,11 @@ def _shared_memory_works() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _shared_memory_works(), reason="shared memory (/dev/shm) is unusable here")
+# Checked only where CUDA is: the check starts multiprocessing's fd-sharing thread, which would make every later
+# in-process DDP launch of the suite spawn instead of fork.
+@pytest.mark.skipif(
+    not torch.cuda.is_available() or not _shared_memory_works(), reason="shared memory (/dev/shm) is unusable here"
+)
 def test_worker_processes_with_pinned_memory_give_the_serial_result():
     def train(dataset):
         keras.utils.set_random_seed(0)

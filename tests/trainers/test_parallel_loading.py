@@ -125,8 +125,9 @@ def _fit_with_failing_worker(tmp_path, mode: str, kind: str) -> tuple[str, float
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": root, "OMP_NUM_THREADS": "1"}
     try:
-        result = subprocess.run([sys.executable, str(script), mode, kind], capture_output=True, text=True,
-                                timeout=90, env=env)
+        result = subprocess.run(
+            [sys.executable, str(script), mode, kind], capture_output=True, text=True, timeout=90, env=env
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"fit hung on a worker failing with {kind!r} ({mode})")
     head, _, message = result.stdout.partition("\n")
@@ -157,7 +158,11 @@ def test_a_worker_error_that_cannot_be_rebuilt_from_its_message_reaches_fit(tmp_
 @pytest.mark.parametrize("kind", ["exit", "kill"])
 def test_a_worker_process_that_dies_ends_fit(tmp_path, kind):
     name, seconds, message = _fit_with_failing_worker(tmp_path, "processes", kind)
-    assert name == "RuntimeError" and "exited unexpectedly" in message
+    # torch reports a dead worker in one of two words, whichever notices first: its check of the workers when a wait
+    # for a batch is interrupted or times out, or (for a worker killed by a signal) its SIGCHLD handler, which raises
+    # wherever the main thread is then, often in the middle of a train step.
+    assert name == "RuntimeError"
+    assert "exited unexpectedly" in message or (kind == "kill" and "is killed by signal: Killed" in message)
     assert seconds < 20
 
 
@@ -175,7 +180,7 @@ class Reshuffled(keras.utils.PyDataset):
         return 3
 
     def __getitem__(self, index):
-        rows = self.order[index * 4:(index + 1) * 4]
+        rows = self.order[index * 4 : (index + 1) * 4]
         return self.x[rows], self.x[rows, :1]
 
     def on_epoch_end(self):
@@ -197,7 +202,7 @@ def _batches_seen(data, epochs, input_shape=(3,), **fit_kwargs) -> list:
     model.seen = []
     model.fit(data, epochs=epochs, shuffle=False, verbose=0, **fit_kwargs)
     steps = len(model.seen) // epochs
-    return [model.seen[e * steps:(e + 1) * steps] for e in range(epochs)]
+    return [model.seen[e * steps : (e + 1) * steps] for e in range(epochs)]
 
 
 @pytest.fixture(params=["fork", "spawn"])
@@ -225,7 +230,8 @@ def _image_flow(**kwargs):
 @pytest.mark.parametrize("use_multiprocessing", [False, True])
 def test_image_iterator_order_in_workers_equals_the_serial_order(use_multiprocessing):
     serial = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1))
-    parallel = _batches_seen(_image_flow(), epochs=2, input_shape=(2, 2, 1), workers=2,
-                             use_multiprocessing=use_multiprocessing)
+    parallel = _batches_seen(
+        _image_flow(), epochs=2, input_shape=(2, 2, 1), workers=2, use_multiprocessing=use_multiprocessing
+    )
     assert serial[1] != serial[0]
     assert parallel == serial

@@ -10,7 +10,7 @@ import os
 import pickle
 import queue
 import threading
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 
@@ -89,9 +89,11 @@ class _BatchesByIndex(torch.utils.data.Dataset):
             # torch sends a worker's error as its class (pickled by reference) and its formatted traceback; a class
             # that cannot be pickled is lost on the way and the loader would wait for ever, so a RuntimeError
             # carries its name, message and (as the cause in the formatted chain) the worker's traceback.
-            raise RuntimeError(f"Batch {index} failed in a worker process with {_qualified_name(type(error))}: "
-                               f"{error} (its class cannot be sent between processes; the worker's traceback is "
-                               "above)") from error
+            raise RuntimeError(
+                f"Batch {index} failed in a worker process with {_qualified_name(type(error))}: "
+                f"{error} (its class cannot be sent between processes; the worker's traceback is "
+                "above)"
+            ) from error
 
 
 def _pickles_by_reference(cls: type) -> bool:
@@ -142,14 +144,23 @@ class ProcessLoader:
     def __init__(self, get_batch: Callable, workers: int, max_queue_size: int, persistent: bool = True):
         self.order = _EpochOrder()
         self.persistent = persistent
-        context = "fork" if "fork" in torch.multiprocessing.get_all_start_methods() and \
-            not torch.cuda.is_initialized() else "spawn"
+        context = (
+            "fork"
+            if "fork" in torch.multiprocessing.get_all_start_methods() and not torch.cuda.is_initialized()
+            else "spawn"
+        )
         # torch's own `persistent_workers=False` would also start workers per pass, but it leaves no handle on them
         # to stop an epoch that ends early; `close()` before each pass gives fresh workers through the same path.
         self.loader = torch.utils.data.DataLoader(
-            _BatchesByIndex(get_batch), batch_size=None, sampler=self.order, num_workers=workers,
-            prefetch_factor=max(2, max_queue_size // workers), persistent_workers=True,
-            pin_memory=torch.cuda.is_available(), worker_init_fn=_seed_worker, multiprocessing_context=context,
+            _BatchesByIndex(get_batch),
+            batch_size=None,
+            sampler=self.order,
+            num_workers=workers,
+            prefetch_factor=max(2, max_queue_size // workers),
+            persistent_workers=True,
+            pin_memory=torch.cuda.is_available(),
+            worker_init_fn=_seed_worker,
+            multiprocessing_context=context,
             generator=torch.Generator().manual_seed(int(torch.initial_seed()) + int(os.environ.get("RANK", "0"))),
         )
 
