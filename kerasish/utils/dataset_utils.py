@@ -310,6 +310,23 @@ def labels_to_dataset_tf(labels, label_mode: str, num_classes: int):
     return label_ds
 
 
+def grain_folder_dataset(paths, labels, label_mode, num_classes, batch_size, load, shuffle, seed):
+    """Keras's grain pipeline for a folder: a `MapDataset` of paths (zipped with their encoded labels when there are
+    labels), shuffled, mapped through `load`, as an `IterDataset` of batches."""
+    import grain
+
+    dataset = grain.MapDataset.source(list(paths))
+    if label_mode:
+        label_ds = grain.MapDataset.source(encode_labels(labels, label_mode, num_classes))
+        dataset = grain.experimental.ZipMapDataset([dataset, label_ds])
+    if shuffle:
+        dataset = dataset.shuffle(seed=seed)
+    dataset = dataset.map(load).to_iter_dataset()
+    if batch_size is not None:
+        dataset = dataset.batch(batch_size, batch_fn=stack_batch)
+    return dataset
+
+
 def stack_batch(values: list):
     """grain's `batch_fn`: stacks the samples' torch tensors, part by part (strings stay a tuple, as in Keras)."""
 

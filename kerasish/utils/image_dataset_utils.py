@@ -253,20 +253,8 @@ def _resize_with_pad(images: torch.Tensor, size, interpolation: str) -> torch.Te
 
 
 def _dataset_grain(paths, labels, label_mode, num_classes, batch_size, image_args, shuffle, seed):
-    """Keras's grain pipeline: a shuffled `MapDataset` of (path, label), mapped to images, as an `IterDataset`."""
-    import grain
-
-    dataset = grain.MapDataset.source(list(paths))
-    if label_mode:
-        label_ds = grain.MapDataset.source(dataset_utils.encode_labels(labels, label_mode, num_classes))
-        dataset = grain.experimental.ZipMapDataset([dataset, label_ds])
-    if shuffle:
-        dataset = dataset.shuffle(seed=seed)
     load = functools.partial(_load_grain_element, image_args=image_args, labeled=bool(label_mode))
-    dataset = dataset.map(load).to_iter_dataset()
-    if batch_size is not None:
-        dataset = dataset.batch(batch_size, batch_fn=dataset_utils.stack_batch)
-    return dataset
+    return dataset_utils.grain_folder_dataset(paths, labels, label_mode, num_classes, batch_size, load, shuffle, seed)
 
 
 def _load_grain_element(element, image_args, labeled):

@@ -134,19 +134,8 @@ def _grain_element(element, max_length, labeled):
 
 
 def _dataset_grain(paths, labels, label_mode, num_classes, batch_size, max_length, shuffle, seed):
-    import grain
-
-    dataset = grain.MapDataset.source(list(paths))
-    if label_mode:
-        label_ds = grain.MapDataset.source(dataset_utils.encode_labels(labels, label_mode, num_classes))
-        dataset = grain.experimental.ZipMapDataset([dataset, label_ds])
-    if shuffle:
-        dataset = dataset.shuffle(seed=seed)
     read = functools.partial(_grain_element, max_length=max_length, labeled=bool(label_mode))
-    dataset = dataset.map(read).to_iter_dataset()
-    if batch_size is not None:
-        dataset = dataset.batch(batch_size, batch_fn=dataset_utils.stack_batch)
-    return dataset
+    return dataset_utils.grain_folder_dataset(paths, labels, label_mode, num_classes, batch_size, read, shuffle, seed)
 
 
 def _dataset_tf(paths, labels, label_mode, num_classes, batch_size, max_length, shuffle, seed):
