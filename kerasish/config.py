@@ -166,3 +166,23 @@ def enable_unsafe_deserialization() -> None:
 
 def in_safe_mode() -> bool:
     return _SAFE_MODE
+
+
+_INTERACTIVE_LOGGING = True
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars draw on stdout (Keras's default, best in a shell or a notebook)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
+
+
+def disable_interactive_logging() -> None:
+    """Progress bars go to the `kerasish` logger as plain lines (for jobs whose output is a log, not a screen)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress bars draw on stdout (True) or log plain lines to the `kerasish` logger (False)."""
+    return _INTERACTIVE_LOGGING

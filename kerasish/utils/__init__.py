@@ -1,12 +1,17 @@
 """Utilities, as `keras.utils`.
 
-The modules here are ground-floor helpers that import no package above them. `FeatureSpace` is the exception
-Keras's API asks for: it is a layer (`kerasish/layers/preprocessing/feature_space.py`, where Keras has it) that
-`keras.utils` exports, so this facade looks it up on first use (PEP 562) instead of importing the layers here.
+The modules here are ground-floor helpers that import no package above them. A few names Keras's API puts here
+live higher up, where Keras has them too: `FeatureSpace` is a layer (`kerasish/layers/preprocessing/
+feature_space.py`), `unpack_x_y_sample_weight` belongs to the data adapters and `clear_session` to the session
+state of `kerasish/legacy/backend/`. This facade looks those up on first use (PEP 562) instead of importing the
+upper floors here.
 """
 
 from __future__ import annotations
 
+from kerasish.backend.common.dtypes import standardize_dtype
+from kerasish.backend.common.keras_tensor import get_source_inputs
+from kerasish.config import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
 from kerasish.saving.object_registry import (
     CustomObjectScope,
     custom_object_scope,
@@ -14,8 +19,10 @@ from kerasish.saving.object_registry import (
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
+    serialize_keras_object,
 )
 from kerasish.utils.audio_dataset_utils import audio_dataset_from_directory
+from kerasish.utils.config_object import Config
 from kerasish.utils.dataset_utils import split_dataset
 from kerasish.utils.file_utils import get_file
 from kerasish.utils.image_dataset_utils import image_dataset_from_directory
@@ -29,6 +36,7 @@ from kerasish.utils.text_dataset_utils import text_dataset_from_directory
 from kerasish.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 
 __all__ = [
+    "Config",
     "CustomObjectScope",
     "FeatureSpace",
     "Progbar",
@@ -55,13 +63,29 @@ __all__ = [
     "split_dataset",
     "text_dataset_from_directory",
     "timeseries_dataset_from_array",
+    "clear_session",
+    "disable_interactive_logging",
+    "enable_interactive_logging",
+    "get_source_inputs",
+    "is_interactive_logging_enabled",
+    "is_keras_tensor",
+    "serialize_keras_object",
+    "standardize_dtype",
+    "unpack_x_y_sample_weight",
 ]
 
 
 def __getattr__(name: str):
+    # facade: see the module docstring (imported here, on first use, not with this package)
     if name == "FeatureSpace":
-        from kerasish.layers.preprocessing.feature_space import FeatureSpace  # facade: see the module docstring
+        from kerasish.layers.preprocessing.feature_space import FeatureSpace as value
+    elif name == "unpack_x_y_sample_weight":
+        from kerasish.trainers.data_adapters.data_adapter import unpack_x_y_sample_weight as value
+    elif name in ("clear_session", "is_keras_tensor"):
+        from kerasish.legacy.backend import session
 
-        globals()[name] = FeatureSpace
-        return FeatureSpace
-    raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")
+        value = getattr(session, name)
+    else:
+        raise AttributeError(f"module 'kerasish.utils' has no attribute {name!r}")
+    globals()[name] = value
+    return value

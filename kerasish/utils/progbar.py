@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -13,11 +14,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from kerasish import config
+
 _BOLD = "\x1b[1m"
 _GREEN = "\x1b[32m"
 _WHITE = "\x1b[37m"
 _RESET = "\x1b[0m"
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+_LOGGER = logging.getLogger("kerasish")
 
 
 class Progbar:
@@ -77,8 +81,8 @@ class Progbar:
             self.stateful_metrics = set()
 
         # Carriage returns only redraw in place on a terminal or a notebook; elsewhere (a log file,
-        # captured output) each redraw goes on a new line.
-        self._dynamic_display = (
+        # captured output, the logger when interactive logging is off) each redraw goes on a new line.
+        self._dynamic_display = config.is_interactive_logging_enabled() and (
             (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
             or "ipykernel" in sys.modules
             or "PYCHARM_HOSTED" in os.environ
@@ -218,6 +222,12 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
+        if not config.is_interactive_logging_enabled():
+            # Keras sends its lines to a logger then: no escapes, one record per line drawn.
+            line = _ANSI_ESCAPE.sub("", message).replace("\b", "").replace("\r", "").strip()
+            if line:
+                _LOGGER.info(line)
+            return
         try:
             sys.stdout.write(message)
         except UnicodeEncodeError:

@@ -73,6 +73,32 @@ def _name(dtype) -> str:
     return str(dtype)
 
 
+# Keras's dtype names (`keras.src.backend.common.dtypes.ALLOWED_DTYPES`) and the Python types it maps to them.
+_KERAS_DTYPES = frozenset(
+    ("float16", "float32", "float64", "bfloat16", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32")
+    + ("int64", "bool", "string", "float8_e4m3fn", "float8_e5m2", "complex64", "complex128")
+)
+_PYTHON_DTYPES = {bool: "bool", int: "int32", "int": "int32", float: "float32", str: "string", complex: "complex64"}
+
+
+def standardize_dtype(dtype) -> str:
+    """Keras's name for `dtype` (a name, a torch or numpy dtype, a Python type; None gives floatx).
+
+    Example:
+        >>> standardize_dtype(torch.float16), standardize_dtype(int), standardize_dtype(None)
+        ('float16', 'int32', 'float32')
+    """
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, (str, type)):
+        dtype = _PYTHON_DTYPES.get(dtype, dtype)
+    name = getattr(dtype, "__name__", None) if isinstance(dtype, type) else dtype  # numpy scalar types
+    name = _name(name)
+    if name not in _KERAS_DTYPES:
+        raise ValueError(f"Invalid dtype: expected one of Keras's dtypes {sorted(_KERAS_DTYPES)}; got {dtype!r}.")
+    return name
+
+
 def result_type(*dtypes) -> str:
     """The Keras dtype name of an op's result on inputs of `dtypes`.
 

@@ -72,6 +72,27 @@ class Node:
         return [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in self.input_tensors]
 
 
+def get_source_inputs(tensor) -> list:
+    """The `Input` tensors that `tensor` is computed from, each once, in the order the graph reaches them.
+
+    A tensor that no layer made comes back as `[tensor]`; anything that is not a KerasTensor comes back as is.
+    """
+    if not isinstance(tensor, KerasTensor):
+        return tensor
+    if tensor._keras_history is None:
+        return [tensor]
+    layer, node_index, _ = tensor._keras_history
+    node = layer._inbound_nodes[node_index]
+    if not node.input_tensors:  # an Input layer's node: the graph starts here
+        return list(node.output_tensors)
+    sources = []
+    for parent in node.input_tensors:
+        for source in get_source_inputs(parent):
+            if all(source is not seen for seen in sources):
+                sources.append(source)
+    return sources
+
+
 def shapes_to_specs(shapes, dtype=None):
     """A shape, or a list/dict of shapes, as KerasTensors of `dtype` (floatx by default)."""
     if isinstance(shapes, (tuple, list)) and all(d is None or isinstance(d, int) for d in shapes):
