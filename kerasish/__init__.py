@@ -22,6 +22,7 @@ from kerasish import (
     random,
     regularizers,
     saving,
+    tree,
     utils,
 )
 from kerasish.backend.common.keras_tensor import KerasTensor
@@ -66,5 +67,6 @@ __all__ = [
     "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
 ]

@@ -15,6 +15,7 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "kerasish"
 FLOORS = {
     "ground": [
         "kerasish.config",
+        "kerasish.tree",
         "kerasish.utils",
         "kerasish.backend.common",
         "kerasish.saving.object_registry",
