@@ -186,3 +186,91 @@ def disable_interactive_logging() -> None:
 def is_interactive_logging_enabled() -> bool:
     """Whether progress bars draw on stdout (True) or log plain lines to the `kerasish` logger (False)."""
     return _INTERACTIVE_LOGGING
+
+
+def backend() -> str:
+    """The backend kerasish computes with: always "torch"."""
+    return "torch"
+
+
+def set_backend(backend: str) -> None:
+    """Keras switches backends here; kerasish runs on torch only, so only "torch" is accepted."""
+    if backend != "torch":
+        raise ValueError(f"kerasish runs on the torch backend only; received backend={backend!r}.")
+
+
+_FLASH_ATTENTION: bool | None = None  # None: torch picks the fastest kernel it can run (flash where it can)
+
+
+def enable_flash_attention() -> None:
+    """Lets attention layers use the flash kernel of `scaled_dot_product_attention` where it can run (the default)."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = None
+
+
+def disable_flash_attention() -> None:
+    """Keeps attention layers off the flash kernel (torch chooses among the others)."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """False once `disable_flash_attention` was called; None (enabled where possible) otherwise, as in Keras."""
+    return _FLASH_ATTENTION
+
+
+_TRACEBACK_FILTERING = True
+
+
+def enable_traceback_filtering() -> None:
+    """Errors raised in `fit`/`evaluate`/`predict` and layer calls show the user's frames, not kerasish's (default)."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = True
+
+
+def disable_traceback_filtering() -> None:
+    """Errors keep every frame, kerasish's included (for debugging kerasish itself)."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    return _TRACEBACK_FILTERING
+
+
+_MAX_EPOCHS: int | None = None
+_MAX_STEPS_PER_EPOCH: int | None = None
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Caps the epochs of every `fit` (None: no cap), e.g. for a quick run of a whole program."""
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_epochs() -> int | None:
+    return _MAX_EPOCHS
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Caps the steps of every epoch of `fit`/`evaluate`/`predict` (None: no cap)."""
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def max_steps_per_epoch() -> int | None:
+    return _MAX_STEPS_PER_EPOCH
+
+
+def dtype_policy():
+    """The global dtype policy (as `keras.mixed_precision.dtype_policy()`)."""
+    from kerasish.mixed_precision.dtype_policy import global_policy  # the policies live a floor up
+
+    return global_policy()
+
+
+def set_dtype_policy(policy) -> None:
+    """Sets the global dtype policy (as `keras.mixed_precision.set_dtype_policy`)."""
+    from kerasish.mixed_precision.dtype_policy import set_global_policy
+
+    set_global_policy(policy)

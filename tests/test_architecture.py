@@ -43,11 +43,16 @@ FLOORS = {
         "kerasish.preprocessing",
         "kerasish.datasets",
         "kerasish.applications",
+        "kerasish.dtype_policies",
     ],
 }
 
 # Upward imports that are deliberate: (importer, imported) -> why.
 EXCEPTIONS: dict[tuple[str, str], str] = {
+    (
+        "kerasish.config",
+        "kerasish.mixed_precision.dtype_policy",
+    ): "keras.config names the global dtype policy, which lives with the policies",
     (
         "kerasish.ops.operation",
         "kerasish.layers.operation",

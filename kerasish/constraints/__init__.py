@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kerasish.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+from kerasish.constraints.radial_constraint import RadialConstraint, radial_constraint
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
 
 max_norm = MaxNorm
@@ -13,7 +14,7 @@ non_neg = NonNeg
 unit_norm = UnitNorm
 min_max_norm = MinMaxNorm
 
-ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, RadialConstraint)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update(
     {
@@ -22,6 +23,7 @@ ALL_OBJECTS_DICT.update(
         "min_max_norm": MinMaxNorm,
         "non_neg": NonNeg,
         "unit_norm": UnitNorm,
+        "radial_constraint": RadialConstraint,
     }
 )
 
@@ -57,5 +59,5 @@ def get(identifier: Any) -> Callable | None:
 
 __all__ = [
     "Constraint", "MaxNorm", "max_norm", "MinMaxNorm", "min_max_norm", "NonNeg", "non_neg", "UnitNorm", "unit_norm",
-    "serialize", "deserialize", "get",
+    "serialize", "deserialize", "get", "RadialConstraint", "radial_constraint",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from kerasish import config as kconfig
+from kerasish.backend.common import variable
 from kerasish.initializers.constant_initializers import STFT, Constant, Identity, Ones, Zeros
 from kerasish.initializers.initializer import Initializer, standardize_shape
 from kerasish.initializers.random_initializers import (
@@ -166,3 +167,5 @@ __all__ = [
     "LecunNormal", "lecun_normal", "Orthogonal", "orthogonal", "OrthogonalInitializer",
     "compute_fans", "serialize", "deserialize", "get",
 ]  # fmt: skip
+
+variable.resolve_initializer = get  # `keras.Variable("zeros", shape=...)` names an initializer

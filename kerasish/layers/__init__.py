@@ -7,6 +7,7 @@ from kerasish.layers import (
     attention,
     convolutional,
     core,
+    experimental,  # noqa: F401  (tf.keras 2's `layers.experimental` path)
     merging,
     normalization,
     pooling,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +24,13 @@ import torch
 from torch.nn.modules import module as _torch_module
 
 from kerasish import config, constraints, initializers, regularizers
-from kerasish.backend.common import keras_tensor
+from kerasish.backend.common import keras_tensor, scopes
 from kerasish.backend.common.keras_tensor import KerasTensor, shapes_to_specs, symbolic_call
 from kerasish.backend.common.variable import Variable
 from kerasish.layers.input_spec import assert_input_compatibility
-from kerasish.mixed_precision.dtype_policy import DTypePolicy, global_policy
+from kerasish.mixed_precision.dtype_policy import DTypePolicy, DTypePolicyMap, global_policy
 from kerasish.mixed_precision.dtype_policy import get as get_dtype_policy
+from kerasish.mixed_precision.dtype_policy import serialize as serialize_dtype_policy
 from kerasish.utils import tree
 from kerasish.utils.naming import auto_name, to_snake_case
 
@@ -51,6 +53,19 @@ class _CallContext(threading.local):
 
 
 _CONTEXT = _CallContext()
+# Keras 2's global learning phase (`K.set_learning_phase`, `K.learning_phase_scope`): when set, the `training` of
+# top-level calls made without one, in place of the layer's mode flag.
+_DEFAULT_LEARNING_PHASE: list[bool | None] = [None]
+
+
+def get_default_learning_phase() -> bool | None:
+    """The learning phase set by `K.set_learning_phase`/`K.learning_phase_scope`, or None."""
+    return _DEFAULT_LEARNING_PHASE[0]
+
+
+def set_default_learning_phase(value: bool | None) -> None:
+    """Sets (None: unsets) the learning phase of top-level calls made without `training=`."""
+    _DEFAULT_LEARNING_PHASE[0] = value
 # torch's global module hooks (dicts mutated in place when hooks are registered): with none of them and none on a
 # layer, `__call__` calls `call` directly, skipping torch's generic module dispatch.
 _is_compiling = torch.compiler.is_compiling
@@ -70,6 +85,7 @@ class _WeightSpec:
     regularizer: Any = None
     constraint: Any = None
     assigned: bool = False  # whether the layer has stored it in an attribute of its own (`self.w = ...`)
+    frozen: bool = False  # a trainable weight the optimizer leaves (Keras's `variable.trainable = False`: LoRA)
 
 
 class Layer(torch.nn.Module):
@@ -95,6 +111,7 @@ class Layer(torch.nn.Module):
 
     _call_has_training = False
     _call_has_mask = False
+    _remat = None  # the RematScope the layer was created in, if any
     _named_mask_args: tuple = ()  # (position, argument, mask argument) for calls taking `query_mask`-style masks
     _computes_mask = False
     _takes_masks = False  # the call has a `mask` or `*_mask` argument
@@ -146,6 +163,7 @@ class Layer(torch.nn.Module):
         self._trainable = bool(trainable)
         self._set_dtype_policy(dtype)
         self.autocast = autocast
+        self._remat = scopes.current_remat_scope()
         self.built = False
         self.training = False  # Keras's default learning phase is inference
         self.input_spec = None
@@ -203,7 +221,10 @@ class Layer(torch.nn.Module):
         constraint = constraints.get(constraint)
         if trainable:
             self.register_parameter(
-                attr, Variable(value, requires_grad=self._trainable, path=f"{self.name}/{name}", constraint=constraint)
+                attr,
+                Variable(
+                    value, requires_grad=self._trainable, path=_scoped(f"{self.name}/{name}"), constraint=constraint
+                ),
             )
         else:
             self.register_buffer(attr, value)
@@ -233,11 +254,17 @@ class Layer(torch.nn.Module):
 
     def _weight_items(self) -> list[tuple[Layer, _WeightSpec]]:
         """(owner, spec) pairs in `weights` order: the single source of weight order for all I/O. A layer reached
-        twice (shared by two sublayers) contributes its weights once, at its first place, as in Keras."""
-        items = []
+        twice (shared by two sublayers) contributes its weights once, at its first place, as in Keras; so does a
+        weight that two layers track (a wrapper tracking its layer's kernel, as SpectralNormalization)."""
+        items, seen = [], set()
         for layer in self._flatten_layers():
-            items += [(layer, s) for s in layer._weight_specs if s.trainable]
-            items += [(layer, s) for s in layer._weight_specs if not s.trainable]
+            for spec in [s for s in layer._weight_specs if s.trainable] + [
+                s for s in layer._weight_specs if not s.trainable
+            ]:
+                weight = id(getattr(layer, spec.attr))
+                if weight not in seen:
+                    seen.add(weight)
+                    items.append((layer, spec))
         return items
 
     def _weight_names(self) -> list[str]:
@@ -280,6 +307,62 @@ class Layer(torch.nn.Module):
     def _from_keras_layout(self, name: str, value: torch.Tensor) -> torch.Tensor:
         return value
 
+    def save_own_variables(self, store) -> None:
+        """Writes this layer's own variables (not its sublayers') into `store` under "0", "1", ..., in Keras's
+        layout and order (trainable, then non-trainable, each in creation order), as Keras 3's weight files hold
+        them. Every Keras 3 weight file kerasish writes goes through this hook: override it (with
+        `load_own_variables`) to save a layer's state another way, as Keras's LoRA layers save merged kernels.
+
+        The values are detached tensors (a weight file converts them to arrays).
+        """
+        for i, spec in enumerate(_own_specs(self)):
+            store[str(i)] = self._to_keras_layout(spec.name, getattr(self, spec.attr).detach())
+
+    def load_own_variables(self, store) -> None:
+        """Restores this layer's own variables from a `store` written by `save_own_variables` (or by Keras 3):
+        arrays or tensors under "0", "1", ..., in Keras's layout. Checks the count and every shape before
+        assigning anything."""
+        self._check_load_own_variables(store)
+        specs = _own_specs(self)
+        values = []
+        for i, spec in enumerate(specs):
+            value = store[str(i)]
+            value = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+            expected = tuple(self._to_keras_layout(spec.name, getattr(self, spec.attr)).shape)
+            if tuple(value.shape) != expected:
+                raise ValueError(
+                    f'Layer "{self.name}" variable {i} ("{spec.name}"): expected shape {expected}, received a '
+                    f"value of shape {tuple(value.shape)} during loading."
+                )
+            values.append(value)
+        with torch.no_grad():
+            for spec, value in zip(specs, values):
+                target = getattr(self, spec.attr)
+                target.copy_(self._from_keras_layout(spec.name, value).to(target.dtype))
+
+    def _check_load_own_variables(self, store) -> None:
+        expected = [spec.name for spec in _own_specs(self)]
+        if len(store.keys()) != len(expected):
+            if not expected and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus it doesn't have any variables. However the "
+                    f"weights file lists {len(store.keys())} variables for this layer. Build it (or implement "
+                    f"`build_from_config`) so that it creates its variables before loading."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(expected)} variables, but received {len(store.keys())} "
+                f"variables during loading. Expected: {expected}"
+            )
+
+    def _freeze_weight(self, weight: torch.Tensor) -> None:
+        """Keras's `variable.trainable = False` for one trainable weight (LoRA freezes the base kernel): the
+        optimizer leaves it, and it counts among `non_trainable_weights`, even when the layer is unfrozen."""
+        spec = self._spec_of(weight)
+        if spec is None:
+            raise ValueError(f'Layer "{self.name}" has no weight {weight!r} of its own to freeze.')
+        spec.frozen = True
+        weight.requires_grad_(False)
+
     def count_params(self) -> int:
         if not self.built:
             raise ValueError(
@@ -299,7 +382,7 @@ class Layer(torch.nn.Module):
         self._trainable = value
         for spec in self._weight_specs:
             if spec.trainable:
-                getattr(self, spec.attr).requires_grad_(value)
+                getattr(self, spec.attr).requires_grad_(value and not spec.frozen)
         for module in self.children():
             _set_trainable(module, value)
 
@@ -451,6 +534,9 @@ class Layer(torch.nn.Module):
 
     def _set_dtype_policy(self, dtype) -> None:
         policy = get_dtype_policy(dtype)
+        self._dtype_policy_map = policy if isinstance(policy, DTypePolicyMap) else None
+        if self._dtype_policy_map is not None:
+            policy = self._dtype_policy_map[self.name]
         self._dtype_policy = policy
         self._dtype = policy.variable_dtype
         # What __call__ does about torch.autocast: a mixed layer computes under it in its half type; a layer given
@@ -465,7 +551,12 @@ class Layer(torch.nn.Module):
 
     def get_config(self) -> dict:
         """The arguments that rebuild this layer through `from_config`."""
-        config_ = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
+        dtype = (
+            self._dtype_policy.name
+            if self._dtype_policy_map is None
+            else serialize_dtype_policy(self._dtype_policy_map)
+        )
+        config_ = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         if self.activity_regularizer is not None:
             config_["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
@@ -586,13 +677,18 @@ def _resolve_training(layer: Layer, kwargs: dict):
         training = kwargs.get("training") if kwargs else None
         if training is None:
             outer = _CONTEXT.training
-            kwargs["training"] = training = layer.training if outer is None else outer
+            kwargs["training"] = training = _own_phase(layer) if outer is None else outer
         return training
     training = kwargs.pop("training", None) if kwargs else None
     if training is None and layer._modules:  # only nested layer calls would read it
         outer = _CONTEXT.training
-        training = layer.training if outer is None else outer
+        training = _own_phase(layer) if outer is None else outer
     return training
+
+
+def _own_phase(layer: Layer) -> bool:
+    phase = _DEFAULT_LEARNING_PHASE[0]
+    return layer.training if phase is None else phase
 
 
 def _fill_masks(layer: Layer, args: tuple, kwargs: dict, inputs) -> None:
@@ -616,6 +712,8 @@ def _dispatch(layer: Layer, args: tuple, kwargs: dict, inputs, training):
     call = functools.partial(torch.nn.Module.__call__, layer) if _needs_module_call(layer) else layer.call
     if layer._autocast is not None:
         call = _under_autocast(call, layer._autocast, inputs)
+    if layer._remat is not None and _rematerializes(layer, inputs):
+        call = scopes.remat(call)
     try:
         if not layer._modules:  # a leaf: no nested layer calls to hand the learning phase to
             return call(*args, **kwargs)
@@ -630,6 +728,25 @@ def _dispatch(layer: Layer, args: tuple, kwargs: dict, inputs, training):
         if layer.input_spec is not None and isinstance(inputs, torch.Tensor):
             layer._assert_input_compatibility(tuple(inputs.shape))
         raise
+
+
+def _rematerializes(layer: Layer, inputs) -> bool:
+    """Whether the RematScope `layer` was created in asks to recompute this call's activations in the backward pass."""
+    scope = layer._remat
+    if scope.mode == "full":
+        return True
+    if scope.mode == "list_of_layers":
+        return layer.name in scope.layer_names
+    if scope.mode == "activations":
+        return getattr(layer, "activation", None) is not None
+    # "larger_than": by the size of the output (of the first input, for several), found once per input shape.
+    first = inputs if isinstance(inputs, torch.Tensor) else tree.flatten(inputs)[0]
+    sizes = layer.__dict__.setdefault("_remat_output_sizes", {})
+    if first.shape not in sizes:
+        output = tree.flatten(layer.compute_output_shape(tuple(first.shape)))
+        shape = output if all(isinstance(d, int) or d is None for d in output) else output[0]
+        sizes[first.shape] = math.prod(d for d in shape if d is not None)
+    return sizes[first.shape] > scope.output_size_threshold
 
 
 def _needs_module_call(layer: Layer) -> bool:
@@ -756,9 +873,15 @@ def _marks_built(build):
     return wrapper
 
 
+def _own_specs(layer: Layer) -> list[_WeightSpec]:
+    """A layer's own weights in Keras's variable order: trainable, then non-trainable (as created)."""
+    specs = layer._weight_specs
+    return [s for s in specs if s.trainable] + [s for s in specs if not s.trainable]
+
+
 def _is_trained(owner: Layer, spec: _WeightSpec) -> bool:
-    """Whether the optimizer updates this weight: a trainable weight of a layer not frozen itself."""
-    return spec.trainable and owner.trainable
+    """Whether the optimizer updates this weight: a trainable weight, not frozen, of a layer not frozen itself."""
+    return spec.trainable and not spec.frozen and owner.trainable
 
 
 def _set_trainable(module: torch.nn.Module, value: bool) -> None:
@@ -798,6 +921,11 @@ def _clear_added_losses() -> None:
     for layer in _LOSS_HOLDERS:
         layer._losses.clear()
     _LOSS_HOLDERS.clear()
+
+
+def _scoped(path: str) -> str:
+    scope = scopes.current_path()
+    return f"{scope}/{path}" if scope else path
 
 
 def _is_symbolic(x) -> bool:

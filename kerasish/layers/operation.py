@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from kerasish.backend.common.keras_tensor import Node, any_symbolic, compute_output_spec
+from kerasish.backend.common.keras_tensor import Node, any_symbolic
 from kerasish.layers.layer import Layer
 
 
@@ -23,6 +23,7 @@ class Operation(Layer):
 
     _function = None  # the op's concrete implementation, set on each subclass
     _leading = ()  # config arguments passed positionally, before the operands (einsum's `subscripts`)
+    _output_spec = None  # the op's own output-spec function, where meta tensors cannot tell the output shape
 
     def __init__(self, name: str | None = None, **arguments):
         super().__init__(name=name)
@@ -40,7 +41,11 @@ class Operation(Layer):
     def __call__(self, *args, **kwargs):
         # No weights, learning phase or masks: skip Layer.__call__ and run the op (or record it).
         if any_symbolic(args, kwargs):
-            outputs = compute_output_spec(self, args, kwargs)  # runs `call` on meta tensors
+            spec = type(self)._output_spec
+            if spec is not None:
+                outputs = spec(*args, **kwargs, **self.arguments)
+            else:
+                outputs = self.compute_output_spec(*args, **kwargs)  # unless overridden: `call` on meta tensors
             Node(self, args, kwargs, outputs)
             return outputs
         return self.call(*args, **kwargs)
@@ -53,7 +58,7 @@ class Operation(Layer):
         return cls(**config)
 
 
-def operation_class(class_name: str, function, leading: tuple) -> type[Operation]:
+def operation_class(class_name: str, function, leading: tuple, output_spec=None) -> type[Operation]:
     """A new `Operation` subclass for `function`, named `class_name`, serialized under `function`'s module."""
     return type(
         class_name,
@@ -61,6 +66,7 @@ def operation_class(class_name: str, function, leading: tuple) -> type[Operation
         {
             "_function": staticmethod(function),
             "_leading": leading,
+            "_output_spec": None if output_spec is None else staticmethod(output_spec),
             "__module__": function.__module__,
             "__qualname__": class_name,
             "__doc__": function.__doc__,

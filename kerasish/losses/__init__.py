@@ -45,6 +45,7 @@ from kerasish.losses.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from kerasish.losses.reduction import Reduction
 from kerasish.losses.segmentation_losses import Dice, Tversky, dice, tversky
 from kerasish.losses.sequence_losses import CTC, ctc
 from kerasish.losses.similarity_losses import Circle, circle
@@ -129,6 +130,13 @@ ALL_OBJECTS_DICT.update(
         "kullback_leibler_divergence": kl_divergence,
     }
 )
+# tf.keras 2's short names, as attributes too (`keras.losses.mse(y_true, y_pred)`).
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
 # LossFunctionWrapper, defined before this table, reads it from the registry when it loads a config.
 object_registry.register_builtins("losses", ALL_OBJECTS_DICT)
 
@@ -218,4 +226,17 @@ __all__ = [
     "serialize",
     "deserialize",
     "get",
+    "Reduction",
+    "mse",
+    "MSE",
+    "mae",
+    "MAE",
+    "mape",
+    "MAPE",
+    "msle",
+    "MSLE",
+    "kld",
+    "KLD",
+    "kullback_leibler_divergence",
+    "logcosh",
 ]

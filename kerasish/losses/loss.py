@@ -71,7 +71,10 @@ def get_keras_mask(x: Any) -> torch.Tensor | None:
 
 
 def standardize_reduction(reduction: str | None) -> str | None:
-    """Checks `reduction` against the values Keras allows and returns it unchanged."""
+    """Checks `reduction` against the values Keras allows and returns it (tf.keras 2's `"auto"` as what it meant,
+    `"sum_over_batch_size"`)."""
+    if reduction == "auto":
+        return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
         raise ValueError(
             f"Invalid value for argument `reduction`: expected one of {REDUCTIONS}, got reduction={reduction!r}."

@@ -24,6 +24,7 @@ from kerasish.losses.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
+from kerasish.metrics import experimental  # noqa: F401  (keras.metrics.experimental)
 from kerasish.metrics.accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
@@ -60,6 +61,8 @@ from kerasish.metrics.correlation_metrics import (
 from kerasish.metrics.f_score_metrics import F1Score, FBetaScore
 from kerasish.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 from kerasish.metrics.iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from kerasish.metrics.mean_relative_error import MeanRelativeError
+from kerasish.metrics.mean_tensor import MeanTensor
 from kerasish.metrics.metric import Metric
 from kerasish.metrics.probabilistic_metrics import (
     BinaryCrossentropy,
@@ -88,7 +91,9 @@ ALL_OBJECTS = {
     Mean,
     Sum,
     MeanMetricWrapper,
+    MeanTensor,
     # Regression
+    MeanRelativeError,
     MeanSquaredError,
     RootMeanSquaredError,
     MeanAbsoluteError,
@@ -209,6 +214,14 @@ FUNCTION_ALIASES = {
     "kullback_leibler_divergence": kl_divergence,
     "logcosh": log_cosh,
 }
+
+# tf.keras 2's short names of the functions, as attributes (`keras.metrics.mse(y_true, y_pred)`).
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
+msle = MSLE = mean_squared_logarithmic_error
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
 
 
 def serialize(metric: Metric | Callable) -> dict:
@@ -332,4 +345,18 @@ __all__ = [
     "serialize",
     "deserialize",
     "get",
+    "MeanRelativeError",
+    "MeanTensor",
+    "mse",
+    "MSE",
+    "mae",
+    "MAE",
+    "mape",
+    "MAPE",
+    "msle",
+    "MSLE",
+    "kld",
+    "KLD",
+    "kullback_leibler_divergence",
+    "logcosh",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 import torch
 
 from kerasish import config
+from kerasish.backend.common import scopes
 from kerasish.backend.common.variable import Variable
 from kerasish.losses.loss import auto_name, compute_dtype_name
 
@@ -35,14 +36,7 @@ class Metric(abc.ABC):
 
     Example:
         class BinaryTruePositives(Metric):
-            def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        # State is bookkeeping, never part of a gradient graph (a tracker fed a loss would otherwise chain every
-        # batch's graph together), so every update runs without autograd, as in Keras's torch backend.
-        if "update_state" in cls.__dict__:
-            cls.update_state = _without_grad(cls.__dict__["update_state"])
-
-    def __init__(self, name="binary_true_positives", **kwargs):
+            def __init__(self, name="binary_true_positives", **kwargs):
                 super().__init__(name=name, **kwargs)
                 self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
 
@@ -55,6 +49,11 @@ class Metric(abc.ABC):
             def result(self):
                 return self.true_positives.clone()
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update_state" in cls.__dict__:
+            cls.update_state = _guarded_update(cls.__dict__["update_state"])
 
     def __init__(self, dtype: Any = None, name: str | None = None):
         # Set through object.__setattr__ so our __setattr__ can rely on them existing.
@@ -217,9 +216,16 @@ def _initial_value(initializer: Any, shape: tuple, dtype: torch.dtype) -> torch.
     raise ValueError(f"Could not interpret initializer {initializer!r}: expected a name, a number or a callable.")
 
 
-def _without_grad(update_state):
+def _guarded_update(update_state):
+    """State is bookkeeping, never part of a gradient graph (a tracker fed a loss would otherwise chain every batch's
+    graph together), so every update runs without autograd, as in Keras's torch backend. While a functional graph is
+    traced (symbolic scope: `call` runs on shape-only probe tensors), a metric updated in a layer's `call` is left
+    alone, as Keras leaves it."""
+
     @functools.wraps(update_state)
     def wrapper(self, *args, **kwargs):
+        if scopes.in_symbolic_scope():
+            return None
         with torch.no_grad():
             return update_state(self, *args, **kwargs)
 

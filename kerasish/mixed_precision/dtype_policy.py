@@ -7,6 +7,9 @@ half type; losses and metrics stay in float32. On CUDA, float16 training scales 
 
 from __future__ import annotations
 
+import re
+from collections.abc import MutableMapping
+
 import torch
 
 from kerasish import config
@@ -62,8 +65,8 @@ class DTypePolicy:
         return {"name": self._name}
 
     @classmethod
-    def from_config(cls, config_: dict) -> DTypePolicy:
-        return cls(**config_)
+    def from_config(cls, config: dict) -> DTypePolicy:  # noqa: F811  (Keras's argument name)
+        return cls(**config)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, DTypePolicy) and other.name == self.name
@@ -77,6 +80,126 @@ class DTypePolicy:
 
 Policy = DTypePolicy  # Keras 2's name
 
+
+class FloatDTypePolicy(DTypePolicy):
+    """Keras 3's name for a float (non-quantized) policy; the same as `DTypePolicy`."""
+
+
+class DTypePolicyMap(DTypePolicy, MutableMapping):
+    """Policies by layer path: a layer created with `dtype=policy_map` takes `policy_map[layer.name]`.
+
+    A key matches a path exactly, else as a regular expression (`re.fullmatch`; "encoder/.*"); a path matched by
+    several patterns is an error. Paths matching no key get `default_policy` (the global policy when None).
+    """
+
+    def __init__(self, default_policy=None, policy_map: dict | None = None):
+        if isinstance(default_policy, DTypePolicyMap):
+            raise ValueError("`default_policy` cannot be a `DTypePolicyMap`.")
+        if policy_map is not None and not isinstance(policy_map, dict):
+            raise TypeError(f"If specified, `policy_map` must be a dict. Received: policy_map={policy_map!r}")
+        self._default_policy_arg = default_policy
+        self._policy_map = {key: get(policy) for key, policy in (policy_map or {}).items()}
+
+    @property
+    def default_policy(self) -> DTypePolicy:
+        return get(self._default_policy_arg)
+
+    @property
+    def name(self) -> str:
+        return f"map_{self.default_policy.name}"
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.default_policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.default_policy.variable_dtype
+
+    @property
+    def is_mixed(self) -> bool:
+        return self.default_policy.is_mixed
+
+    def __getitem__(self, key: str) -> DTypePolicy:
+        if key in self._policy_map:
+            return self._policy_map[key]
+        matches = [pattern for pattern in self._policy_map if re.fullmatch(pattern, key)]
+        if len(matches) > 1:
+            raise ValueError(
+                f"Path '{key}' matches multiple dtype policy specification keys: {matches}. Please make sure each "
+                "path only matches at most one dtype policy specification key in the DTypePolicyMap."
+            )
+        return self._policy_map[matches[0]] if matches else self.default_policy
+
+    def __setitem__(self, key: str, policy) -> None:
+        if key in self._policy_map:
+            raise ValueError(
+                f"{key} already exist in the DTypePolicyMap with value {self._policy_map[key]}. Please make sure "
+                "to not use duplicated keys."
+            )
+        try:
+            policy = get(policy)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"Cannot interpret the assigned value as a dtype policy. Received: {policy!r}") from e
+        self._policy_map[key] = policy
+
+    def __delitem__(self, key: str) -> None:
+        self._policy_map.pop(key)
+
+    def __contains__(self, key) -> bool:
+        return key in self._policy_map
+
+    def __len__(self) -> int:
+        return len(self._policy_map)
+
+    def __iter__(self):
+        return iter(self._policy_map)
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def get_config(self) -> dict:
+        return {
+            "default_policy": self._default_policy_arg,
+            "policy_map": {key: serialize(policy) for key, policy in self._policy_map.items()},
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None) -> DTypePolicyMap:  # noqa: F811
+        policy_map = {key: get(value) for key, value in (config.get("policy_map") or {}).items()}
+        return cls(config.get("default_policy"), policy_map)
+
+    def __repr__(self) -> str:
+        mapping = [(key, policy.name) for key, policy in self._policy_map.items()]
+        return f"<DTypePolicyMap default_policy={self.default_policy.name}, mapping={mapping}>"
+
+
+_CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy, "DTypePolicyMap": DTypePolicyMap}
+
+
+def serialize(policy: DTypePolicy) -> dict:
+    """A policy as Keras 3 serializes it: `{"module", "class_name", "config", "registered_name"}`."""
+    module = "keras.dtype_policies" if isinstance(policy, DTypePolicyMap) else "keras"
+    return {
+        "module": module,
+        "class_name": type(policy).__name__,
+        "config": policy.get_config(),
+        "registered_name": None,
+    }
+
+
+def deserialize(config_: dict, custom_objects=None) -> DTypePolicy:
+    """A policy from `serialize`'s dict (or Keras 2's `{"class_name", "config"}`)."""
+    class_name = config_.get("class_name") if isinstance(config_, dict) else None
+    if class_name not in _CLASSES:
+        raise ValueError(
+            f"Cannot deserialize a dtype policy from {config_!r}: expected class_name in {list(_CLASSES)}."
+        )
+    return _CLASSES[class_name].from_config(config_.get("config") or {})
+
+
 _GLOBAL_POLICY: DTypePolicy | None = None
 
 
@@ -87,7 +210,7 @@ def get(identifier) -> DTypePolicy:
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, dict):  # {"class_name": "DTypePolicy", "config": {"name": ...}}
-        return DTypePolicy(identifier.get("config", {}).get("name"))
+        return deserialize(identifier)
     if isinstance(identifier, torch.dtype):
         return DTypePolicy(config.dtype_name(identifier))
     return DTypePolicy(identifier)

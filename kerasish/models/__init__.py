@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from kerasish.layers import deserialize
+from kerasish.models import experimental, linear_model, wide_deep_model  # noqa: F401  (tf.keras 2's premade models)
 from kerasish.models.cloning import clone_model
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model

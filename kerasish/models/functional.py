@@ -236,6 +236,10 @@ def _serialize_node(node, node_index: dict) -> dict:
             }
         if isinstance(x, torch.Tensor):
             return x.tolist()
+        if isinstance(x, slice):  # `x[1:3]` on a KerasTensor: Keras's encoding of an index
+            return {"class_name": "__slice__", "config": {"start": x.start, "stop": x.stop, "step": x.step}}
+        if x is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         return serialize_keras_object(x)
 
     return {

@@ -181,9 +181,14 @@ def _decode(value):
         if value.get("class_name") == "__keras_tensor__":
             inner = value.get("config")
             return ("__history__", *_history(inner.get("keras_history") if isinstance(inner, dict) else None))
+        if value.get("class_name") == "__slice__" and isinstance(value.get("config"), dict):
+            bounds = value["config"]
+            return slice(bounds.get("start"), bounds.get("stop"), bounds.get("step"))
+        if value.get("class_name") == "__ellipsis__":
+            return Ellipsis
         return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
+    if isinstance(value, (list, tuple)):  # a tuple where the config was not read back from JSON
+        return type(value)(_decode(v) for v in value)
     return value
 
 

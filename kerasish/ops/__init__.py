@@ -7,8 +7,9 @@ records a node of the functional graph (see `operation.py`).
 
 from __future__ import annotations
 
-from kerasish.ops import core, linalg, math, nn, numpy
+from kerasish.ops import core, einops, image, keras_tensor_operators, linalg, math, nn, numpy
 from kerasish.ops.core import (
+    associative_scan,
     cast,
     cond,
     convert_to_numpy,
@@ -31,10 +32,13 @@ from kerasish.ops.core import (
     vectorized_map,
     while_loop,
 )
+from kerasish.ops.einops import rearrange
 from kerasish.ops.linalg import *  # noqa: F401,F403
 from kerasish.ops.math import *  # noqa: F401,F403
 from kerasish.ops.nn import *  # noqa: F401,F403
 from kerasish.ops.numpy import *  # noqa: F401,F403
+
+keras_tensor_operators.attach()
 
 __all__ = sorted(
     set(linalg.__all__)
@@ -42,7 +46,9 @@ __all__ = sorted(
     | set(nn.__all__)
     | set(numpy.__all__)
     | {
+        "associative_scan",
         "cast",
+        "rearrange",
         "cond",
         "convert_to_numpy",
         "convert_to_tensor",
@@ -64,6 +70,7 @@ __all__ = sorted(
         "vectorized_map",
         "while_loop",
         "core",
+        "image",
         "linalg",
         "math",
         "nn",

@@ -217,6 +217,68 @@ def unstack(x, num=None, axis=0):
     return list(torch.unbind(convert_to_tensor(x), dim=axis))
 
 
+@keras_op
+def associative_scan(f, elems, reverse=False, axis=0):
+    """Inclusive scan of `elems` along `axis` with the associative binary `f`, in O(log n) sequential steps.
+
+    Args:
+        f: `f(a, b) -> c`, associative, elementwise over `axis`; `a`, `b` and `c` have the structure of `elems`.
+        elems: a tensor or a nest of tensors of the same length along `axis`.
+        reverse: scan from the end.
+        axis: the scanned axis.
+
+    Returns:
+        The structure of `elems`, whose `k`-th slice along `axis` is `f` applied to the first `k + 1` slices:
+        `[a, f(a, b), f(f(a, b), c), ...]`.
+    """
+    from kerasish.utils import tree
+
+    if not callable(f):
+        raise TypeError(f"`f` should be a callable. Received: f={f}")
+    leaves = [convert_to_tensor(leaf) for leaf in tree.flatten(elems)]
+    lengths = {leaf.shape[axis] for leaf in leaves}
+    if len(lengths) != 1:
+        raise ValueError(
+            f"Array inputs to associative_scan must have the same length along axis {axis}. "
+            f"(saw: {[tuple(leaf.shape) for leaf in leaves]})"
+        )
+    if reverse:
+        leaves = [torch.flip(leaf, (axis,)) for leaf in leaves]
+
+    def take(xs, start, stop=None, step=1):
+        return [x[(builtins.slice(None),) * (axis % x.ndim) + (builtins.slice(start, stop, step),)] for x in xs]
+
+    def combine(a, b):
+        return [
+            convert_to_tensor(c)
+            for c in tree.flatten(f(tree.pack_sequence_as(elems, a), tree.pack_sequence_as(elems, b)))
+        ]
+
+    def interleave(evens, odds):
+        out = []
+        for even, odd in zip(evens, odds):
+            dim = axis % even.ndim
+            paired = torch.stack([even.narrow(dim, 0, odd.shape[dim]), odd], dim=dim + 1).flatten(dim, dim + 1)
+            if even.shape[dim] > odd.shape[dim]:
+                paired = torch.cat([paired, even.narrow(dim, even.shape[dim] - 1, 1)], dim=dim)
+            out.append(paired)
+        return out
+
+    def scan(xs):
+        n = xs[0].shape[axis]
+        if n < 2:
+            return xs
+        odds = scan(combine(take(xs, 0, -1, 2), take(xs, 1, None, 2)))  # results at positions 1, 3, 5, ...
+        tail = combine(take(odds, 0, -1) if n % 2 == 0 else odds, take(xs, 2, None, 2))  # positions 2, 4, ...
+        evens = [torch.cat([first, rest], dim=axis) for first, rest in zip(take(xs, 0, 1), tail)]
+        return interleave(evens, odds)
+
+    results = scan(leaves)
+    if reverse:
+        results = [torch.flip(r, (axis,)) for r in results]
+    return tree.pack_sequence_as(elems, results)
+
+
 def vectorized_map(function, elements):
     """`function` applied to each slice of `elements` along the first axis (with `torch.vmap`)."""
     return torch.vmap(function)(elements)

@@ -1,4 +1,4 @@
-"""Math ops (`keras.ops.math`): segment reductions, top-k, logsumexp, FFTs and special functions.
+"""Math ops (`keras.ops.math`): segment reductions, top-k, logsumexp, FFTs, STFTs and special functions.
 
 FFT ops take and return `(real, imag)` pairs of tensors, as Keras's do.
 """
@@ -172,6 +172,98 @@ def view_as_complex(x):
 def view_as_real(x):
     """The complex `x` as a real tensor with a last axis of (real, imag)."""
     return torch.view_as_real(convert_to_tensor(x))
+
+
+def _stft_window(window, sequence_length: int, dtype, device) -> torch.Tensor | None:
+    """Keras's stft window: periodic "hann" or "hamming", an array of `sequence_length` values, or None."""
+    if window is None:
+        return None
+    if isinstance(window, str):
+        if window not in ("hann", "hamming"):
+            raise ValueError(
+                f'If a string is passed to `window`, it must be one of `"hann"`, `"hamming"`. Received: window={window}'
+            )
+        make = torch.hann_window if window == "hann" else torch.hamming_window
+        return make(sequence_length, periodic=True, dtype=dtype, device=device)
+    win = convert_to_tensor(window).to(dtype=dtype, device=device)
+    if win.dim() != 1 or win.shape[-1] != sequence_length:
+        raise ValueError(
+            f"The shape of `window` must be equal to [sequence_length]. Received: window shape={tuple(win.shape)}"
+        )
+    return win
+
+
+@keras_op
+def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
+    """Short-time Fourier transform along the last axis; returns `(real, imag)` of shape `(..., frames, bins)`.
+
+    As Keras on TensorFlow: frames of `fft_length` samples every `sequence_stride` samples (reflect-padded by
+    `fft_length // 2` on both sides when `center`), the window (`sequence_length` long, periodic) centred in the
+    frame with zeros around it; `fft_length // 2 + 1` bins.
+    """
+    x = convert_to_tensor(x)
+    if x.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"Invalid input type. Expected `float32` or `float64`. Received: input type={x.dtype}")
+    if fft_length < sequence_length:
+        raise ValueError(
+            "`fft_length` must equal or larger than `sequence_length`. "
+            f"Received: sequence_length={sequence_length}, fft_length={fft_length}"
+        )
+    win = _stft_window(window, sequence_length, x.dtype, x.device)
+    if win is None:  # no window: all `fft_length` samples of a frame, as TensorFlow's stft without window_fn
+        win, sequence_length = torch.ones(fft_length, dtype=x.dtype, device=x.device), fft_length
+    lead = x.shape[:-1]
+    flat = x.reshape(-1, x.shape[-1])
+    if center:
+        flat = torch.nn.functional.pad(flat[:, None], (fft_length // 2, fft_length // 2), mode="reflect")[:, 0]
+    out = torch.stft(
+        flat,
+        n_fft=fft_length,
+        hop_length=sequence_stride,
+        win_length=sequence_length,
+        window=win,
+        center=False,
+        return_complex=True,
+    ).transpose(-1, -2)
+    out = out.reshape(*lead, *out.shape[-2:])
+    return out.real.contiguous(), out.imag.contiguous()
+
+
+@keras_op
+def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
+    """Inverse of `stft`: a signal from the `(real, imag)` pair `x` of shape `(..., frames, bins)`.
+
+    As TensorFlow's `inverse_stft` under Keras: each frame's inverse FFT times the window divided by the windows'
+    summed squares at its phase (`inverse_stft_window_fn`), overlap-added; then cut to `length` (or, when
+    `center`, without the `fft_length // 2` padding on each side).
+    """
+    spectrum = _complex(x)
+    dtype = spectrum.real.dtype
+    frames = torch.fft.irfft(spectrum, n=fft_length)
+    win = _stft_window(window, sequence_length, dtype, spectrum.device)
+    if win is not None:
+        left = (fft_length - sequence_length) // 2
+        win = torch.nn.functional.pad(win, (left, fft_length - sequence_length - left))
+        overlaps = -(-fft_length // sequence_stride)
+        denom = torch.nn.functional.pad(win.square(), (0, overlaps * sequence_stride - fft_length))
+        denom = denom.reshape(overlaps, sequence_stride).sum(0).repeat(overlaps)[:fft_length]
+        frames = frames * (win / denom)
+    lead, count = frames.shape[:-2], frames.shape[-2]
+    total = fft_length + sequence_stride * (count - 1)
+    signal = torch.nn.functional.fold(
+        frames.reshape(-1, count, fft_length).transpose(1, 2),
+        output_size=(1, total),
+        kernel_size=(1, fft_length),
+        stride=(1, sequence_stride),
+    ).reshape(*lead, total)
+    start = fft_length // 2 if center else 0
+    if length is not None:
+        end = start + length
+    elif center:
+        end = total - fft_length // 2
+    else:
+        end = total
+    return signal[..., start:end]
 
 
 __all__ = sorted(

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from kerasish import config
 from kerasish.backend.common.tensors import convert_to_tensor, convert_to_tensors, ensure_float
+from kerasish.ops import ctc_decoding, sdpa
 from kerasish.ops.operation import keras_op
 
 # ---- activations -------------------------------------------------------------------------------------------
@@ -332,6 +333,56 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     return _pool(inputs, pool_size, strides, padding, data_format, average=True)
 
 
+def _adaptive_pool(inputs, output_size, data_format, average: bool):
+    # Keras's bins: output i of an axis of length n pools [floor(i * n / out), ceil((i + 1) * n / out)), which are
+    # torch's adaptive pooling bins (Keras's torch backend calls these kernels; its other backends gather the same
+    # windows).
+    inputs = convert_to_tensor(inputs)
+    n = inputs.ndim - 2
+    if n not in (1, 2, 3):
+        raise ValueError(
+            f"Inputs to adaptive {'average' if average else 'max'} pooling must have ndim=3, 4 or 5. Received "
+            f"input shape: {tuple(inputs.shape)}."
+        )
+    output_size = _tuple(output_size, n)
+    if len(output_size) != n or any(not isinstance(s, int) or s <= 0 for s in output_size):
+        raise ValueError(
+            f"`output_size` must be a positive integer or {n} positive integers for inputs with {n} spatial "
+            f"dims. Received: output_size={output_size}"
+        )
+    x, moved = _channels_first(inputs, data_format)
+    if average:
+        pool = (F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d)[n - 1]
+        out = pool(ensure_float(x), output_size)
+    else:
+        out = (F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d)[n - 1](x, output_size)
+    return torch.movedim(out, 1, -1) if moved else out
+
+
+@keras_op
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Adaptive average pooling over 1 to 3 spatial dims: pools to `output_size` whatever the input size.
+
+    Args:
+        inputs: `(batch,) + spatial + (channels,)` (or channels first).
+        output_size: an int (the same for every spatial dim) or one int per spatial dim.
+        data_format: `"channels_last"` or `"channels_first"` (default: the configured image data format).
+    """
+    return _adaptive_pool(inputs, output_size, data_format, average=True)
+
+
+@keras_op
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Adaptive max pooling over 1 to 3 spatial dims: pools to `output_size` whatever the input size.
+
+    Args:
+        inputs: `(batch,) + spatial + (channels,)` (or channels first).
+        output_size: an int (the same for every spatial dim) or one int per spatial dim.
+        data_format: `"channels_last"` or `"channels_first"` (default: the configured image data format).
+    """
+    return _adaptive_pool(inputs, output_size, data_format, average=False)
+
+
 # ---- encodings and losses ----------------------------------------------------------------------------------
 
 
@@ -546,7 +597,8 @@ def dot_product_attention(
         mask: boolean, True where attention is allowed.
         scale: the logits' scale (`1 / sqrt(head_dim)` by default).
         is_causal: apply a causal mask.
-        flash_attention: accepted for compatibility (torch picks its kernel).
+        flash_attention: True: torch's flash kernel only; False: any kernel but flash; None: as
+            `keras.config.is_flash_attention_enabled()` says.
         attn_logits_soft_cap: cap the logits with `cap * tanh(logits / cap)`.
     """
     query, key, value = convert_to_tensors(query, key, value)
@@ -557,7 +609,8 @@ def dot_product_attention(
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     if bias is None and attn_logits_soft_cap is None and not (is_causal and mask is not None):
         attn_mask = None if mask is None else convert_to_tensor(mask, device=q.device).bool()
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
+        with sdpa.kernel_scope(flash_attention):
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
         return out.transpose(1, 2)
     logits = torch.matmul(q, k.transpose(-1, -2)) * scale
     if attn_logits_soft_cap is not None:
@@ -571,6 +624,184 @@ def dot_product_attention(
     if allowed is not None:
         logits = logits.masked_fill(~allowed, torch.finfo(logits.dtype).min)
     return torch.matmul(torch.softmax(logits, dim=-1), v).transpose(1, 2)
+
+
+# ---- transposed convolution, space/depth and patch rearrangements ------------------------------------------
+
+
+def _transpose_crops(size: int, kernel: int, stride: int, dilation: int, padding: str, output_padding) -> tuple:
+    """(left, right) amounts Keras removes from the full transposed output `(size - 1) * stride + effective`, the
+    right one negative where Keras's output extends past it."""
+    effective = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        extra = max(effective, stride) - effective if output_padding is None else output_padding
+        left_pad, right_pad = effective - 1, effective - 1 + extra
+    else:  # output length `size * stride` by default, else `(size - 1) * stride + effective % 2 + output_padding`
+        total = stride + effective - 2 if output_padding is None else effective + effective % 2 - 2 + output_padding
+        left_pad = min(total // 2 + total % 2, effective - 1)
+        right_pad = total - left_pad
+    return effective - 1 - left_pad, effective - 1 - right_pad
+
+
+@keras_op
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1):
+    """N-D transposed convolution (1 to 3 spatial dims), the gradient of `conv` with respect to its input.
+
+    Args:
+        inputs: `(batch,) + spatial + (channels,)` (or channels first).
+        kernel: Keras's layout `spatial + (out_channels, in_channels)`.
+        strides: an int or one per spatial dim.
+        padding: `"valid"` or `"same"` (output `spatial * strides`).
+        output_padding: an int or one per spatial dim (each below its stride) added to the output length, or None.
+        data_format: `"channels_last"` or `"channels_first"` (default: the configured image data format).
+        dilation_rate: an int or one per spatial dim.
+    """
+    inputs, kernel = convert_to_tensors(inputs, kernel)
+    padding = _check_padding(padding)
+    x, moved = _channels_first(inputs, data_format)
+    n = x.ndim - 2
+    if n not in (1, 2, 3):
+        raise ValueError(f"conv_transpose: inputs must have rank 3, 4 or 5; received shape {tuple(inputs.shape)}.")
+    if kernel.shape[-1] != x.shape[1]:
+        raise ValueError(
+            f"conv_transpose: the kernel's last axis ({kernel.shape[-1]}) must equal the input channels "
+            f"({x.shape[1]}); received kernel shape {tuple(kernel.shape)}."
+        )
+    strides, dilation = _tuple(strides, n), _tuple(dilation_rate, n)
+    output_padding = (None,) * n if output_padding is None else _tuple(output_padding, n)
+    weight = kernel.permute((n + 1, n) + tuple(range(n))).to(x.dtype)  # (in, out, *spatial)
+    out = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[n - 1](
+        x, weight, None, strides, 0, 0, 1, dilation
+    )
+    crops = [
+        _transpose_crops(size, k, s, d, padding, p)
+        for size, k, s, d, p in zip(x.shape[2:], kernel.shape[:n], strides, dilation, output_padding)
+    ]
+    # Negative crops widen the output with zeros (positions no input reaches); pad first, then slice.
+    pads = [w for left, right in reversed(crops) for w in (max(-left, 0), max(-right, 0))]
+    if any(pads):
+        out = F.pad(out, pads)
+    index = (slice(None), slice(None)) + tuple(
+        slice(max(left, 0), out.shape[2 + i] - max(right, 0)) for i, (left, right) in enumerate(crops)
+    )
+    out = out[index]
+    return torch.movedim(out, 1, -1) if moved else out
+
+
+def _block_layout(x: torch.Tensor, block_size: int, data_format: str, name: str) -> str:
+    if x.ndim != 4:
+        raise ValueError(f"`{name}` requires a 4D input tensor. Received: x.shape={tuple(x.shape)}")
+    if block_size < 2:
+        raise ValueError(f"`block_size` must be at least 2. Received: block_size={block_size}")
+    data_format = data_format or config.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first'; received {data_format!r}.")
+    return data_format
+
+
+@keras_op
+def depth_to_space(x, block_size, data_format="channels_last"):
+    """Moves depth into `block_size x block_size` spatial blocks: `(N, H, W, C)` -> `(N, H*b, W*b, C / b**2)`,
+    with TensorFlow's channel order (the block position is the slower-varying part of the channel index)."""
+    x = convert_to_tensor(x)
+    data_format = _block_layout(x, block_size, data_format, "depth_to_space")
+    b = block_size
+    if data_format == "channels_last":
+        n, h, w, c = x.shape
+        if c % (b * b):
+            raise ValueError(f"The number of channels ({c}) must be divisible by block_size**2 ({b * b}).")
+        return x.reshape(n, h, w, b, b, c // (b * b)).permute(0, 1, 3, 2, 4, 5).reshape(n, h * b, w * b, -1)
+    n, c, h, w = x.shape
+    if c % (b * b):
+        raise ValueError(f"The number of channels ({c}) must be divisible by block_size**2 ({b * b}).")
+    return x.reshape(n, b, b, c // (b * b), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, -1, h * b, w * b)
+
+
+@keras_op
+def space_to_depth(x, block_size, data_format="channels_last"):
+    """Moves `block_size x block_size` spatial blocks into depth: `(N, H, W, C)` -> `(N, H/b, W/b, C * b**2)`
+    (the inverse of `depth_to_space`)."""
+    x = convert_to_tensor(x)
+    data_format = _block_layout(x, block_size, data_format, "space_to_depth")
+    b = block_size
+    h, w = (x.shape[1], x.shape[2]) if data_format == "channels_last" else (x.shape[2], x.shape[3])
+    if h % b or w % b:
+        raise ValueError(f"Height ({h}) and width ({w}) must be divisible by block_size ({b}).")
+    if data_format == "channels_last":
+        n, _, _, c = x.shape
+        return x.reshape(n, h // b, b, w // b, b, c).permute(0, 1, 3, 2, 4, 5).reshape(n, h // b, w // b, -1)
+    n, c = x.shape[:2]
+    return x.reshape(n, c, h // b, b, w // b, b).permute(0, 3, 5, 1, 2, 4).reshape(n, -1, h // b, w // b)
+
+
+@keras_op
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding `kernel_size` blocks of a channels-first `(N, C, H, W)` image as columns: `(N, C * kH * kW, L)` with
+    `L` blocks (im2col)."""
+    x = convert_to_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"Input must be a 4D tensor. Received: input.shape={tuple(x.shape)}")
+    return F.unfold(x, kernel_size, dilation=dilation, padding=padding, stride=stride)
+
+
+@keras_op
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Sums columns of blocks `(N, C * kH * kW, L)` back into a channels-first `(N, C) + output_size` image (col2im,
+    the adjoint of `unfold`)."""
+    x = convert_to_tensor(x)
+    if x.ndim != 3:
+        raise ValueError(f"Input must be a 3D tensor. Received: input.shape={tuple(x.shape)}")
+    return F.fold(x, output_size, kernel_size, dilation=dilation, padding=padding, stride=stride)
+
+
+@keras_op
+def polar(abs_, angle):
+    """The complex tensor `abs_ * (cos(angle) + 1j * sin(angle))`."""
+    abs_, angle = convert_to_tensors(abs_, angle)
+    abs_, angle = ensure_float(abs_), ensure_float(angle)
+    dtype = torch.promote_types(abs_.dtype, angle.dtype)
+    if dtype in (torch.float16, torch.bfloat16):
+        dtype = torch.float32
+    return torch.polar(abs_.to(dtype), angle.to(dtype))
+
+
+@keras_op
+def ctc_decode(
+    inputs,
+    sequence_lengths,
+    strategy="greedy",
+    beam_width=100,
+    top_paths=1,
+    merge_repeated=True,
+    mask_index=0,
+):
+    """Decodes CTC outputs `(batch, time, classes)` (logits) into label sequences.
+
+    Args:
+        inputs: the logits.
+        sequence_lengths: `(batch,)` valid time steps per item.
+        strategy: `"greedy"` (best path) or `"beam_search"` (prefix beam search).
+        beam_width: the beam width of `"beam_search"`.
+        top_paths: how many best sequences `"beam_search"` returns.
+        merge_repeated: whether `"greedy"` merges repeated labels.
+        mask_index: the blank class.
+
+    Returns:
+        `(decoded, scores)`: `decoded` is `(paths, batch, time)` int32 with the labels left-aligned and -1 after them
+        (`paths` is 1 for greedy, else `top_paths`); `scores` is `(batch, 1)`, the negative sum of the chosen logits,
+        for greedy, else `(batch, top_paths)` log probabilities.
+    """
+    inputs, sequence_lengths = convert_to_tensors(inputs, sequence_lengths)
+    if inputs.ndim != 3:
+        raise ValueError(f"ctc_decode: inputs must be (batch, time, classes); received shape {tuple(inputs.shape)}.")
+    dtype = torch.float64 if inputs.dtype == torch.float64 else torch.float32
+    inputs, lengths = inputs.to(dtype), sequence_lengths.to(device=inputs.device, dtype=torch.long)
+    blank = mask_index % inputs.shape[-1]
+    if strategy == "greedy":
+        return ctc_decoding.greedy_decode(inputs, lengths, merge_repeated, blank)
+    if strategy == "beam_search":
+        return ctc_decoding.beam_search_decode(inputs, lengths, beam_width, top_paths, blank)
+    raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
 
 
 __all__ = sorted(

@@ -8,12 +8,15 @@ Dtype rules worth knowing (Keras's, checked against Keras's torch backend): floa
 from __future__ import annotations
 
 import builtins
+import functools
+import re
 
 import numpy as np
 import torch
 
 from kerasish import config
 from kerasish.backend.common.dtypes import result_type
+from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.backend.common.tensors import (
     convert_to_tensor,
     convert_to_tensors,
@@ -825,6 +828,10 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
         method: `"linear"`, `"lower"`, `"higher"`, `"midpoint"` or `"nearest"`.
         keepdims: keep reduced axes as size 1.
     """
+    return _quantile(torch.quantile, x, q, axis, method, keepdims)
+
+
+def _quantile(torch_fn, x, q, axis, method, keepdims):
     x = convert_to_tensor(x)
     out_dtype = x.dtype if x.is_floating_point() else _std(config.floatx())
     compute = x.double() if x.dtype == torch.float64 else x.float()
@@ -832,7 +839,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     dims = [d % x.ndim for d in _dims(x, _axes(axis))]
     kept = [d for d in range(x.ndim) if d not in dims]
     flat = compute.permute(kept + dims).reshape([x.shape[d] for d in kept] + [-1])
-    out = torch.quantile(flat, q, dim=-1, interpolation=method)
+    out = torch_fn(flat, q, dim=-1, interpolation=method)
     if keepdims:
         shape = [1 if d in dims else x.shape[d] for d in range(x.ndim)]
         out = out.reshape(tuple(q.shape) + tuple(shape))
@@ -1274,8 +1281,8 @@ def take_along_axis(x, indices, axis=None):
 
 @keras_op
 def get_item(x, key):
-    """`x[key]`."""
-    return convert_to_tensor(x)[key]
+    """`x[key]`. A list key is a tuple of indices, as a saved graph stores one (Keras reads it so too)."""
+    return convert_to_tensor(x)[tuple(key) if isinstance(key, list) else key]
 
 
 @keras_op
@@ -1424,6 +1431,347 @@ def kaiser(x, beta):
 def slogdet(x):
     """`(sign, log|det|)` of the square matrices `x`."""
     return tuple(torch.linalg.slogdet(ensure_float(convert_to_tensor(x))))
+
+
+# NaN-aware reductions: NaN entries are skipped; a reduction over only NaNs gives NaN (an index of -1).
+
+
+def _nan_filled(x: torch.Tensor, value: float) -> torch.Tensor:
+    """`x` with its NaNs replaced by `value` (integer and bool tensors hold no NaN and come back as they are)."""
+    if not (x.is_floating_point() or x.is_complex()):
+        return x
+    return torch.where(torch.isnan(x), torch.full((), value, dtype=x.dtype, device=x.device), x)
+
+
+def _all_nan(x: torch.Tensor, axis, keepdims: bool) -> torch.Tensor:
+    nan = torch.isnan(x)
+    if axis is None:
+        out = nan.all()
+        return out.reshape((1,) * x.ndim) if keepdims else out
+    return nan.all(dim=_dims(x, axis), keepdim=keepdims)
+
+
+def _nan_arg_reduce(torch_fn, fill: float, x, axis, keepdims):
+    x = convert_to_tensor(x)
+    if not x.is_floating_point():
+        return _arg_reduce(torch_fn, x, axis, keepdims)
+    out = _arg_reduce(torch_fn, _nan_filled(x, fill), axis, keepdims)
+    return torch.where(_all_nan(x, axis, keepdims), torch.full((), -1, dtype=out.dtype, device=out.device), out)
+
+
+@keras_op
+def nanargmax(x, axis=None, keepdims=False):
+    """Index of the maximum along `axis` (of the flattened tensor if None) ignoring NaNs; -1 where all are NaN."""
+    return _nan_arg_reduce(torch.argmax, float("-inf"), x, axis, keepdims)
+
+
+@keras_op
+def nanargmin(x, axis=None, keepdims=False):
+    """Index of the minimum along `axis` (of the flattened tensor if None) ignoring NaNs; -1 where all are NaN."""
+    return _nan_arg_reduce(torch.argmin, float("inf"), x, axis, keepdims)
+
+
+@keras_op
+def nancumsum(x, axis=None, dtype=None):
+    """Cumulative sum along `axis` (of the flattened tensor if None), NaNs counting as zero."""
+    return _cumulative(torch.cumsum, _nan_filled(convert_to_tensor(x), 0.0), axis, dtype)
+
+
+@keras_op
+def nancumprod(x, axis=None, dtype=None):
+    """Cumulative product along `axis` (of the flattened tensor if None), NaNs counting as one."""
+    return _cumulative(torch.cumprod, _nan_filled(convert_to_tensor(x), 1.0), axis, dtype)
+
+
+def _nan_extreme(torch_fn, fill: float, x, axis, keepdims):
+    x = convert_to_tensor(x)
+    axis = _axes(axis)
+    if axis == ():
+        return x
+    out = torch_fn(_nan_filled(x, fill), dim=_dims(x, axis), keepdim=keepdims)
+    if not x.is_floating_point():
+        return out
+    return torch.where(_all_nan(x, axis, keepdims), torch.full((), float("nan"), dtype=x.dtype, device=x.device), out)
+
+
+@keras_op
+def nanmax(x, axis=None, keepdims=False):
+    """Maximum over `axis` (all axes if None) ignoring NaNs; NaN where all are NaN."""
+    return _nan_extreme(torch.amax, float("-inf"), x, axis, keepdims)
+
+
+@keras_op
+def nanmin(x, axis=None, keepdims=False):
+    """Minimum over `axis` (all axes if None) ignoring NaNs; NaN where all are NaN."""
+    return _nan_extreme(torch.amin, float("inf"), x, axis, keepdims)
+
+
+@keras_op
+def nanprod(x, axis=None, keepdims=False):
+    """Product over `axis` (all axes if None), NaNs counting as one (bool and small ints give int32)."""
+    return prod(_nan_filled(convert_to_tensor(x), 1.0), axis=axis, keepdims=keepdims)
+
+
+@keras_op
+def nanvar(x, axis=None, keepdims=False):
+    """Population variance over `axis` (all axes if None) of the non-NaN entries; NaN where all are NaN."""
+    x = ensure_float(convert_to_tensor(x))
+    out_dtype = x.dtype
+    if x.dtype in (torch.float16, torch.bfloat16):
+        x = x.float()
+    axis = _axes(axis)
+    if axis == ():
+        return torch.where(torch.isnan(x), x, torch.zeros((), dtype=x.dtype, device=x.device)).to(out_dtype)
+    dims = _dims(x, axis)
+    valid = ~torch.isnan(x)
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    centered = torch.where(valid, x - torch.nanmean(x, dim=dims, keepdim=True), zero)
+    squares = centered.real**2 + centered.imag**2 if x.is_complex() else centered**2
+    return (squares.sum(dim=dims, keepdim=keepdims) / valid.sum(dim=dims, keepdim=keepdims)).to(out_dtype)
+
+
+@keras_op
+def nanstd(x, axis=None, keepdims=False):
+    """Population standard deviation over `axis` (all axes if None) of the non-NaN entries."""
+    return torch.sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+@keras_op
+def nanquantile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th quantiles (`q` in [0, 1]) over `axis`, ignoring NaNs; `method` as in `quantile`."""
+    return _quantile(torch.nanquantile, x, q, axis, method, keepdims)
+
+
+@keras_op
+def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
+    """The `q`-th percentiles (`q` in [0, 100]) over `axis`, ignoring NaNs."""
+    return nanquantile(x, divide(q, 100.0), axis=axis, method=method, keepdims=keepdims)
+
+
+@keras_op
+def nanmedian(x, axis=None, keepdims=False):
+    """Median over `axis` ignoring NaNs (the mean of the two middle values for an even count)."""
+    x = convert_to_tensor(x)
+    if _axes(axis) == ():
+        return x
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """`num` values from `start` to `stop` (included if `endpoint`) in geometric progression.
+
+    Args:
+        start, stop: the first and last values (of one sign, not zero); scalars or tensors, whose values then run
+            along the new axis `axis`.
+        num: how many values.
+        endpoint: whether `stop` is the last value.
+        dtype: the result dtype (floatx, or the inputs' float dtype, by default).
+        axis: where the new axis goes when `start`/`stop` are tensors.
+    """
+    start, stop = convert_to_tensors(start, stop)
+    out_dtype = _std(dtype if dtype is not None else result_type(start.dtype, stop.dtype, float))
+    start, stop = start.double(), stop.double()
+    exponents = linspace(
+        torch.log10(torch.abs(start)), torch.log10(torch.abs(stop)), num, endpoint=endpoint, dtype="float64", axis=0
+    )
+    values = torch.sign(start) * 10.0**exponents
+    if num > 0:  # the ends exactly, as NumPy gives them
+        values[0] = start
+        if endpoint and num > 1:
+            values[-1] = stop
+    return torch.moveaxis(values, 0, axis).to(out_dtype)
+
+
+@keras_op
+def histogram(x, bins=10, range=None):  # noqa: A002 (Keras's name)
+    """Counts of the 1-D `x` in `bins` equal bins over `range` (`(min, max)` of `x` by default), and the bin edges.
+
+    The last bin includes its right edge; values outside `range` are not counted. Counts and edges take `x`'s dtype.
+    """
+    if not isinstance(bins, int) or isinstance(bins, bool):
+        raise TypeError(f"Argument `bins` must be of type `int`. Received: bins={bins}")
+    if bins < 0:
+        raise ValueError(f"Argument `bins` should be a non-negative integer. Received: bins={bins}")
+    if range:
+        if not isinstance(range, tuple) or len(range) < 2:
+            raise ValueError(f"Argument `range` must be a tuple of two elements. Received: range={range}")
+        if range[1] < range[0]:
+            raise ValueError(f"The second element of `range` must be greater than the first. Received: range={range}")
+    x = convert_to_tensor(x)
+    if x.ndim > 1:
+        raise ValueError(f"histogram: `x` must be 1-dimensional. Received: x.shape={tuple(x.shape)}")
+    low, high = (x.min(), x.max()) if not range else (range[0], range[1])
+    low, high = (torch.as_tensor(v, dtype=torch.float64, device=x.device) for v in (low, high))
+    edges = torch.linspace(0, 1, bins + 1, dtype=torch.float64, device=x.device) * (high - low) + low
+    edges = edges.to(x.dtype)
+    inside = (x >= edges[0]) & (x <= edges[-1])
+    index = torch.searchsorted(edges[1:-1].contiguous(), x.contiguous(), right=True)
+    counts = torch.zeros(bins, dtype=torch.float64, device=x.device).index_add_(0, index, inside.double())
+    return counts.to(x.dtype), edges
+
+
+def _unique_spec(
+    x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None, **_
+):  # noqa: A002
+    """`unique`'s outputs on a KerasTensor: the number of unique values is unknown (None) unless `size` is given."""
+    shape = (size,) if axis is None else tuple(size if i == axis % len(x.shape) else d for i, d in enumerate(x.shape))
+    outputs = [KerasTensor(shape, dtype=x.dtype)]
+    if return_index:
+        outputs.append(KerasTensor((size,), dtype="int32"))
+    if return_inverse:
+        outputs.append(KerasTensor(x.shape if axis is None else (x.shape[axis],), dtype="int32"))
+    if return_counts:
+        outputs.append(KerasTensor((size,), dtype="int32"))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+@keras_op(output_spec=_unique_spec)
+def unique(
+    x,
+    sorted=True,  # noqa: A002 (Keras's name)
+    return_index=False,
+    return_inverse=False,
+    return_counts=False,
+    axis=None,
+    size=None,
+    fill_value=None,
+):
+    """The unique elements of `x` (its unique slices along `axis` if given), sorted or in order of first occurrence.
+
+    Args:
+        x: the tensor (flattened when `axis` is None).
+        sorted: ascending order if True, else the order in which they first occur.
+        return_index: also return the index of each unique element's first occurrence (int32).
+        return_inverse: also return, for each element of `x`, its index in the unique values (int32).
+        return_counts: also return how often each unique element occurs (int32).
+        axis: the axis whose slices are the elements, or None.
+        size: a fixed number of unique values: fewer are padded with `fill_value` (counts and indices with 0),
+            more are truncated.
+        fill_value: the padding value (0 by default).
+
+    Returns:
+        The unique values, or a tuple of them and the requested index, inverse and counts tensors, in that order.
+    """
+    x = convert_to_tensor(x)
+    dim = 0 if axis is None else axis % x.ndim
+    values, inverse, counts = torch.unique(x, sorted=True, return_inverse=True, return_counts=True, dim=axis)
+    n = values.shape[dim]
+    flat_inverse = inverse.reshape(-1)
+    positions = torch.arange(flat_inverse.numel(), device=x.device)
+    first = torch.full((n,), flat_inverse.numel(), dtype=positions.dtype, device=x.device)
+    first = first.scatter_reduce(0, flat_inverse, positions, reduce="amin")
+    if not sorted:  # first-occurrence order: rank the sorted uniques by where they first occur
+        order = torch.argsort(first)
+        values, counts, first = values.index_select(dim, order), counts[order], first[order]
+        inverse = torch.argsort(order)[inverse]
+    if size is not None:
+        values = _fixed_size(values, dim, size, 0 if fill_value is None else fill_value)
+        counts, first = _fixed_size(counts, 0, size, 0), _fixed_size(first, 0, size, 0)
+    outputs = [values]
+    if return_index:
+        outputs.append(first.int())
+    if return_inverse:
+        outputs.append(inverse.int())
+    if return_counts:
+        outputs.append(counts.int())
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+def _fixed_size(x: torch.Tensor, dim: int, size: int, fill) -> torch.Tensor:
+    """`x` truncated or padded with `fill` to `size` entries along `dim`."""
+    n = x.shape[dim]
+    if n >= size:
+        return x.narrow(dim, 0, size)
+    pad_shape = list(x.shape)
+    pad_shape[dim] = size - n
+    return torch.cat([x, torch.full(pad_shape, fill, dtype=x.dtype, device=x.device)], dim=dim)
+
+
+@keras_op
+def view(x, dtype=None):
+    """The bits of `x` read as `dtype` (a new view of the same memory); a change of item size rescales the last
+    axis."""
+    x = convert_to_tensor(x)
+    if dtype is None:
+        return x.view(x.dtype)
+    new = _std(dtype)
+    old_size, new_size = x.element_size(), torch.empty((), dtype=new).element_size()
+    if old_size != new_size:
+        if x.ndim == 0:
+            raise ValueError("Cannot view a scalar as a different dtype if item sizes are different.")
+        if (x.shape[-1] * old_size) % new_size:
+            raise ValueError(
+                f"Cannot view array of shape {tuple(x.shape)} and dtype {config.dtype_name(x.dtype)} as dtype "
+                f"{config.dtype_name(new)} because the total number of bytes is not divisible by the new itemsize."
+            )
+    return x.contiguous().view(new)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """`pyfunc` made to map over the leading (broadcast) axes of its tensor arguments, with `torch.vmap`.
+
+    Args:
+        pyfunc: a function of tensors.
+        excluded: positions (ints) or names (strs) of arguments passed to `pyfunc` unchanged.
+        signature: a generalized-ufunc signature such as `"(m,n),(n)->(m)"` giving the core axes `pyfunc` sees for
+            each argument; by default it sees scalars.
+
+    Example:
+        `ops.vectorize(lambda a, b: a + b)([1, 2, 3, 4], 2)` is `[3, 4, 5, 6]`.
+    """
+    if not callable(pyfunc):
+        raise ValueError(f"Expected argument `pyfunc` to be a callable. Received: pyfunc={pyfunc}")
+    excluded = set(excluded or ())
+    input_cores, _ = _parse_gufunc_signature(signature) if signature else (None, None)
+
+    @functools.wraps(pyfunc)
+    def vectorized(*args, **kwargs):
+        fixed_kwargs = {k: v for k, v in kwargs.items() if k in excluded}
+        mapped_positions = [i for i in builtins.range(len(args)) if i not in excluded]
+        mapped_names = [k for k in kwargs if k not in excluded]
+        tensors = convert_to_tensors(*(args[i] for i in mapped_positions), *(kwargs[k] for k in mapped_names))
+        cores = input_cores or [()] * len(tensors)
+        if len(cores) != len(tensors):
+            raise ValueError(
+                f"vectorize: the signature {signature!r} has {len(cores)} inputs; received {len(tensors)} "
+                f"vectorized arguments."
+            )
+        core_ranks = [len(c) for c in cores]
+        batch_shape = torch.broadcast_shapes(*(t.shape[: t.ndim - r] for t, r in zip(tensors, core_ranks)))
+        flat = [
+            t.expand(batch_shape + t.shape[t.ndim - r :]).reshape((-1,) + t.shape[t.ndim - r :])
+            for t, r in zip(tensors, core_ranks)
+        ]
+
+        def call(*mapped):
+            call_args = list(args)
+            for i, value in zip(mapped_positions, mapped):
+                call_args[i] = value
+            call_kwargs = dict(fixed_kwargs, **dict(zip(mapped_names, mapped[len(mapped_positions) :])))
+            return pyfunc(*call_args, **call_kwargs)
+
+        outputs = torch.vmap(call)(*flat)
+        return _map_outputs(lambda t: t.reshape(batch_shape + t.shape[1:]), outputs)
+
+    return vectorized
+
+
+def _map_outputs(fn, outputs):
+    if isinstance(outputs, (tuple, list)):
+        return type(outputs)(_map_outputs(fn, o) for o in outputs)
+    return fn(outputs)
+
+
+def _parse_gufunc_signature(signature: str):
+    """`"(m,n),(n)->(m)"` as `([("m", "n"), ("n",)], [("m",)])`."""
+    match = re.fullmatch(r"\s*(\(.*?\)(?:\s*,\s*\(.*?\))*)\s*->\s*(\(.*?\)(?:\s*,\s*\(.*?\))*)\s*", signature)
+    if match is None:
+        raise ValueError(f"vectorize: not a valid gufunc signature: {signature!r}")
+
+    def groups(part):
+        return [tuple(d.strip() for d in g.split(",") if d.strip()) for g in re.findall(r"\((.*?)\)", part)]
+
+    return groups(match.group(1)), groups(match.group(2))
 
 
 __all__ = [

@@ -27,6 +27,8 @@ _OPERATIONS: dict[str, type] = {}
 _KERAS_CLASS_NAMES = {
     "allclose": "AllClose",
     "isin": "IsIn",
+    "istft": "ISTFT",
+    "stft": "STFT",
     "searchsorted": "SearchSorted",
     "batch_normalization": "BatchNorm",
     "ctc_loss": "CTCLoss",
@@ -40,6 +42,7 @@ _KERAS_CLASS_NAMES = {
     "rfft": "RFFT",
     "irfft": "IRFFT",
     "svd": "SVD",
+    "ctc_decode": "CTCDecode",
 }
 
 
@@ -101,16 +104,25 @@ _OPERAND_NAMES = frozenset(
         "angle",
         "default",
         "constant_values",
+        "sequence_lengths",
+        "elems",
+        "tensor",
     }
 )
 
 
-def keras_op(function):
+def keras_op(function=None, *, output_spec=None):
     """Makes `function` (an op on concrete tensors) usable on symbolic KerasTensors too.
 
     Operands (see `_OPERAND_NAMES`, and any argument holding a KerasTensor) go to the graph node; the other
     arguments become the `Operation`'s config, as in Keras (`Mean(axis=1)` called on `x`).
+
+    The output KerasTensors are found by running the op on meta tensors; an op whose output shape depends on the
+    values (`unique`) passes `output_spec`, a function of the op's arguments (KerasTensors in place of tensors)
+    that returns them: `@keras_op(output_spec=...)`.
     """
+    if function is None:
+        return functools.partial(keras_op, output_spec=output_spec)
     signature = inspect.signature(function)
     class_name = _class_name(function.__name__)
     parameters = list(signature.parameters.values())
@@ -121,7 +133,7 @@ def keras_op(function):
             for p in parameters
             if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in _OPERAND_NAMES
         )
-    _OP_FUNCTIONS[class_name] = (function, leading)
+    _OP_FUNCTIONS[class_name] = (function, leading, output_spec)
 
     @functools.wraps(function)
     def op(*args, **kwargs):

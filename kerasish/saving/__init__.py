@@ -6,7 +6,6 @@ from kerasish.saving.object_registry import (
     CustomObjectScope,
     SafeModeScope,
     custom_object_scope,
-    deserialize_keras_object,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
@@ -14,6 +13,7 @@ from kerasish.saving.object_registry import (
     serialize_keras_object,
 )
 from kerasish.saving.saving_api import load_model, load_weights, save_model, save_weights
+from kerasish.saving.serialization_lib import deserialize_keras_object
 
 __all__ = [
     "CustomObjectScope",

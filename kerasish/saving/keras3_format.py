@@ -47,8 +47,8 @@ def write_weights_group(f: h5py.Group, model: Any, optimizer: bool = False) -> N
     for path, obj in _walk(model, optimizer):
         group = f.create_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
-        for i, value in enumerate(_own_values(obj)):
-            group.create_dataset(str(i), data=value)
+        for name, value in _own_values(obj):
+            group.create_dataset(name, data=value)
 
 
 def load_weights_from_keras3_h5(
@@ -81,7 +81,7 @@ def read_weights_group(f: h5py.Group, model: Any, label, skip_mismatch: bool = F
     plan = _plan(f, model, label, skip_mismatch, optimizer)
     # Every name and shape is checked and every array read before the first assignment: a bad file changes
     # nothing.
-    values = [[read_dataset(dataset, dtype) for dataset, dtype in items] for _, items in plan]
+    values = [{name: read_dataset(dataset, dtype) for name, dataset, dtype in items} for _, items in plan]
     with torch.no_grad():
         for (obj, _), obj_values in zip(plan, values):
             _assign(obj, obj_values)
@@ -104,9 +104,10 @@ def _plan(f, model, label, skip_mismatch, optimizer) -> list:
     for path, obj in _walk(model, optimizer and "optimizer" in f):
         key = f"{path}/vars" if path else "vars"
         targets = _own_targets(obj)
-        problem, datasets = _read_vars(f, key, [tuple(t.shape) for t in targets])
+        problem, datasets = _read_vars(f, key, {k: None if t is None else tuple(t.shape) for k, t in targets.items()})
         if problem is None:
-            plan.append((obj, [(d, numpy_dtype(t)) for d, t in zip(datasets, targets)]))
+            items = zip(targets.items(), datasets)
+            plan.append((obj, [(k, d, d.dtype if t is None else numpy_dtype(t)) for (k, t), d in items]))
         elif skip_mismatch:
             warnings.warn(f"Skipping loading weights of {obj.name!r} from {label!r}: {problem}", stacklevel=4)
         else:
@@ -114,7 +115,8 @@ def _plan(f, model, label, skip_mismatch, optimizer) -> list:
     return plan
 
 
-def _read_vars(f: h5py.Group, key: str, expected: list[tuple]) -> tuple[str | None, list]:
+def _read_vars(f: h5py.Group, key: str, expected: dict[str, tuple | None]) -> tuple[str | None, list]:
+    """The datasets named in `expected` (`{name: shape}`, "0", "1", ... for weights; None: any shape) under `key`."""
     # get_group/get_dataset refuse soft and external links and datasets whose bytes are not in the file.
     if key not in f:
         if not expected:
@@ -124,49 +126,64 @@ def _read_vars(f: h5py.Group, key: str, expected: list[tuple]) -> tuple[str | No
     if len(group) != len(expected):
         return f"expected {len(expected)} variable(s), the file has {len(group)}.", []
     datasets = []
-    for i, shape in enumerate(expected):
-        if str(i) not in group:
+    for i, shape in expected.items():
+        if i not in group:
             return f"variable {i} is missing.", []
-        dataset = get_dataset(group, str(i))
-        if tuple(dataset.shape) != shape:
+        dataset = get_dataset(group, i)
+        if shape is not None and tuple(dataset.shape) != shape:
             return f"variable {i}: expected shape {shape}, the file has {tuple(dataset.shape)}.", []
         datasets.append(dataset)
     return None, datasets
 
 
-def _own_values(obj) -> list[np.ndarray]:
-    """An object's own variables as numpy arrays, in Keras's layout and order."""
+def _own_values(obj) -> list[tuple[str, np.ndarray]]:
+    """An object's own variables as (name, numpy array), as its `save_own_variables` hook gives them (Keras's
+    layout and order, named "0", "1", ...; a LoRA layer's merged kernel; TextVectorization's "idf_weights")."""
+    store: dict = {}
+    obj.save_own_variables(store)
+    # A None value (state not set yet, e.g. an unadapted vocabulary's idf weights) is written empty.
+    empty = np.zeros((0,), np.float32)
+    return [(name, empty if value is None else _as_array(value)) for name, value in _in_order(store).items()]
+
+
+def _in_order(store: dict) -> dict:
+    # Numbered variables in number order; named ones (Keras's `store["idf_weights"]`) as the object wrote them.
+    if all(str(k).isdigit() for k in store):
+        return {str(k): store[k] for k in sorted(store, key=int)}
+    return {str(k): v for k, v in store.items()}
+
+
+def _own_targets(obj) -> list:
+    """What the file should hold for an object (shapes and dtypes only are read): for a layer, what its
+    `save_own_variables` writes (views where possible, so meta tensors do), for an optimizer its variables."""
     if not hasattr(obj, "_weight_specs"):  # an optimizer
-        store = {}
-        obj.save_own_variables(store)
-        return [store[str(i)] for i in range(len(store))]
-    values = []
-    for spec in _ordered_specs(obj):
-        value = obj._to_keras_layout(spec.name, getattr(obj, spec.attr).detach())
+        return {str(i): v for i, v in enumerate(obj.variables)}
+    store: dict = {}
+    obj.save_own_variables(store)
+    # A None value stands for a variable whose shape the file decides (a vocabulary's idf weights before loading).
+    return {name: None if value is None else _as_tensor(value) for name, value in _in_order(store).items()}
+
+
+def _as_array(value) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach()
         if value.dtype == torch.bfloat16:  # numpy has no bfloat16
             value = value.float()
-        values.append(value.cpu().numpy())
-    return values
+        return value.cpu().numpy()
+    return np.asarray(value)
 
 
-def _own_targets(obj) -> list[torch.Tensor]:
-    """An object's own variables in Keras's layout (views where possible: only shapes and dtypes are read)."""
-    if not hasattr(obj, "_weight_specs"):  # an optimizer
-        return list(obj.variables)
-    return [obj._to_keras_layout(spec.name, getattr(obj, spec.attr).detach()) for spec in _ordered_specs(obj)]
+def _as_tensor(value) -> torch.Tensor:
+    return value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
 
 
-def _ordered_specs(layer) -> list:
-    return [s for s in layer._weight_specs if s.trainable] + [s for s in layer._weight_specs if not s.trainable]
+def _assign(obj, values: dict) -> None:
+    obj.load_own_variables(values)
 
 
-def _assign(obj, values: list) -> None:
-    if not hasattr(obj, "_weight_specs"):
-        obj.load_own_variables({str(i): v for i, v in enumerate(values)})
-        return
-    for spec, value in zip(_ordered_specs(obj), values):
-        target = getattr(obj, spec.attr)
-        target.copy_(obj._from_keras_layout(spec.name, torch.as_tensor(value)).to(target.dtype))
+def walk_saveables(model: Any) -> Iterator[tuple[str, Any]]:
+    """(path, object) for the model and every layer within it, in Keras's order (the `.keras` assets use it)."""
+    return _walk(model, optimizer=False)
 
 
 def _walk(model: Any, optimizer: bool) -> Iterator[tuple[str, Any]]:

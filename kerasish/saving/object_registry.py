@@ -210,7 +210,9 @@ def serialize_keras_object(obj) -> Any:
         registered = _GLOBAL_CUSTOM_NAMES.get(cls)
         return {
             "module": None if registered else _public_module(cls),
-            "class_name": cls.__name__,
+            # A class Keras exports under another name (GroupedQueryAttention as GroupQueryAttention) says so in its
+            # own `_keras_class_name`; subclasses do not inherit it.
+            "class_name": cls.__dict__.get("_keras_class_name", cls.__name__),
             "config": obj.get_config(),
             "registered_name": registered,
         }

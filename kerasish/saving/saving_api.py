@@ -26,7 +26,7 @@ from typing import Any
 
 import h5py
 
-from kerasish.saving import h5_format, keras3_format
+from kerasish.saving import h5_format, keras3_assets, keras3_format
 from kerasish.saving.atomic import atomic_write
 from kerasish.saving.h5_format import reading
 from kerasish.saving.meta_probe import probe_then_build
@@ -160,6 +160,7 @@ def _save_keras_archive(model, path: str, include_optimizer: bool) -> None:
         # Stored, as Keras stores it: floats gain nothing from deflate, and a stored member of any size passes
         # the loader's expansion cap (weights that compress well, like zeros, would not).
         z.writestr(_WEIGHTS, weights.getvalue(), compress_type=zipfile.ZIP_STORED)
+        keras3_assets.write_assets(z, model)  # e.g. a TextVectorization's vocabulary.txt, where Keras puts it
 
 
 def _load_keras_archive(path: str, custom_objects, compile: bool):
@@ -167,6 +168,7 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
         members = _archive_members(z, path, required=(_CONFIG, _WEIGHTS))
         config = _parse_json(_read_member(z, members[_CONFIG], path), f"{path}:{_CONFIG}")
         weights = _read_member(z, members[_WEIGHTS], path)
+        assets = {name: _read_member(z, members[name], path) for name in keras3_assets.asset_member_names(z)}
     label = f"{path}:{_WEIGHTS}"
     with reading(path), h5py.File(io.BytesIO(weights), "r") as f:
         model = _model_from_config(
@@ -181,6 +183,7 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
             with _building(path):
                 model.compile_from_config(compile_config)
         keras3_format.read_weights_group(f, model, label, optimizer=bool(compile_config) and _build_optimizer(model))
+    keras3_assets.load_assets(model, assets, path)
     return model
 
 

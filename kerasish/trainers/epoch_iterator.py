@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import torch
 
+from kerasish import config
 from kerasish.trainers.data_adapters import DataAdapter, unpack_x_y_sample_weight
 from kerasish.utils import tree
 
@@ -22,6 +23,10 @@ class EpochIterator:
     """
 
     def __init__(self, adapter: DataAdapter, steps: int | None = None):
+        cap = config.max_steps_per_epoch()
+        if cap and (steps or adapter.num_batches or cap + 1) > cap:
+            warnings.warn(f"Limiting steps_per_epoch to {cap} (keras.config.set_max_steps_per_epoch).", stacklevel=3)
+            steps = cap
         self.adapter = adapter
         self.steps = steps
         self.num_batches = steps if steps is not None else adapter.num_batches

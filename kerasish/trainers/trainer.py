@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from kerasish import config
 from kerasish import metrics as metrics_module
 from kerasish import optimizers as optimizers_module
 from kerasish.callbacks import CallbackList, ProgbarLogger
@@ -539,6 +540,9 @@ class Trainer:
         the trained weights and History come back here; under torchrun or SLURM, DDP is used without asking.
         """
         self._assert_compiled("fit")
+        if config.max_epochs() and config.max_epochs() < epochs:
+            warnings.warn(f"Limiting epochs to {config.max_epochs()} (keras.config.set_max_epochs).", stacklevel=2)
+            epochs = config.max_epochs()
         if should_launch(distribute, devices):
             return self._launch_fit(
                 devices,

@@ -72,6 +72,8 @@ __all__ = [
     "serialize_keras_object",
     "standardize_dtype",
     "unpack_x_y_sample_weight",
+    "pack_x_y_sample_weight",
+    "deserialize_keras_object",
 ]
 
 
@@ -79,8 +81,12 @@ def __getattr__(name: str):
     # facade: see the module docstring (imported here, on first use, not with this package)
     if name == "FeatureSpace":
         from kerasish.layers.preprocessing.feature_space import FeatureSpace as value
-    elif name == "unpack_x_y_sample_weight":
-        from kerasish.trainers.data_adapters.data_adapter import unpack_x_y_sample_weight as value
+    elif name in ("unpack_x_y_sample_weight", "pack_x_y_sample_weight"):
+        from kerasish.trainers.data_adapters import data_adapter
+
+        value = getattr(data_adapter, name)
+    elif name == "deserialize_keras_object":
+        from kerasish.saving.serialization_lib import deserialize_keras_object as value
     elif name in ("clear_session", "is_keras_tensor"):
         from kerasish.legacy.backend import session
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from kerasish import config
+from kerasish.backend.common import scopes
 from kerasish.utils import tree
 
 # Stand-ins for unknown (None) dimensions; two distinct values tell which output dims follow them.
@@ -144,7 +145,7 @@ def _run_on_probe(layer, args, kwargs, size):
         probe_args = tree.map_structure(concrete, args)
         probe_kwargs = tree.map_structure(concrete, call_kwargs)
         try:
-            with torch.no_grad():
+            with torch.no_grad(), scopes.SymbolicScope():
                 return _as_tensors(layer.call(*probe_args, **probe_kwargs))
         except Exception:
             if device != "meta":

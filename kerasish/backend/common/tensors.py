@@ -8,7 +8,9 @@ default device (CUDA when available) when there are none.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 
 import numpy as np
 import torch
@@ -18,11 +20,40 @@ from kerasish.backend.common.dtypes import result_type
 from kerasish.backend.common.keras_tensor import KerasTensor
 
 
-@functools.lru_cache(maxsize=1)
 def default_device() -> torch.device:
     """Where kerasish computes by default: where ops create tensors that have no tensor input to sit next to, and
-    where `fit` puts a model outside distributed training. CUDA when available, else CPU."""
+    where `fit` puts a model outside distributed training. The innermost `keras.device(...)` scope's device, else
+    CUDA when available, else CPU."""
+    scope = getattr(_DEVICE_SCOPES, "stack", None)
+    return scope[-1] if scope else _available_device()
+
+
+@functools.lru_cache(maxsize=1)
+def _available_device() -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+
+
+_DEVICE_SCOPES = threading.local()
+
+
+@contextlib.contextmanager
+def device(device_name: str):
+    """`with keras.device("cpu"):` (or "gpu:0", "cuda:1", a torch.device): new tensors and `fit` use that device."""
+    name = str(device_name).lower()
+    kind, _, index = name.partition(":")
+    kind = "cuda" if kind == "gpu" else kind
+    if kind not in ("cpu", "cuda", "mps", "meta") or (index and not index.isdigit()):
+        raise ValueError(f"`keras.device`: unknown device {device_name!r}; expected e.g. 'cpu', 'gpu:0' or 'cuda:1'.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"`keras.device`: {device_name!r} was asked for, but torch sees no CUDA device.")
+    stack = getattr(_DEVICE_SCOPES, "stack", None)
+    if stack is None:
+        stack = _DEVICE_SCOPES.stack = []
+    stack.append(torch.device(f"{kind}:{index}" if index else kind))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def convert_to_tensor(x, dtype=None, sparse=None, ragged=None, device=None) -> torch.Tensor:

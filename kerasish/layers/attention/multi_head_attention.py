@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import torch
@@ -11,6 +10,7 @@ import torch.nn.functional as F
 from kerasish import constraints, initializers, random, regularizers
 from kerasish.layers.activations.softmax import large_negative_number
 from kerasish.layers.layer import Layer
+from kerasish.ops import sdpa
 from kerasish.random import SeedGenerator
 
 
@@ -110,7 +110,7 @@ class MultiHeadAttention(Layer):
                 )
             output_shape = tuple(output_shape)
         self._output_shape = output_shape or None
-        self._flash_attention = bool(flash_attention)
+        self._flash_attention = flash_attention  # None: the global switch (keras.config) decides
         self._kernel_initializer = initializers.get(kernel_initializer)
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -327,7 +327,7 @@ class MultiHeadAttention(Layer):
                 bias = torch.where(
                     attention_mask, 0.0, -0.7 * 3.38953e38 if query.dtype != torch.float16 else -0.7 * 65500.0
                 ).to(query.dtype)
-            with _flash_only(self._flash_attention):
+            with sdpa.kernel_scope(self._flash_attention):
                 output = F.scaled_dot_product_attention(
                     query,
                     key,
@@ -480,16 +480,6 @@ class _Projection(Layer):
             outputs = torch.matmul(flat, kernel)
         outputs = outputs.reshape(*lead, *self.output_dims)
         return self.activation(outputs) if self.activation is not None else outputs
-
-
-def _flash_only(enabled: bool):
-    """With `flash_attention=True`, restricts `scaled_dot_product_attention` to the flash kernel (which raises
-    where it cannot run), as Keras's torch backend does."""
-    if not enabled:
-        return contextlib.nullcontext()
-    from torch.nn.attention import SDPBackend, sdpa_kernel
-
-    return sdpa_kernel([SDPBackend.FLASH_ATTENTION])
 
 
 def _shape(x) -> tuple:

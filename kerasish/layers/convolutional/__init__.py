@@ -8,6 +8,8 @@ from kerasish.layers.convolutional.conv3d import Conv3D
 from kerasish.layers.convolutional.conv3d_transpose import Conv3DTranspose
 from kerasish.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
 from kerasish.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from kerasish.layers.convolutional.locally_connected1d import LocallyConnected1D
+from kerasish.layers.convolutional.locally_connected2d import LocallyConnected2D
 from kerasish.layers.convolutional.separable_conv1d import SeparableConv1D
 from kerasish.layers.convolutional.separable_conv2d import SeparableConv2D
 
@@ -35,6 +37,8 @@ __all__ = [
     "Convolution3DTranspose",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "LocallyConnected1D",
+    "LocallyConnected2D",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",

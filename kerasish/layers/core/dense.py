@@ -1,10 +1,11 @@
-"""Dense: `activation(inputs @ kernel + bias)`."""
+"""Dense: `activation(inputs @ kernel + bias)`, with Keras's LoRA (`lora_rank`, `enable_lora`)."""
 
 from __future__ import annotations
 
 import torch
 
 from kerasish import activations, constraints, initializers, regularizers
+from kerasish.layers.core import lora
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.layer import Layer
 
@@ -20,6 +21,10 @@ class Dense(Layer):
         bias_initializer: initializer of the bias (default `zeros`).
         kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to the model's losses.
         kernel_constraint, bias_constraint: projections applied after each optimizer step.
+        lora_rank: if set, the layer is built with LoRA enabled at this rank (see `enable_lora`).
+        lora_alpha: LoRA's scale numerator (`lora_alpha / lora_rank`); as in Keras, a layer built from
+            `lora_rank` enables LoRA with `lora_alpha = lora_rank`, and only `enable_lora(rank, lora_alpha)` sets
+            another value.
 
     Example:
         layer = Dense(32, activation="relu")
@@ -38,9 +43,12 @@ class Dense(Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        lora_rank: int | None = None,
+        lora_alpha: float | None = None,
+        quantization_config=None,
         **kwargs,
     ):
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, quantization_config=quantization_config, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Received an invalid value for `units`, expected a positive integer. Received: units={units}"
@@ -57,12 +65,17 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self._apply_activation = self.activation is not activations.linear
+        self.lora_rank = lora.check_rank(self, lora_rank)
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
+
+    kernel = lora.merged_property("kernel")
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f'Layer "{self.name}" needs a known last axis; received input_shape={input_shape}.')
-        self.kernel = self.add_weight(
+        self.add_weight(  # registered as `kernel`; the `kernel` property reads it (merged with LoRA's factors)
             name="kernel",
             shape=(input_dim, self.units),
             initializer=self.kernel_initializer,
@@ -79,13 +92,44 @@ class Dense(Layer):
                 constraint=self.bias_constraint,
             )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank)  # Keras passes no alpha here: lora_alpha becomes lora_rank
+
+    def enable_lora(self, rank: int, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros") -> None:
+        """Freezes the kernel and adds LoRA's trainable factors `lora_kernel_a (input_dim, rank)` and
+        `lora_kernel_b (rank, units)`: the layer then computes with `kernel + (lora_alpha / rank) * a @ b`.
+
+        Args:
+            rank: the rank of the update.
+            lora_alpha: the scale's numerator (default `rank`).
+            a_initializer, b_initializer: initializers of the factors (`b` zeros: the layer starts unchanged).
+        """
+        lora.enable(
+            self,
+            "kernel",
+            self.kernel_constraint,
+            self.kernel_regularizer,
+            rank,
+            lora_alpha,
+            a_initializer,
+            b_initializer,
+        )
+
+    def save_own_variables(self, store) -> None:
+        """As Keras: the kernel is saved with LoRA's update merged into it (and LoRA's factors not at all)."""
+        lora.save_merged(self, "kernel", store)
+
+    def load_own_variables(self, store) -> None:
+        """As Keras: loads the (merged) kernel into the base kernel and resets LoRA's factors to zero."""
+        lora.load_merged(self, "kernel", store)
 
     def call(self, inputs):
-        bias = self.bias
+        kernel, bias = self.kernel, self.bias
         if bias is not None and inputs.dim() == 2:
-            outputs = torch.addmm(bias, inputs, self.kernel)
+            outputs = torch.addmm(bias, inputs, kernel)
         else:
-            outputs = torch.matmul(inputs, self.kernel)
+            outputs = torch.matmul(inputs, kernel)
             if bias is not None:
                 outputs = outputs + bias
         return self.activation(outputs) if self._apply_activation else outputs
@@ -105,4 +149,5 @@ class Dense(Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **lora.config(self),
         }

@@ -1,5 +1,11 @@
 """Pooling layers, with Keras's aliases (MaxPool2D for MaxPooling2D, ...)."""
 
+from kerasish.layers.pooling.adaptive_average_pooling1d import AdaptiveAveragePooling1D
+from kerasish.layers.pooling.adaptive_average_pooling2d import AdaptiveAveragePooling2D
+from kerasish.layers.pooling.adaptive_average_pooling3d import AdaptiveAveragePooling3D
+from kerasish.layers.pooling.adaptive_max_pooling1d import AdaptiveMaxPooling1D
+from kerasish.layers.pooling.adaptive_max_pooling2d import AdaptiveMaxPooling2D
+from kerasish.layers.pooling.adaptive_max_pooling3d import AdaptiveMaxPooling3D
 from kerasish.layers.pooling.average_pooling1d import AveragePooling1D
 from kerasish.layers.pooling.average_pooling2d import AveragePooling2D
 from kerasish.layers.pooling.average_pooling3d import AveragePooling3D
@@ -27,6 +33,12 @@ GlobalMaxPool2D = GlobalMaxPooling2D
 GlobalMaxPool3D = GlobalMaxPooling3D
 
 __all__ = [
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from kerasish import config
@@ -14,6 +15,7 @@ from kerasish.feature_column.fingerprint import (
 from kerasish.feature_column.structured_data import as_ids, holds_text
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing.category_encoding import check_not_sparse, check_output_mode, encode_categorical
+from kerasish.layers.preprocessing.siphash import siphash_strings
 
 
 class Hashing(Layer):
@@ -22,9 +24,10 @@ class Hashing(Layer):
 
     Strings arrive as numpy arrays or as the Fingerprint64 ids the data loader makes of `Input(dtype="string")`
     features; an integer input is hashed as its decimal string; floats are cast to int64 first, as Keras does.
-    With `salt`, Keras uses TensorFlow's keyed SipHash of the string's bytes, which kerasish cannot reach once a
-    string is a fingerprint: kerasish hashes with its own keyed mix (`keyed_fingerprint`) instead, stable and
-    salt-dependent but with bins that differ from Keras's.
+    With `salt`, Keras uses TensorFlow's SipHash-2-4 of the string's bytes keyed by the salt
+    (`to_hash_bucket_strong`); kerasish computes the same (`siphash.py`) for strings and integers. Only a string
+    that already became a Fingerprint64 id (a `dtype="string"` Input inside `fit`) has lost its bytes: those are
+    hashed with kerasish's own keyed mix of the fingerprint (`keyed_fingerprint`), stable but not Keras's bins.
 
     Args:
         num_bins: the number of bins, the mask bin included.
@@ -65,6 +68,8 @@ class Hashing(Layer):
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
+        if self.salt is not None and (holds_text(inputs) or not self._ids_are_text):
+            return self._salted(inputs)
         is_text = self._ids_are_text or holds_text(inputs) or isinstance(self.mask_value, str)
         values = as_ids(inputs)
         if values.is_floating_point():
@@ -77,6 +82,25 @@ class Hashing(Layer):
         if bins != self.num_bins:
             mask = int(fingerprint_strings([self.mask_value])[0]) if is_text else int(self.mask_value)
             ids = torch.where(values == mask, torch.zeros_like(ids), ids + 1)
+        if self.output_mode == "int":
+            return ids
+        return encode_categorical(ids, self.output_mode, self.num_bins, config.standardize_dtype(self.compute_dtype))
+
+    def _salted(self, inputs):
+        """Keras's salted bins: SipHash-2-4 keyed by the salt of each value's string (integers as decimals)."""
+        device = inputs.device if isinstance(inputs, torch.Tensor) else None
+        array = inputs.cpu().numpy() if isinstance(inputs, torch.Tensor) else np.asarray(inputs)
+        if array.dtype.kind not in "OUS":
+            array = array.astype(np.int64).astype(str)
+        bins = self.num_bins - 1 if self.mask_value is not None and self.num_bins > 1 else self.num_bins
+        ids = (siphash_strings(array, self.salt) % np.uint64(bins)).astype(np.int64)
+        if bins != self.num_bins:
+            mask = str(self.mask_value)
+            masked = (array == mask) | (array == mask.encode()) if array.dtype.kind == "O" else array == mask
+            if array.dtype.kind == "S":
+                masked = array == mask.encode()
+            ids = np.where(masked, 0, ids + 1)
+        ids = torch.from_numpy(ids).to(device) if device is not None else torch.from_numpy(ids)
         if self.output_mode == "int":
             return ids
         return encode_categorical(ids, self.output_mode, self.num_bins, config.standardize_dtype(self.compute_dtype))

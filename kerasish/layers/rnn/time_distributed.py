@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from kerasish.layers import serialization
+from kerasish.layers.core.wrapper import Wrapper
 from kerasish.layers.layer import Layer
-from kerasish.saving.object_registry import serialize_keras_object
 from kerasish.utils import tree
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every slice `inputs[:, t]` of a `(batch, timesteps, ...)` input, with shared weights.
 
     The timesteps are folded into the batch axis and the layer runs once, which is what Keras's per-timestep
@@ -33,8 +32,7 @@ class TimeDistributed(Layer):
             raise ValueError(
                 f"Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. Received: {layer}"
             )
-        super().__init__(**kwargs)
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     @staticmethod
@@ -70,11 +68,3 @@ class TimeDistributed(Layer):
     def compute_output_shape(self, input_shape):
         child_output_shape = self.layer.compute_output_shape(self._child_input_shape(input_shape))
         return (child_output_shape[0], input_shape[1], *child_output_shape[1:])
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "layer": serialize_keras_object(self.layer)}
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None):
-        config = dict(config)
-        return cls(serialization.deserialize(config.pop("layer"), custom_objects), **config)

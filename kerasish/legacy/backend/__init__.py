@@ -7,8 +7,26 @@ variable helpers (`K.int_shape`, `K.is_keras_tensor`, `K.variable`, `K.get_value
 
 from __future__ import annotations
 
-from kerasish.legacy.backend import functions, session
+from kerasish.legacy.backend import (
+    control_flow,
+    convolutions,
+    dtypes,
+    functions,
+    losses,
+    resizing,
+    session,
+    symbolic,
+    training_phase,
+)
+from kerasish.legacy.backend.control_flow import *  # noqa: F401,F403
+from kerasish.legacy.backend.convolutions import *  # noqa: F401,F403
+from kerasish.legacy.backend.dtypes import *  # noqa: F401,F403
 from kerasish.legacy.backend.functions import *  # noqa: F401,F403
+from kerasish.legacy.backend.losses import *  # noqa: F401,F403
+from kerasish.legacy.backend.resizing import *  # noqa: F401,F403
 from kerasish.legacy.backend.session import *  # noqa: F401,F403
+from kerasish.legacy.backend.symbolic import *  # noqa: F401,F403
+from kerasish.legacy.backend.training_phase import *  # noqa: F401,F403
 
-__all__ = sorted(set(functions.__all__) | set(session.__all__))
+_MODULES = (control_flow, convolutions, dtypes, functions, losses, resizing, session, symbolic, training_phase)
+__all__ = sorted(set().union(*(module.__all__ for module in _MODULES)))

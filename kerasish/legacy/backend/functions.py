@@ -4,12 +4,17 @@ clips at 0, `K.hard_sigmoid` is `0.2 x + 0.5`, ...)."""
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 import numpy as np
 import torch
 
 from kerasish import config, ops
 from kerasish import random as kerasish_random
 from kerasish.backend.common.tensors import convert_to_tensor
+from kerasish.backend.common.variable import Variable
+from kerasish.legacy.backend.session import variable
 
 # Functions whose Keras 2 form is exactly the Keras 3 op.
 abs = ops.abs  # noqa: A001
@@ -19,22 +24,13 @@ cast = ops.cast
 cos = ops.cos
 dtype = ops.dtype
 elu = ops.elu
-equal = ops.equal
 exp = ops.exp
-greater = ops.greater
-greater_equal = ops.greater_equal
-less = ops.less
-less_equal = ops.less_equal
 log = ops.log
 logsumexp = ops.logsumexp
 max = ops.max  # noqa: A001
-maximum = ops.maximum
 mean = ops.mean
 min = ops.min  # noqa: A001
-minimum = ops.minimum
-not_equal = ops.not_equal
 prod = ops.prod
-reshape = ops.reshape
 round = ops.round  # noqa: A001
 sigmoid = ops.sigmoid
 sign = ops.sign
@@ -44,20 +40,76 @@ softsign = ops.softsign
 square = ops.square
 stack = ops.stack
 std = ops.std
-stop_gradient = ops.stop_gradient
 sum = ops.sum  # noqa: A001
 tanh = ops.tanh
-tile = ops.tile
 var = ops.var
-zeros_like = ops.zeros_like
-ones_like = ops.ones_like
 binary_crossentropy = ops.binary_crossentropy
 categorical_crossentropy = ops.categorical_crossentropy
 
 
-def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Cross-entropy between integer `target` ids and `output` (probabilities or logits)."""
-    return ops.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1, ignore_class=None):
+    """Cross-entropy between integer `target` ids and `output` (probabilities or logits).
+
+    Entries whose target is `ignore_class` get a loss of 0, and the result carries the mask of the others
+    (`_keras_mask`), as in tf.keras.
+    """
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(target, output, from_logits=from_logits, axis=axis)
+    target = convert_to_tensor(target)
+    valid = target != ignore_class
+    loss = ops.sparse_categorical_crossentropy(
+        torch.where(valid, target, torch.zeros_like(target)), output, from_logits=from_logits, axis=axis
+    )
+    loss = torch.where(valid.reshape(loss.shape), loss, torch.zeros((), dtype=loss.dtype, device=loss.device))
+    loss._keras_mask = valid.reshape(loss.shape)
+    return loss
+
+
+def _comparison(name: str, op, doc: str):
+    def compare(x, y):
+        return op(x, y)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = doc
+    return compare
+
+
+# Keras 2 names their operands `x` and `y` (Keras 3's ops: `x1`, `x2`).
+equal = _comparison("equal", ops.equal, "`x == y`, elementwise.")
+not_equal = _comparison("not_equal", ops.not_equal, "`x != y`, elementwise.")
+greater = _comparison("greater", ops.greater, "`x > y`, elementwise.")
+greater_equal = _comparison("greater_equal", ops.greater_equal, "`x >= y`, elementwise.")
+less = _comparison("less", ops.less, "`x < y`, elementwise.")
+less_equal = _comparison("less_equal", ops.less_equal, "`x <= y`, elementwise.")
+maximum = _comparison("maximum", ops.maximum, "The larger of `x` and `y`, elementwise.")
+minimum = _comparison("minimum", ops.minimum, "The smaller of `x` and `y`, elementwise.")
+
+
+def zeros_like(x, dtype=None, name=None):
+    """Zeros of `x`'s shape (and dtype, unless `dtype` is given)."""
+    return ops.zeros_like(x, dtype=dtype)
+
+
+def ones_like(x, dtype=None, name=None):
+    """Ones of `x`'s shape (and dtype, unless `dtype` is given)."""
+    return ops.ones_like(x, dtype=dtype)
+
+
+def reshape(x, shape):
+    """`x` with the new `shape` (one dim may be -1)."""
+    return ops.reshape(x, shape)
+
+
+def tile(x, n):
+    """`x` repeated `n[i]` times along axis `i` (an int repeats the last axis)."""
+    return ops.tile(x, n)
+
+
+def stop_gradient(variables):
+    """`variables` (a tensor or a list of them) cut from the gradient computation."""
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(v) for v in variables]
+    return ops.stop_gradient(variables)
 
 
 def argmax(x, axis=-1):
@@ -344,6 +396,65 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return kerasish_random.truncated_normal(shape, mean, stddev, dtype=dtype, seed=seed)
 
 
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """1 with probability `p`, else 0 (deprecated alias of `random_bernoulli`)."""
+    warnings.warn(
+        "`tf.keras.backend.random_binomial` is deprecated, and will be removed in a future version.Please use "
+        "`tf.keras.backend.random_bernoulli` instead.",
+        stacklevel=2,
+    )
+    return random_bernoulli(shape, p, dtype, seed)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None) -> Variable:
+    """A variable of `shape` filled with uniform samples in `[low, high)`."""
+    return variable(kerasish_random.uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype, name=name)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None) -> Variable:
+    """A variable of `shape` filled with normal samples of mean `mean` and standard deviation `scale`."""
+    return variable(kerasish_random.normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype, name=name)
+
+
+def in_top_k(predictions, targets, k) -> torch.Tensor:
+    """Whether each target class is among the `k` highest `predictions` of its row (ties at the boundary count as
+    in); False for a non-finite prediction or a target out of range."""
+    predictions, targets = convert_to_tensor(predictions), convert_to_tensor(targets)
+    targets = targets.to(device=predictions.device, dtype=torch.long)
+    in_range = (targets >= 0) & (targets < predictions.shape[-1])
+    target_scores = predictions.gather(-1, targets.clamp(0, predictions.shape[-1] - 1).unsqueeze(-1))
+    higher = (predictions > target_scores).sum(dim=-1)
+    return in_range & (higher < k) & torch.isfinite(target_scores.squeeze(-1))
+
+
+def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
+    """Normalizes `x` by its mean and variance over `reduction_axes`, then scales by `gamma` and shifts by `beta`
+    (either may be None). Returns `(normalized, mean, variance)`, the statistics without the reduced axes."""
+    x = convert_to_tensor(x)
+    axes = sorted(a % x.ndim for a in reduction_axes)
+    kept = [d for d in range(x.ndim) if d not in axes]
+    compute = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+    variance, mean = torch.var_mean(compute, dim=axes, correction=0, keepdim=True)
+    normalized = (compute - mean) * torch.rsqrt(variance + epsilon)
+    stats_shape = [x.shape[d] for d in kept]
+    broadcast = [1 if d in axes else x.shape[d] for d in range(x.ndim)]
+    if gamma is not None:
+        normalized = normalized * convert_to_tensor(gamma, device=x.device).reshape(broadcast)
+    if beta is not None:
+        normalized = normalized + convert_to_tensor(beta, device=x.device).reshape(broadcast)
+    return normalized.to(x.dtype), mean.reshape(stats_shape).to(x.dtype), variance.reshape(stats_shape).to(x.dtype)
+
+
+def is_sparse(tensor) -> bool:
+    """Whether `tensor` is a torch sparse tensor (COO, CSR, ...)."""
+    return isinstance(tensor, torch.Tensor) and tensor.layout != torch.strided
+
+
+def to_dense(tensor):
+    """`tensor` as a dense tensor (unchanged if it is one already)."""
+    return tensor.to_dense() if is_sparse(tensor) else tensor
+
+
 def update(x, new_x):
     """Assigns `new_x` to the variable `x`; returns `x`."""
     with torch.no_grad():
@@ -372,9 +483,15 @@ def moving_average_update(x, value, momentum):
     return x
 
 
-def print_tensor(x, message=""):
-    """Prints `message` and `x`; returns `x`."""
-    print(message, np.asarray(x.detach().cpu()) if isinstance(x, torch.Tensor) else x)
+def print_tensor(x, message="", summarize=3):
+    """Prints `message` and `x` (the first and last `summarize` entries of each axis; all with -1); returns `x`."""
+    value = np.asarray(x.detach().cpu()) if isinstance(x, torch.Tensor) else np.asarray(x)
+    if summarize is None or summarize < 0:
+        options = {"threshold": sys.maxsize}
+    else:
+        options = {"threshold": 0, "edgeitems": summarize}
+    with np.printoptions(**options):
+        print(message, value)
     return x
 
 
@@ -388,5 +505,5 @@ __all__ = sorted(
     for name, value in list(globals().items())
     if not name.startswith("_")
     and callable(value)
-    and name not in ("config", "convert_to_tensor", "ops", "np", "torch")
+    and name not in ("config", "convert_to_tensor", "ops", "np", "torch", "Variable", "variable")
 )

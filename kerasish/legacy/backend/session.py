@@ -11,7 +11,7 @@ from kerasish import config
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.backend.common.tensors import convert_to_tensor
 from kerasish.backend.common.variable import Variable
-from kerasish.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format
+from kerasish.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx
 from kerasish.utils import naming
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "int_shape",
     "is_keras_tensor",
     "is_tensor",
-    "learning_phase",
     "ndim",
     "reset_uids",
     "set_epsilon",
@@ -42,6 +41,11 @@ __all__ = [
 ]
 
 _UIDS: dict[str, int] = {}
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Sets the default image layout: `"channels_last"` or `"channels_first"`."""
+    config.set_image_data_format(data_format)
 
 
 def backend() -> str:
@@ -69,11 +73,6 @@ def get_uid(prefix: str = "") -> int:
 def reset_uids() -> None:
     """Resets the `get_uid` counters."""
     _UIDS.clear()
-
-
-def learning_phase() -> int:
-    """0: kerasish has no global learning phase; layers take `training=` (and `fit` sets it)."""
-    return 0
 
 
 def is_keras_tensor(x) -> bool:

@@ -16,6 +16,7 @@ from kerasish.trainers.data_adapters.array_data_adapter import (
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
     check_batch_size,
+    pack_batch,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "DataAdapter",
     "get_data_adapter",
     "lists_as_arrays",
+    "pack_batch",
     "pack_x_y_sample_weight",
     "train_validation_split",
     "unpack_x_y_sample_weight",

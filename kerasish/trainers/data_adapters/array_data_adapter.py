@@ -14,7 +14,7 @@ from kerasish.feature_column.structured_data import as_feature_dict, string_ids
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
     check_batch_size,
-    pack_x_y_sample_weight,
+    pack_batch,
     unpack_x_y_sample_weight,
 )
 from kerasish.utils import tree
@@ -115,7 +115,7 @@ def convert_batch(batch) -> tuple:
     """A batch `(x[, y[, sample_weight]])` from a stream (generator, DataLoader) as torch tensors, checked as
     in-memory arrays are."""
     parts = unpack_x_y_sample_weight(batch)
-    return pack_x_y_sample_weight(*(structure_to_torch(part, argument) for part, argument in zip(parts, ARGUMENTS)))
+    return pack_batch(*(structure_to_torch(part, argument) for part, argument in zip(parts, ARGUMENTS)))
 
 
 def is_array(value) -> bool:
@@ -244,7 +244,7 @@ class ArrayDataAdapter(DataAdapter):
         self._simple = len(self._leaves) == 3 and all(v is None or isinstance(v, torch.Tensor) for v in self._data)
 
     def in_memory_data(self) -> tuple:
-        return pack_x_y_sample_weight(*self._data)
+        return pack_batch(*self._data)
 
     def get_epoch_iterator(self):
         n, size = self.num_samples, self.batch_size
@@ -269,9 +269,9 @@ class ArrayDataAdapter(DataAdapter):
             )
         for leaves in batches:
             if self._simple:
-                yield pack_x_y_sample_weight(*leaves)
+                yield pack_batch(*leaves)
             else:
-                yield pack_x_y_sample_weight(*tree.pack_sequence_as(self._data, list(leaves)))
+                yield pack_batch(*tree.pack_sequence_as(self._data, list(leaves)))
 
 
 def _batch_shuffle(n: int, size: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -95,9 +95,20 @@ def unpack_x_y_sample_weight(data) -> tuple:
     )
 
 
-def pack_x_y_sample_weight(x, y=None, sample_weight=None) -> tuple:
+def pack_batch(x, y=None, sample_weight=None) -> tuple:
+    """A batch as the adapters yield it: always a tuple, `(x,)`, `(x, y)` or `(x, y, sample_weight)`."""
     if y is None:
         return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """Keras's `keras.utils.pack_x_y_sample_weight`: `x` alone when there is no `y` (wrapped as `(x,)` when `x`
+    is itself a tuple or list, so that unpacking gives it back whole), else `(x, y)` or `(x, y, sample_weight)`."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
     if sample_weight is None:
         return (x, y)
     return (x, y, sample_weight)

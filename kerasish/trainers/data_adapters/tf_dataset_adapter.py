@@ -18,7 +18,7 @@ from kerasish.trainers.data_adapters.array_data_adapter import (
 )
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
-    pack_x_y_sample_weight,
+    pack_batch,
     pad_to,
     unpack_x_y_sample_weight,
 )
@@ -97,7 +97,7 @@ class TFDatasetAdapter(DataAdapter):
                 "You cannot use `class_weight` and `sample_weight` at the same time: the "
                 "tf.data.Dataset yields `(x, y, sample_weight)`."
             )
-        return pack_x_y_sample_weight(x, y, class_weight_to_sample_weight(y, self._class_weight))
+        return pack_batch(x, y, class_weight_to_sample_weight(y, self._class_weight))
 
 
 def _leaf_to_torch(value):
