@@ -15,6 +15,7 @@ from kerasish import (
     feature_column,
     initializers,
     layers,
+    legacy,
     losses,
     metrics,
     mixed_precision,

@@ -19,7 +19,9 @@ def _tensor(x) -> torch.Tensor:
     return torch.as_tensor(x, dtype=config.standardize_dtype(None))
 
 
-def relu(x, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> torch.Tensor:
+def relu(
+    x, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0, *, alpha: float | None = None
+) -> torch.Tensor:
     """Rectified linear unit, with Keras's optional leak, cap and threshold.
 
     With the defaults this is `max(x, 0)`. Otherwise it computes
@@ -31,12 +33,15 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
         negative_slope: Slope for values below the threshold.
         max_value: Largest value the function returns; None for no cap.
         threshold: Values at or below it are damped (to 0 or along `negative_slope`).
+        alpha: Keras 2's name for `negative_slope`.
 
     Example:
         >>> relu(torch.tensor([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5)
         tensor([-5.0000, -2.5000,  0.0000,  5.0000, 10.0000])
     """
     x = _tensor(x)
+    if alpha is not None:
+        negative_slope = alpha
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return torch.relu(x)
     if negative_slope != 0.0 and max_value is None and threshold == 0.0:

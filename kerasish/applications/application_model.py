@@ -66,6 +66,11 @@ def pool(x, pooling, avg_name=None, max_name=None):
     return x
 
 
+def functional_inputs(input_tensor, img_input) -> list:
+    """The model's inputs: the image input, or for `input_tensor` the inputs it is computed from."""
+    return get_source_inputs(input_tensor) if input_tensor is not None else [img_input]
+
+
 def functional(input_tensor, img_input, outputs, name: str) -> Functional:
     """The model from the image input (or, for `input_tensor`, from the inputs it comes from) to `outputs`."""
     inputs = get_source_inputs(input_tensor) if input_tensor is not None else img_input

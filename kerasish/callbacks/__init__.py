@@ -1,6 +1,8 @@
 """Callbacks: objects that hook into `fit()`, `evaluate()` and `predict()`."""
 
+from kerasish.callbacks import experimental  # noqa: F401  (keras.callbacks.experimental)
 from kerasish.callbacks.backup_and_restore import BackupAndRestore
+from kerasish.callbacks.base_logger import BaseLogger
 from kerasish.callbacks.callback import Callback
 from kerasish.callbacks.callback_list import CallbackList
 from kerasish.callbacks.csv_logger import CSVLogger
@@ -18,6 +20,7 @@ from kerasish.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "BackupAndRestore",
+    "BaseLogger",
     "CSVLogger",
     "Callback",
     "CallbackList",

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from kerasish.callbacks.callback import Callback
+from kerasish.callbacks.foreign_callback import ForeignCallback, is_foreign_callback
 from kerasish.callbacks.history import History
 from kerasish.callbacks.progbar_logger import ProgbarLogger
 
@@ -284,9 +285,11 @@ def _flatten(callbacks: Callback | Iterable | None) -> list[Callback]:
         return []
     if isinstance(callbacks, Callback):
         return [callbacks]
+    if is_foreign_callback(callbacks):  # written for Keras (tqdm's, MLflow's): called through its own hooks
+        return [ForeignCallback(callbacks)]
     if not isinstance(callbacks, (list, tuple)):
         raise ValueError(
-            "`callbacks` must be a `Callback` instance or a list of them. "
+            "`callbacks` must be a `Callback` instance (or an object with Keras's callback hooks) or a list of them. "
             f"Received: {callbacks!r} of type {type(callbacks).__name__}"
         )
     flat = []

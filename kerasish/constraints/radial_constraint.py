@@ -26,14 +26,16 @@ class RadialConstraint(Constraint):
     """Makes a `Conv2D` kernel `(rows, cols, in, out)` the same on every ring around its centre, as tf.keras 2.
 
     For each input/output channel, the square `rows x rows` kernel becomes rings of one value each, taken from its
-    diagonal exactly where tf.keras takes them: a 4x4 kernel becomes
+    diagonal exactly where tf.keras's code takes them (its docstring shows the two values swapped): a 4x4 kernel
+    becomes
 
-        [[v11, v11, v11, v11],
-         [v11, v33, v33, v11],
-         [v11, v33, v33, v11],
-         [v11, v11, v11, v11]]
+        [[v33, v33, v33, v33],
+         [v33, v11, v11, v33],
+         [v33, v11, v11, v33],
+         [v33, v33, v33, v33]]
 
-    and an odd one takes its centre from `v[start-1, start-1]` and ring `r` from `v[start+r-1, start+r-1]`.
+    and an odd one (`start = rows // 2`) takes its centre from `v[start-1, start-1]` and ring `r` from
+    `v[start+r-1, start+r-1]`, so that, as in tf.keras, applying it twice to an odd kernel swaps values again.
 
     Example:
         layer = keras.layers.Conv2D(8, 4, kernel_constraint=keras.constraints.RadialConstraint())

@@ -8,6 +8,7 @@ from kerasish.layers import (
     convolutional,
     core,
     experimental,  # noqa: F401  (tf.keras 2's `layers.experimental` path)
+    keras2_modules,
     merging,
     normalization,
     pooling,
@@ -46,6 +47,7 @@ def _register_layer_classes() -> None:
 
 
 _register_layer_classes()
+keras2_modules.install(globals())
 
 
 __all__ = sorted(

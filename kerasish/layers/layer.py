@@ -32,6 +32,7 @@ from kerasish.mixed_precision.dtype_policy import DTypePolicy, DTypePolicyMap, g
 from kerasish.mixed_precision.dtype_policy import get as get_dtype_policy
 from kerasish.mixed_precision.dtype_policy import serialize as serialize_dtype_policy
 from kerasish.utils import tree
+from kerasish.utils.traceback_utils import filter_traceback
 from kerasish.utils.naming import auto_name, to_snake_case
 
 # Keras 2's input-shape arguments, plus `quantization_config`, which Keras 3 writes (as null) into the configs of
@@ -131,10 +132,12 @@ class Layer(torch.nn.Module):
         cls._takes_masks = cls._call_has_mask or bool(cls._named_mask_args)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _python_scalar_args(cls.__dict__["__init__"])
 
     def __new__(cls, *args, **kwargs):
         layer = super().__new__(cls)
-        layer._auto_config = _capture_init_args(cls, args, kwargs)
+        layer._auto_config = _capture_init_args(cls, *_as_python_scalars(args, kwargs))
         return layer
 
     def __init__(
@@ -411,6 +414,7 @@ class Layer(torch.nn.Module):
     def forward(self, *args, **kwargs):
         return self.call(*args, **kwargs)
 
+    @filter_traceback
     def __call__(self, *args, **kwargs):
         """Calls the layer. On KerasTensors it adds a node to a functional graph; on data it runs `call` in phases
         (the functions below the class): convert the inputs, resolve `training`, build, pass masks in, dispatch,
@@ -921,6 +925,30 @@ def _clear_added_losses() -> None:
     for layer in _LOSS_HOLDERS:
         layer._losses.clear()
     _LOSS_HOLDERS.clear()
+
+
+def _python_scalar(value):
+    if isinstance(value, np.generic) and value.ndim == 0:
+        return value.item()
+    if type(value) in (tuple, list) and any(isinstance(v, np.generic) for v in value):
+        return type(value)(v.item() if isinstance(v, np.generic) else v for v in value)
+    return value
+
+
+def _as_python_scalars(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    return tuple(_python_scalar(a) for a in args), {k: _python_scalar(v) for k, v in kwargs.items()}
+
+
+def _python_scalar_args(init):
+    """Layer arguments given as NumPy scalars (`Dense(np.int64(8))`, sizes computed with NumPy) arrive as Python
+    numbers, as Keras accepts them, so that checks and configs see plain ints and floats."""
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        args, kwargs = _as_python_scalars(args, kwargs)
+        return init(self, *args, **kwargs)
+
+    return wrapper
 
 
 def _scoped(path: str) -> str:

@@ -2,3 +2,5 @@
 
 A facade on the top floor: it may import any package below it, and none of them imports it.
 """
+
+from kerasish.legacy import saving  # noqa: F401  (keras.legacy.saving)

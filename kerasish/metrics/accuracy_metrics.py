@@ -39,7 +39,10 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> torch.T
 def categorical_accuracy(y_true: Any, y_pred: Any) -> torch.Tensor:
     """1.0 where the argmax of `y_pred` equals the argmax of the one-hot `y_true`, else 0.0."""
     y_pred = _as_pred(y_pred)
-    y_true = as_tensor(y_true, device=y_pred.device).argmax(dim=-1).to(y_pred.dtype)
+    y_true = as_tensor(y_true, device=y_pred.device)
+    if y_true.dtype == torch.bool:  # boolean one-hot targets: torch has no argmax for bool
+        y_true = y_true.to(torch.uint8)
+    y_true = y_true.argmax(dim=-1).to(y_pred.dtype)
     true_shape = y_true.shape
     reshape_matches = y_true.dim() == y_pred.dim()
     if reshape_matches:

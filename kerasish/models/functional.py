@@ -73,6 +73,24 @@ class Functional(Model):
     def layers(self) -> list:
         return list(self._graph_layers)
 
+    # Keras's model-level views of the graph's ends: the structures given to the constructor, and their shapes (a
+    # list of shapes when there are several, as Keras gives).
+    @property
+    def input(self):
+        return self._input_struct
+
+    @property
+    def output(self):
+        return self._output_struct
+
+    @property
+    def input_shape(self):
+        return _shapes(self.inputs)
+
+    @property
+    def output_shape(self):
+        return _shapes(self.outputs)
+
     def _obj_type(self) -> str:
         """What this model is, as Keras's `_obj_type()` says it: weights files hold a functional model's `layers`
         first."""
@@ -220,6 +238,10 @@ def _map_template(fn, template):
     if isinstance(template, (list, tuple)):
         return type(template)(_map_template(fn, v) for v in template)
     return template
+
+
+def _shapes(tensors: list):
+    return tensors[0].shape if len(tensors) == 1 else [t.shape for t in tensors]
 
 
 def _serialize_node(node, node_index: dict) -> dict:

@@ -77,6 +77,12 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         return self._sublayers()
 
+    def reset_states(self) -> None:
+        """Zeroes the carried states of every stateful layer (Keras 2's stateful RNNs between sequences)."""
+        for layer in self._flatten_layers():
+            if layer is not self and getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
+                layer.reset_state()
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """The layer called `name`, or at position `index` in `model.layers`."""
         if index is not None and name is not None:
@@ -188,17 +194,18 @@ class Model(Trainer, Layer):
 
     # ---- saving: every format decision is saving_api's -----------------------------------------------------
 
-    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+    def save(self, filepath, overwrite: bool = True, zipped: bool | None = None, **kwargs) -> None:
         """Saves architecture, weights, compile arguments and optimizer state: `.keras` (Keras 3) or `.h5` (legacy).
 
-        `kerasish.models.load_model(filepath)` gives back the model, ready to resume training.
+        `kerasish.models.load_model(filepath)` gives back the model, ready to resume training. Takes
+        `include_optimizer` and Keras 2's `save_format` ("h5", "keras") as keywords.
         """
-        saving_api.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath, overwrite: bool = True) -> None:
+    def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None, **kwargs) -> None:
         """Saves the weights, atomically: Keras 3's layout for `*.weights.h5`, Keras's legacy HDF5 layout for other
-        names (`*.h5`)."""
-        saving_api.save_weights(self, filepath, overwrite=overwrite)
+        names (`*.h5`). Takes Keras 2's `save_format="h5"` and `options` as keywords."""
+        saving_api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size, **kwargs)
 
     def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False) -> None:
         """Loads weights saved by `save_weights` or `save` (kerasish's or Keras's, either layout); every name and

@@ -148,6 +148,13 @@ class Sequential(Model):
         return self._input_layer.batch_shape if self._input_layer is not None else None
 
     @property
+    def output_shape(self):
+        """The output shape for the model's input shape (Keras's error when the model has no input shape yet)."""
+        if self._build_shapes is None and self.input_shape is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape yet.")
+        return self.compute_output_shape(self.input_shape or self._build_shapes)
+
+    @property
     def output_names(self) -> list[str]:
         return [self._stack[-1].name] if self._stack else []
 

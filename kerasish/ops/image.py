@@ -399,38 +399,70 @@ def _tf_map_coordinate(coord: torch.Tensor, length: int, fill_mode: str) -> torc
     upper = float(length - 1)
     if fill_mode == "nearest" or length <= 1:
         return coord.clamp(0.0, upper)
-    if fill_mode == "reflect":  # (d c b a | a b c d | d c b a)
-        size2 = 2.0 * length
-        below = size2 * torch.trunc(-coord / size2) + coord
-        below = torch.where(below < -length, below + size2, -below - 1.0)
-        above = coord - size2 * torch.trunc(coord / size2)
-        above = torch.where(above >= length, size2 - above - 1.0, above)
-        mapped = torch.where(coord < 0, below, torch.where(coord > upper, above, coord))
-    else:  # wrap: (a b c d | a b c d | a b c d)
+    if fill_mode == "reflect":  # (d c b a | a b c d | d c b a): period 2 * length, mirrored about -0.5
+        period = 2.0 * length
+        mapped = torch.remainder(coord, period)
+        mapped = torch.where(mapped >= length, period - 1.0 - mapped, mapped)
+    else:  # wrap, with TensorFlow's arithmetic (it divides by length - 1)
         below = coord + length * (torch.trunc(-coord / upper) + 1.0)
         above = coord - length * torch.trunc(coord / upper)
         mapped = torch.where(coord < 0, below, torch.where(coord > upper, above, coord))
     return mapped.clamp(0.0, upper)
 
 
-def _sample(x: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor, interpolation: str, fill_value) -> torch.Tensor:
-    """Samples a channels-first float batch `x` at (ys, xs) (each (N, H', W')) as TensorFlow's projective
-    transform does: taps outside the image read `fill_value`; nearest rounds half away from zero."""
+# grid_sample's padding modes that equal TensorFlow's fill modes for bilinear sampling: zeros outside (constant;
+# fill_value is added separately), clamping to the edge pixels (nearest), and reflection about the image's outer
+# pixel edges, -0.5 and size - 0.5, then clamping (reflect).
+_GRID_PADDING = {"constant": "zeros", "nearest": "border", "reflect": "reflection"}
+
+
+def _sample_coordinates(transform: torch.Tensor, height: int, width: int, normalized: bool) -> torch.Tensor:
+    """(N, H, W, 2) input coordinates (x, y) read by each output pixel under the projective `transform`, in pixels
+    or, with `normalized`, in grid_sample's [-1, 1] (align_corners=False) units."""
+    device = transform.device
+    t = transform.to(torch.float64)
+    rows = torch.stack([t[:, 0:3], t[:, 3:6], torch.cat([t[:, 6:8], torch.ones_like(t[:, :1])], dim=1)], dim=1)
+    if normalized:  # x -> (2x + 1) / W - 1, folded into the matrix: ((2/W) X + (1/W - 1) K) / K
+        scale = torch.tensor([2.0 / width, 2.0 / height], dtype=torch.float64, device=device).view(1, 2, 1)
+        shift = torch.tensor([1.0 / width - 1.0, 1.0 / height - 1.0], dtype=torch.float64, device=device)
+        rows = torch.cat([rows[:, :2] * scale + shift.view(1, 2, 1) * rows[:, 2:3], rows[:, 2:3]], dim=1)
+    rows = rows.to(torch.float32)
+    xs = torch.arange(width, dtype=torch.float32, device=device).view(1, 1, width)
+    ys = torch.arange(height, dtype=torch.float32, device=device).view(1, height, 1)
+
+    def plane(row):  # row . (x, y, 1) for every pixel
+        if normalized:  # one full-size add (of a row and a column)
+            return (row[:, 0].view(-1, 1, 1) * xs) + (row[:, 1].view(-1, 1, 1) * ys + row[:, 2].view(-1, 1, 1))
+        # In pixels, TensorFlow's float32 order of operations, so that rounding and wrapping pick the same pixels.
+        return (row[:, 0].view(-1, 1, 1) * xs + row[:, 1].view(-1, 1, 1) * ys) + row[:, 2].view(-1, 1, 1)
+
+    gx, gy = plane(rows[:, 0]), plane(rows[:, 1])
+    # An affine transform (checked without a device sync only on the CPU) needs no perspective division.
+    if device.type != "cpu" or bool(transform[:, 6:8].any()):
+        k = plane(rows[:, 2])
+        gx, gy = gx / k, gy / k
+    return torch.stack([gx, gy], dim=-1)
+
+
+def _gather_nearest(x: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor, fill_value) -> torch.Tensor:
+    """Samples a channels-first float batch at the nearest pixels of (xs, ys) ((N, H', W') each): rounding half
+    away from zero as TensorFlow does; pixels outside the image read `fill_value`."""
     n, c, height, width = x.shape
-    if interpolation == "nearest":
-        xi = torch.sign(xs) * torch.floor(torch.abs(xs) + 0.5)
-        yi = torch.sign(ys) * torch.floor(torch.abs(ys) + 0.5)
-        inside = (xi >= 0) & (xi <= width - 1) & (yi >= 0) & (yi <= height - 1)
-        index = (yi.clamp(0, height - 1) * width + xi.clamp(0, width - 1)).to(torch.int64).reshape(n, 1, -1)
-        out = torch.gather(x.reshape(n, c, height * width), 2, index.expand(n, c, index.shape[-1]))
-        out = out.reshape(n, c, *xs.shape[1:])
-        return torch.where(inside.unsqueeze(1), out, torch.as_tensor(fill_value, dtype=x.dtype, device=x.device))
-    # Bilinear through grid_sample (zeros outside), plus fill_value times the weight that fell outside the image.
-    grid = torch.stack([(2.0 * xs + 1.0) / width - 1.0, (2.0 * ys + 1.0) / height - 1.0], dim=-1)
-    out = F.grid_sample(x, grid.to(x.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
-    if fill_value != 0:
-        ones = torch.ones((n, 1, height, width), dtype=x.dtype, device=x.device)
-        coverage = F.grid_sample(ones, grid.to(x.dtype), mode="bilinear", padding_mode="zeros", align_corners=False)
+    xi = torch.sign(xs) * torch.floor(torch.abs(xs) + 0.5)
+    yi = torch.sign(ys) * torch.floor(torch.abs(ys) + 0.5)
+    inside = (xi >= 0) & (xi <= width - 1) & (yi >= 0) & (yi <= height - 1)
+    index = (yi.clamp(0, height - 1) * width + xi.clamp(0, width - 1)).to(torch.int64).reshape(n, 1, -1)
+    out = torch.gather(x.reshape(n, c, height * width), 2, index.expand(n, c, index.shape[-1]))
+    out = out.reshape(n, c, *xs.shape[1:])
+    return torch.where(inside.unsqueeze(1), out, torch.as_tensor(fill_value, dtype=x.dtype, device=x.device))
+
+
+def _grid_sample_bilinear(x: torch.Tensor, grid: torch.Tensor, padding: str, fill_value) -> torch.Tensor:
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
+    if padding == "zeros" and fill_value != 0:
+        # TensorFlow reads fill_value for each tap outside the image: add it times the weight that fell outside.
+        ones = torch.ones((x.shape[0], 1, *x.shape[2:]), dtype=x.dtype, device=x.device)
+        coverage = F.grid_sample(ones, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         out = out + float(fill_value) * (1.0 - coverage)
     return out
 
@@ -442,16 +474,20 @@ def _projective_transform(x: torch.Tensor, transform: torch.Tensor, interpolatio
     transform = transform.to(device=x.device, dtype=torch.float32)
     if transform.shape[0] == 1 and n > 1:
         transform = transform.expand(n, 8)
-    ys = torch.arange(height, dtype=torch.float32, device=x.device).view(1, height, 1)
-    xs = torch.arange(width, dtype=torch.float32, device=x.device).view(1, 1, width)
-    a0, a1, a2, b0, b1, b2, c0, c1 = (transform[:, i].view(-1, 1, 1) for i in range(8))
-    k = c0 * xs + c1 * ys + 1.0
-    in_x = (a0 * xs + a1 * ys + a2) / k
-    in_y = (b0 * xs + b1 * ys + b2) / k
-    in_x = _tf_map_coordinate(in_x, width, fill_mode)
-    in_y = _tf_map_coordinate(in_y, height, fill_mode)
     dtype = x.dtype
-    out = _sample(x.to(torch.float32), in_x, in_y, interpolation, fill_value)
+    xf = x.to(torch.float32)
+    if interpolation == "bilinear" and fill_mode in _GRID_PADDING:
+        grid = _sample_coordinates(transform, height, width, normalized=True)
+        out = _grid_sample_bilinear(xf, grid, _GRID_PADDING[fill_mode], fill_value)
+    else:
+        coords = _sample_coordinates(transform, height, width, normalized=False)
+        in_x = _tf_map_coordinate(coords[..., 0], width, fill_mode)
+        in_y = _tf_map_coordinate(coords[..., 1], height, fill_mode)
+        if interpolation == "nearest":
+            out = _gather_nearest(xf, in_x, in_y, fill_value)
+        else:  # bilinear after TensorFlow's wrap mapping: the mapped points lie inside the image
+            grid = torch.stack([(2.0 * in_x + 1.0) / width - 1.0, (2.0 * in_y + 1.0) / height - 1.0], dim=-1)
+            out = _grid_sample_bilinear(xf, grid, "zeros", fill_value)
     return out.to(dtype) if dtype.is_floating_point else torch.round(out).to(dtype)
 
 

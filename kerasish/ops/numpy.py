@@ -586,11 +586,25 @@ less_equal = _compare(torch.le, "less_equal", "`x1 <= x2`, elementwise.")
 logical_and = _compare(torch.logical_and, "logical_and", "Logical AND, elementwise.")
 logical_or = _compare(torch.logical_or, "logical_or", "Logical OR, elementwise.")
 logical_xor = _compare(torch.logical_xor, "logical_xor", "Logical XOR, elementwise.")
-bitwise_and = _compare(torch.bitwise_and, "bitwise_and", "Bitwise AND, elementwise.")
-bitwise_or = _compare(torch.bitwise_or, "bitwise_or", "Bitwise OR, elementwise.")
-bitwise_xor = _compare(torch.bitwise_xor, "bitwise_xor", "Bitwise XOR, elementwise.")
-bitwise_left_shift = _compare(torch.bitwise_left_shift, "bitwise_left_shift", "`x << y`, elementwise.")
-bitwise_right_shift = _compare(torch.bitwise_right_shift, "bitwise_right_shift", "`x >> y`, elementwise.")
+
+
+def _bitwise(torch_fn, name: str, doc: str):
+    # Keras names the bitwise ops' operands `x` and `y` (the comparisons': `x1`, `x2`).
+    def op(x, y):
+        x, y = _operands(x, y)
+        if not isinstance(x, torch.Tensor):
+            x = convert_to_tensor(x, device=y.device)
+        return torch_fn(x, y)
+
+    op.__doc__ = doc
+    return _named(name, op)
+
+
+bitwise_and = _bitwise(torch.bitwise_and, "bitwise_and", "Bitwise AND, elementwise.")
+bitwise_or = _bitwise(torch.bitwise_or, "bitwise_or", "Bitwise OR, elementwise.")
+bitwise_xor = _bitwise(torch.bitwise_xor, "bitwise_xor", "Bitwise XOR, elementwise.")
+bitwise_left_shift = _bitwise(torch.bitwise_left_shift, "bitwise_left_shift", "`x << y`, elementwise.")
+bitwise_right_shift = _bitwise(torch.bitwise_right_shift, "bitwise_right_shift", "`x >> y`, elementwise.")
 left_shift = bitwise_left_shift
 right_shift = bitwise_right_shift
 gcd = _compare(torch.gcd, "gcd", "Greatest common divisor, elementwise.")

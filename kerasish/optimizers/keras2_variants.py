@@ -23,20 +23,32 @@ def keras2_variant(base: type[Optimizer], module: str, jit_compile: bool) -> typ
         jit_compile: whether the variant's signature shows tf.keras's `jit_compile=True` (the experimental ones).
     """
     default_name = base.__name__
-
-    def __init__(self, *args, name: str | None = default_name, jit_compile: bool = True, **kwargs):
-        base.__init__(self, *args, name=name, **kwargs)
-
-    # The signature tf.keras users (and `inspect`) see: the base's arguments, with tf.keras's defaults.
-    parameters = []
+    # The signature tf.keras users (and `inspect`) see: the base's arguments, then tf.keras's `jit_compile` and
+    # `name` (positional, as tf.keras had them, before `**kwargs`).
+    parameters, var_keyword = [], None
     for parameter in inspect.signature(base.__init__).parameters.values():
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            if jit_compile:
-                parameters.append(inspect.Parameter("jit_compile", inspect.Parameter.KEYWORD_ONLY, default=True))
-            parameters.append(inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=default_name))
-        if parameter.name != "name":
+            var_keyword = parameter
+        elif parameter.name != "name":
             parameters.append(parameter)
-    __init__.__signature__ = inspect.Signature(parameters)
+    if jit_compile:
+        parameters.append(inspect.Parameter("jit_compile", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=True))
+    parameters.append(inspect.Parameter("name", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default_name))
+    if var_keyword is not None:
+        parameters.append(var_keyword)
+    signature = inspect.Signature(parameters)
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        arguments.pop("self")
+        arguments.pop("jit_compile", None)  # torch compiles the whole train step instead (`jit_compile` in compile)
+        extra = arguments.pop(var_keyword.name, {}) if var_keyword is not None else {}
+        extra.pop("jit_compile", None)
+        base.__init__(self, **arguments, **extra)
+
+    __init__.__signature__ = signature
     __init__.__doc__ = base.__init__.__doc__
     return type(
         default_name,

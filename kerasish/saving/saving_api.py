@@ -48,21 +48,37 @@ MAX_WEIGHTS_EXPANSION = 100
 PROBE_BUDGET_BYTES = 32 * 2**20
 
 
-def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, include_optimizer: bool = True) -> None:
+def save_model(
+    model: Any, filepath: str | os.PathLike, overwrite: bool = True, zipped: bool | None = None, **kwargs
+) -> None:
     """Saves architecture, weights, compile arguments and optimizer state to a `.keras` or `.h5` file.
 
     Args:
         model: the model.
         filepath: ends in `.keras` (Keras 3's archive) or `.h5`/`.hdf5` (the legacy HDF5 file).
         overwrite: replace an existing file; False raises instead.
-        include_optimizer: save the optimizer's state too, so training resumes exactly.
+        zipped: Keras 3's switch for an unzipped `.keras` folder; kerasish writes the zipped archive only.
+        include_optimizer: save the optimizer's state too, so training resumes exactly (default True).
+        save_format: Keras 2's format switch: "h5" writes the legacy HDF5 file whatever the name, "keras" the
+            archive; TensorFlow's SavedModel ("tf") has no torch counterpart (see `model.export`).
     """
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if zipped is False:
+        raise ValueError("kerasish writes `.keras` files zipped only; received zipped=False.")
     path = os.fspath(filepath)
+    if save_format not in (None, "h5", "keras"):
+        raise ValueError(
+            f"save_format={save_format!r} is not available: TensorFlow's SavedModel has no torch counterpart. "
+            "Save a `.keras` or `.h5` file, or use `model.export(...)` for serving."
+        )
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists and overwrite=False.")
-    if path.endswith(".keras"):
+    if save_format == "keras" or (save_format is None and path.endswith(".keras")):
         _save_keras_archive(model, path, include_optimizer)
-    elif path.endswith((".h5", ".hdf5")):
+    elif save_format == "h5" or path.endswith((".h5", ".hdf5")):
         _save_legacy_h5(model, path, include_optimizer)
     else:
         raise ValueError(
@@ -99,7 +115,9 @@ def load_model(
     )
 
 
-def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
+def save_weights(
+    model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size=None, **kwargs
+) -> None:
     """Saves a model's weights, atomically: Keras 3's layout (optimizer state included) for `*.weights.h5`, Keras's
     legacy HDF5 layout for other names (`*.h5`).
 
@@ -107,10 +125,24 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
         model: the model.
         filepath: where to write.
         overwrite: replace an existing file; False raises instead.
+        max_shard_size: Keras 3's sharded weights; kerasish writes one file (None only).
+        save_format: Keras 2's switch: "h5" writes the legacy layout whatever the name; "tf" (TensorFlow
+            checkpoints) is not available. `options` (TensorFlow's save options) is accepted and unused.
     """
+    save_format = kwargs.pop("save_format", None)
+    kwargs.pop("options", None)
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if max_shard_size is not None:
+        raise ValueError(f"kerasish writes weights to a single file; received max_shard_size={max_shard_size!r}.")
+    if save_format not in (None, "h5"):
+        raise ValueError(
+            f"save_format={save_format!r} is not available: TensorFlow checkpoints have no torch counterpart. "
+            "Use a `.weights.h5` or `.h5` file name."
+        )
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
-    if str(filepath).endswith(".weights.h5"):
+    if save_format is None and str(filepath).endswith(".weights.h5"):
         keras3_format.save_weights_to_keras3_h5(model, filepath)
     else:
         h5_format.save_weights_to_hdf5(model, str(filepath))

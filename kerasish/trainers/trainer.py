@@ -12,6 +12,8 @@ processes is the strategy's (`kerasish.distribute.strategy`).
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import itertools
 import sys
 import warnings
@@ -40,6 +42,7 @@ from kerasish.trainers.data_adapters import (
 )
 from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
 from kerasish.utils import tree
+from kerasish.utils.traceback_utils import filter_traceback
 
 
 class MetricsLogs(Mapping):
@@ -251,6 +254,12 @@ class Trainer:
             total = total + loss
         return total
 
+    def _call_compute_loss(self, x, y, y_pred, sample_weight, training: bool):
+        # A user's `compute_loss` written without `training` is called without it, as Keras checks the signature.
+        if _takes_training(type(self).compute_loss):
+            return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
+        return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics; returns the model's metric results (read lazily)."""
         if self._compile_metrics is not None:
@@ -267,7 +276,7 @@ class Trainer:
         """One optimizer step on a batch `(x, y, sample_weight)`; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self._forward(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         params = self._train_params if self._train_params is not None else self._collect_train_params()
         for p in params:
@@ -280,7 +289,7 @@ class Trainer:
         """Loss and metrics on a batch, without training; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self._forward(x, training=False)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -503,6 +512,7 @@ class Trainer:
 
     # ---- fit / evaluate / predict --------------------------------------------------------------------------
 
+    @filter_traceback
     def fit(
         self,
         x=None,
@@ -703,6 +713,7 @@ class Trainer:
             self._build_from_batch(next(iter(iterator.adapter.get_epoch_iterator())))
         return launch_fit(self, devices, fit_kwargs)
 
+    @filter_traceback
     def evaluate(
         self,
         x=None,
@@ -777,6 +788,7 @@ class Trainer:
         callbacks.on_test_end(logs)
         return logs
 
+    @filter_traceback
     def predict(
         self,
         x,
@@ -830,6 +842,7 @@ class Trainer:
                     callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
         return outputs
 
+    @filter_traceback
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict: bool = False):
         """One training step on one batch (metrics reset first, as in Keras); returns its loss and metrics as
         `evaluate` does."""
@@ -852,6 +865,7 @@ class Trainer:
             self.train(was_training)
         return self._batch_result(logs, return_dict)
 
+    @filter_traceback
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss and metrics on one batch (metrics reset first)."""
         self._assert_compiled("test_on_batch")
@@ -868,6 +882,7 @@ class Trainer:
             self.train(was_training)
         return self._batch_result(logs, return_dict)
 
+    @filter_traceback
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as numpy arrays."""
         batch = next(iter(get_data_adapter(x, batch_size=_num_rows(x)).get_epoch_iterator()))
@@ -1015,3 +1030,9 @@ def _may_stop_between_batches(callbacks: CallbackList) -> bool:
         if not isinstance(callback, ProgbarLogger)
         for hook in _TRAIN_BATCH_HOOKS
     )
+
+
+@functools.cache
+def _takes_training(compute_loss) -> bool:
+    parameters = inspect.signature(compute_loss).parameters
+    return "training" in parameters or any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters.values())

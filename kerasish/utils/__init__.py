@@ -21,18 +21,20 @@ from kerasish.saving.object_registry import (
     register_keras_serializable,
     serialize_keras_object,
 )
+from kerasish.utils import legacy  # noqa: F401  (keras.utils.legacy)
 from kerasish.utils.audio_dataset_utils import audio_dataset_from_directory
 from kerasish.utils.config_object import Config
 from kerasish.utils.dataset_utils import split_dataset
 from kerasish.utils.file_utils import get_file
 from kerasish.utils.image_dataset_utils import image_dataset_from_directory
 from kerasish.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
-from kerasish.utils.numerical_utils import normalize, to_categorical
+from kerasish.utils.numerical_utils import normalize, to_categorical, to_ordinal
 from kerasish.utils.progbar import Progbar
 from kerasish.utils.py_dataset import PyDataset, Sequence
 from kerasish.utils.rng_utils import get_random_seed, set_random_seed
 from kerasish.utils.sequence_utils import pad_sequences
 from kerasish.utils.text_dataset_utils import text_dataset_from_directory
+from kerasish.utils.timed_thread import TimedThread
 from kerasish.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 
 __all__ = [
@@ -53,6 +55,12 @@ __all__ = [
     "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
+    "to_ordinal",
+    "GeneratorEnqueuer",
+    "OrderedEnqueuer",
+    "SequenceEnqueuer",
+    "TimedThread",
+    "warmstart_embedding_matrix",
     "array_to_img",
     "img_to_array",
     "load_img",
@@ -87,6 +95,12 @@ def __getattr__(name: str):
         value = getattr(data_adapter, name)
     elif name == "deserialize_keras_object":
         from kerasish.saving.serialization_lib import deserialize_keras_object as value
+    elif name in ("SequenceEnqueuer", "OrderedEnqueuer", "GeneratorEnqueuer"):  # on the data adapters' loaders
+        from kerasish.trainers.data_adapters import enqueuers
+
+        value = getattr(enqueuers, name)
+    elif name == "warmstart_embedding_matrix":  # tf.keras 2's; it builds rows with `keras.initializers`
+        from kerasish.legacy.warmstart_embedding import warmstart_embedding_matrix as value
     elif name in ("clear_session", "is_keras_tensor"):
         from kerasish.legacy.backend import session
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from kerasish import config
 
 
-def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray | torch.Tensor:
+def to_categorical(x: Any, num_classes: int | None = None, dtype=None) -> np.ndarray | torch.Tensor:
     """Converts a class vector (integers) to a one-hot class matrix.
 
     A trailing axis of size 1 is dropped first, so labels of shape `(n, 1)` give `(n, num_classes)`.
@@ -20,6 +20,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray | torch
         x: Class indices from 0 to `num_classes - 1`: array-like (gives a float64 NumPy array, as Keras) or a
             torch tensor (gives a floatx tensor on the same device; negative indices give all-zero rows).
         num_classes: Number of classes; `max(x) + 1` when `None`.
+        dtype: Keras 2's argument: the result's dtype (float64 for arrays, floatx for tensors, by default).
 
     Returns:
         The one-hot encoding, with the class axis last.
@@ -37,7 +38,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray | torch
         x = x.long()
         num_classes = _resolve_num_classes(int(x.max()) if x.numel() else -1, num_classes)
         one_hot = F.one_hot(x.clamp(min=0), num_classes) * (x >= 0).unsqueeze(-1)
-        return one_hot.to(_floatx())
+        return one_hot.to(_floatx() if dtype is None else config.standardize_dtype(dtype))
 
     x = np.asarray(x, dtype="int64")
     shape = x.shape
@@ -45,7 +46,7 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray | torch
         shape = shape[:-1]
     x = x.reshape(-1)
     num_classes = _resolve_num_classes(int(np.max(x)) if x.size else -1, num_classes)
-    categorical = np.zeros((x.shape[0], num_classes))
+    categorical = np.zeros((x.shape[0], num_classes), dtype=dtype)
     categorical[np.arange(x.shape[0]), x] = 1
     return categorical.reshape(shape + (num_classes,))
 
@@ -102,3 +103,32 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray | torch.Tens
         return x * inv_norm
     norm = torch.linalg.vector_norm(x, ord=order, dim=axis, keepdim=True)
     return x / norm.clamp(min=eps)
+
+
+def to_ordinal(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
+    """Converts class ids to an ordinal regression matrix, as tf.keras 2's `utils.to_ordinal`: class `c` becomes
+    `c` ones followed by zeros, over `num_classes - 1` columns.
+
+    Args:
+        y: integer class ids (0 to `num_classes - 1`), any shape; a trailing axis of size 1 is dropped.
+        num_classes: the number of classes; `max(y) + 1` if not given.
+        dtype: the result's numpy dtype.
+
+    Example:
+        >>> to_ordinal([0, 1, 2, 3], num_classes=4)
+        array([[0., 0., 0.],
+               [1., 0., 0.],
+               [1., 1., 0.],
+               [1., 1., 1.]], dtype=float32)
+    """
+    y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y).astype("int64")
+    shape = y.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    y = y.reshape(-1)
+    if not num_classes:
+        if y.size == 0:
+            raise ValueError("to_ordinal: cannot infer `num_classes` from an empty `y`; pass num_classes.")
+        num_classes = int(y.max()) + 1
+    ordinal = (np.arange(num_classes - 1)[None, :] < y[:, None]).astype(dtype)
+    return ordinal.reshape(tuple(shape) + (num_classes - 1,))

@@ -55,6 +55,13 @@ def test_einsum_dense_in_a_functional_model_trains_and_saves(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
 
 
+def test_einsum_dense_keeps_left_elided_axes_in_order():
+    # Keras 3.15 reverses three or more elided axes in compute_output_shape (its outputs are right); kerasish does not.
+    layer = layers.EinsumDense("...b,bc->...c", output_shape=6, bias_axes="c")
+    assert layer.compute_output_shape((None, 3, 5, 4)) == (None, 3, 5, 6)
+    assert layer(torch.ones(2, 3, 5, 4)).shape == (2, 3, 5, 6)
+
+
 def test_einsum_dense_kernel_initializer_counts_the_kernels_fans():
     # (64, 8, 16) with input axis 0 and output axes 1, 2: Glorot's limit is sqrt(6 / (64 + 128)) ~ 0.177, where a
     # convolution-style fan count (receptive field 64) would give sqrt(6 / (512 + 1024)) ~ 0.0625.

@@ -62,6 +62,8 @@ def test_keras2_arguments():
     assert float(params[0][0].detach()) == pytest.approx(expected, rel=1e-6)
     assert experimental.Adam(0.01, jit_compile=True).name == "Adam"
     assert legacy.RMSprop(0.01, 0.8).rho == 0.8  # positional arguments in tf.keras's order
+    adam = legacy.Adam(0.1, 0.8, 0.9, 1e-3, True, "my_adam")
+    assert (adam.beta_1, adam.amsgrad, adam.name) == (0.8, True, "my_adam")
     assert legacy.Optimizer is optimizers.Optimizer and experimental.Optimizer is optimizers.Optimizer
     with pytest.raises(ValueError, match="not recognized"):
         legacy.Adam(learning_rat=0.1)

@@ -1,5 +1,6 @@
 """Convolution layers, with Keras's aliases (Convolution2D for Conv2D, ...)."""
 
+from kerasish.layers import keras2_modules
 from kerasish.layers.convolutional.conv1d import Conv1D
 from kerasish.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from kerasish.layers.convolutional.conv2d import Conv2D
@@ -44,3 +45,7 @@ __all__ = [
     "SeparableConvolution1D",
     "SeparableConvolution2D",
 ]
+
+# Keras 2's `keras.layers.convolutional` module held more names (`from keras.layers.convolutional import ...`).
+__getattr__ = keras2_modules.family_getattr("convolutional")
+

@@ -1,5 +1,6 @@
 """Core layers: Dense, Embedding, Identity, Lambda, Masking."""
 
+from kerasish.layers import keras2_modules
 from kerasish.layers.core.dense import Dense
 from kerasish.layers.core.einsum_dense import EinsumDense
 from kerasish.layers.core.embedding import Embedding
@@ -21,3 +22,7 @@ __all__ = [
     "TorchModuleWrapper",
     "Wrapper",
 ]
+
+# Keras 2's `keras.layers.core` module held more names (`from keras.layers.core import ...`).
+__getattr__ = keras2_modules.family_getattr("core")
+

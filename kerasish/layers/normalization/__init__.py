@@ -1,5 +1,6 @@
 """Normalization layers."""
 
+from kerasish.layers import keras2_modules
 from kerasish.layers.normalization.batch_normalization import BatchNormalization
 from kerasish.layers.normalization.group_normalization import GroupNormalization
 from kerasish.layers.normalization.layer_normalization import LayerNormalization
@@ -15,3 +16,7 @@ __all__ = [
     "SpectralNormalization",
     "UnitNormalization",
 ]
+
+# Keras 2's `keras.layers.normalization` module held more names (`from keras.layers.normalization import ...`).
+__getattr__ = keras2_modules.family_getattr("normalization")
+

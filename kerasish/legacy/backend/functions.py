@@ -4,6 +4,7 @@ clips at 0, `K.hard_sigmoid` is `0.2 x + 0.5`, ...)."""
 
 from __future__ import annotations
 
+import builtins
 import sys
 import warnings
 
@@ -435,6 +436,8 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     kept = [d for d in range(x.ndim) if d not in axes]
     compute = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
     variance, mean = torch.var_mean(compute, dim=axes, correction=0, keepdim=True)
+    if x.ndim == 4 and axes == [0, 1, 2]:
+        epsilon = builtins.max(epsilon, 1.001e-5)
     normalized = (compute - mean) * torch.rsqrt(variance + epsilon)
     stats_shape = [x.shape[d] for d in kept]
     broadcast = [1 if d in axes else x.shape[d] for d in range(x.ndim)]
@@ -442,6 +445,11 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
         normalized = normalized * convert_to_tensor(gamma, device=x.device).reshape(broadcast)
     if beta is not None:
         normalized = normalized + convert_to_tensor(beta, device=x.device).reshape(broadcast)
+    if x.ndim == 4 and axes == [0, 1, 2]:
+        # tf.keras runs this case through TensorFlow's fused batch norm, which returns the unbiased variance (the
+        # one moving averages take) and floors epsilon at 1.001e-5.
+        count = x.shape[0] * x.shape[1] * x.shape[2]
+        variance = variance * (count / builtins.max(count - 1, 1))
     return normalized.to(x.dtype), mean.reshape(stats_shape).to(x.dtype), variance.reshape(stats_shape).to(x.dtype)
 
 

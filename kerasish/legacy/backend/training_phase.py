@@ -28,24 +28,26 @@ def learning_phase() -> int:
 
 def set_learning_phase(value) -> None:
     """Sets the global learning phase to 0 (inference) or 1 (training); deprecated in tf.keras: pass `training=`."""
+    phase = _check(value)
     warnings.warn(
         "`tf.keras.backend.set_learning_phase` is deprecated and will be removed after 2020-10-11. To update it, "
         "simply pass a True/False value to the `training` argument of the `__call__` method of your layer or model.",
         stacklevel=2,
     )
-    _layer.set_default_learning_phase(_check(value))
+    _layer.set_default_learning_phase(phase)
 
 
 @contextlib.contextmanager
 def learning_phase_scope(value):
     """Within the `with` block the learning phase is `value` (0 or 1); the previous one comes back after it."""
+    phase = _check(value)
     warnings.warn(
         "`tf.keras.backend.learning_phase_scope` is deprecated and will be removed after 2020-10-11. To update it, "
         "simply pass a True/False value to the `training` argument of the `__call__` method of your layer or model.",
         stacklevel=3,
     )
     previous = _layer.get_default_learning_phase()
-    _layer.set_default_learning_phase(_check(value))
+    _layer.set_default_learning_phase(phase)
     try:
         yield value
     finally:

@@ -178,6 +178,14 @@ def test_deterministic_layers_match_keras(name):
     check_config(layer, CASES[name]["config"])
 
 
+def test_clahe_returns_integer_images_as_integers():
+    layer = layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2))
+    out = layer(torch.tensor(BIG).to(torch.uint8))
+    expected = layer(torch.tensor(BIG).to(torch.uint8).float())
+    assert out.dtype == torch.uint8
+    np.testing.assert_array_equal(out.numpy(), expected.numpy().astype("uint8"))
+
+
 def test_auto_contrast_keeps_constant_channels_and_stretches_the_others():
     out = layers.AutoContrast()(t(BIG)).numpy()
     np.testing.assert_array_equal(out[0, :, :, 1], BIG[0, :, :, 1])  # the constant channel
@@ -458,6 +466,7 @@ def test_layers_follow_the_model_learning_phase_in_fit_and_predict(tmp_path):
     assert np.isfinite(history.history["loss"]).all()
     preds = model.predict(X, verbose=0)
     np.testing.assert_allclose(model.predict(X, verbose=0), preds)  # predict: augmentation off, deterministic
+    assert not np.allclose(model(t(X), training=True).detach().numpy(), preds)  # training: augmented
     for suffix in ("keras", "h5"):
         path = tmp_path / f"model.{suffix}"
         model.save(path)

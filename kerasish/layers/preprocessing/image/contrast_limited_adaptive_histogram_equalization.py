@@ -45,6 +45,16 @@ class ContrastLimitedAdaptiveHistogramEqualization(ColorPreprocessingLayer):
         self.clip_limit = clip_limit
         self.tile_grid_size = tile_grid_size
 
+    def call(self, data, training=True):
+        images = data["images"] if isinstance(data, dict) else data
+        out = super().call(data, training=training)
+        if torch.is_tensor(images) and not images.is_floating_point():
+            # Keras returns the input's dtype: integer images come back truncated to integers.
+            if isinstance(out, dict):
+                return {**out, "images": out["images"].to(images.dtype)}
+            return out.to(images.dtype)
+        return out
+
     def transform_images(self, images, transformation=None, training=True):
         if self.data_format == "channels_first":
             images = images.permute(0, 2, 3, 1)

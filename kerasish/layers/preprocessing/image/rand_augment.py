@@ -117,7 +117,7 @@ class RandAugment(BaseImagePreprocessingLayer):
             return images
         for index in torch.as_tensor(transformation["layer_idxes"]).tolist():
             name = self._AUGMENT_LAYERS[index]
-            images = getattr(self, name).transform_images(images, transformation["transforms"][name], training=True)
+            images = getattr(self, name).transform_images(images, transformation["transforms"].get(name), training=True)
         return images
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
@@ -125,7 +125,7 @@ class RandAugment(BaseImagePreprocessingLayer):
             return segmentation_masks
         for index in torch.as_tensor(transformation["layer_idxes"]).tolist():
             name = self._AUGMENT_LAYERS[index]
-            layer, layer_transformation = getattr(self, name), transformation["transforms"][name]
+            layer, layer_transformation = getattr(self, name), transformation["transforms"].get(name)
             segmentation_masks = layer.transform_segmentation_masks(segmentation_masks, layer_transformation)
         return segmentation_masks
 

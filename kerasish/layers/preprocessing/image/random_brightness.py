@@ -40,7 +40,7 @@ class RandomBrightness(ColorPreprocessingLayer):
         if not training or transformation is None:
             return images
         images = images + transformation["rgb_delta"].to(images.dtype)
-        return images.clamp(self.value_range[0], self.value_range[1])
+        return images.clamp_(self.value_range[0], self.value_range[1])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}

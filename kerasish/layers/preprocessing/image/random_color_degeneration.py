@@ -26,6 +26,7 @@ class RandomColorDegeneration(ColorPreprocessingLayer):
     """
 
     _CHANNELS = (3,)
+
     def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)

@@ -46,8 +46,9 @@ class RandomContrast(ColorPreprocessingLayer):
         spatial = (-2, -1) if self.data_format == "channels_first" else (-3, -2)
         mean = images.mean(dim=spatial, keepdim=True)
         factor = transformation["contrast_factor"].to(images.dtype)
-        outputs = (images - mean) * factor + mean
-        return outputs.clamp(self.value_range[0], self.value_range[1])
+        # `(x - mean) * factor + mean`, in place on the one new tensor (this layer sits in most pipelines).
+        outputs = (images - mean).mul_(factor).add_(mean)
+        return outputs.clamp_(self.value_range[0], self.value_range[1])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor, "value_range": self.value_range, "seed": self.seed}

@@ -8,7 +8,7 @@ from kerasish.layers.preprocessing.image.base_image_preprocessing_layer import (
     images_shape,
     make_seed_generator,
 )
-from kerasish.layers.preprocessing.image.color_preprocessing_layer import ColorPreprocessingLayer
+from kerasish.layers.preprocessing.image.color_preprocessing_layer import ColorPreprocessingLayer, factor_pair
 from kerasish.layers.preprocessing.image.cut_mix import crop_bounds, rectangle_masks
 
 
@@ -58,9 +58,7 @@ class RandomErasing(ColorPreprocessingLayer):
             )
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
-        factor_pair = self.factor
-        self._set_factor(scale)  # the same bounds and parsing as `factor`
-        self.scale, self.factor = self.factor, factor_pair
+        self.scale = factor_pair(scale, self._FACTOR_BOUNDS, "RandomErasing", "scale")
         self.fill_value = fill_value
         self.value_range = value_range
         self.seed = seed

@@ -7,7 +7,7 @@ import torch
 from kerasish.layers.preprocessing.image.base_image_preprocessing_layer import (
     make_seed_generator,
 )
-from kerasish.layers.preprocessing.image.color_preprocessing_layer import ColorPreprocessingLayer
+from kerasish.layers.preprocessing.image.color_preprocessing_layer import ColorPreprocessingLayer, factor_pair
 from kerasish.ops import image as image_ops
 
 
@@ -37,9 +37,8 @@ class RandomGaussianBlur(ColorPreprocessingLayer):
     ):
         super().__init__(data_format=data_format, **kwargs)
         self.kernel_size = self._parse_kernel_size(kernel_size)
-        self._set_factor(sigma)  # sigma takes the factor's bounds and parsing
-        self.sigma = self.factor
         self._set_factor(factor)
+        self.sigma = factor_pair(sigma, self._FACTOR_BOUNDS, "RandomGaussianBlur", "sigma")
         self.value_range = value_range
         self.seed = seed
         self.generator = make_seed_generator(seed)

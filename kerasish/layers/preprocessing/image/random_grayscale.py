@@ -25,6 +25,7 @@ class RandomGrayscale(ColorPreprocessingLayer):
     """
 
     _CHANNELS = (1, 3)
+
     def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 <= factor <= 1:
             raise ValueError(f"RandomGrayscale: `factor` should be between 0 and 1. Received: factor={factor}")
@@ -47,4 +48,5 @@ class RandomGrayscale(ColorPreprocessingLayer):
         return torch.where(transformation, gray, images)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "factor": self.factor}
+        # Keras leaves `seed` out of this layer's config; kerasish keeps it so that a round trip keeps the layer.
+        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
