@@ -122,12 +122,12 @@ def image_data_format() -> str:
     return _IMAGE_DATA_FORMAT
 
 
-def set_image_data_format(value: str) -> None:
+def set_image_data_format(data_format: str) -> None:
     """Sets the image data format (`"channels_last"` or `"channels_first"`)."""
     global _IMAGE_DATA_FORMAT
-    if value not in ("channels_last", "channels_first"):
-        raise ValueError(f"Unknown image_data_format: expected channels_last or channels_first; got {value!r}.")
-    _IMAGE_DATA_FORMAT = value
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"Unknown image_data_format: expected channels_last or channels_first; got {data_format!r}.")
+    _IMAGE_DATA_FORMAT = data_format
 
 
 def standardize_dtype(dtype) -> torch.dtype:
@@ -153,6 +153,18 @@ def dtype_name(dtype: torch.dtype) -> str:
 
 
 _load_user_config()
+
+
+def _warn_about_another_backend() -> None:
+    backend_name = os.environ.get("KERAS_BACKEND", "").strip()
+    if backend_name and backend_name != "torch":
+        warnings.warn(
+            f"KERAS_BACKEND={backend_name!r} is set, but kerasish runs on PyTorch only: the setting is ignored.",
+            stacklevel=3,
+        )
+
+
+_warn_about_another_backend()
 
 
 _SAFE_MODE = True

@@ -141,3 +141,18 @@ def test_errors_in_fit_show_the_users_frames_not_kerasish():
         assert len([f for f in files if "/kerasish/" in f]) > 5
     finally:
         keras.config.enable_traceback_filtering()
+
+
+def test_another_keras_backend_setting_is_warned_about_once():
+    import subprocess
+    import sys
+
+    code = "import warnings; warnings.simplefilter('always'); import kerasish; import kerasish.layers"
+    env = {"KERAS_BACKEND": "jax", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("kerasish runs on PyTorch only") == 1
+    quiet = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "KERAS_BACKEND": "torch"}, capture_output=True, text=True, timeout=120
+    )
+    assert "PyTorch only" not in quiet.stderr

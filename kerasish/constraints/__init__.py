@@ -14,7 +14,7 @@ non_neg = NonNeg
 unit_norm = UnitNorm
 min_max_norm = MinMaxNorm
 
-ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, RadialConstraint)
+ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update(
     {
@@ -23,9 +23,10 @@ ALL_OBJECTS_DICT.update(
         "min_max_norm": MinMaxNorm,
         "non_neg": NonNeg,
         "unit_norm": UnitNorm,
-        "radial_constraint": RadialConstraint,
     }
 )
+# tf.keras 2's, which Keras 3 dropped: found by name too, outside Keras 3's table.
+TF_KERAS_OBJECTS_DICT = {"RadialConstraint": RadialConstraint, "radial_constraint": RadialConstraint}
 
 
 def serialize(constraint: Constraint) -> dict:
@@ -41,7 +42,10 @@ def serialize(constraint: Constraint) -> dict:
 def deserialize(config: str | dict, custom_objects: dict | None = None) -> Constraint:
     """Builds a constraint from a name or a serialized dict."""
     return deserialize_keras_object(
-        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="constraint"
+        config,
+        module_objects={**ALL_OBJECTS_DICT, **TF_KERAS_OBJECTS_DICT},
+        custom_objects=custom_objects,
+        printable_module_name="constraint",
     )
 
 

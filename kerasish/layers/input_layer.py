@@ -26,11 +26,11 @@ class InputLayer(Layer):
         batch_size=None,
         dtype=None,
         sparse=None,
+        ragged=None,
         batch_shape=None,
         input_tensor=None,
         optional=False,
         name=None,
-        ragged=None,
         **kwargs,
     ):
         if "input_shape" in kwargs:  # Keras 2 spelling
@@ -38,6 +38,8 @@ class InputLayer(Layer):
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
         kwargs.pop("trainable", None)
+        if ragged:
+            raise ValueError("kerasish has no ragged tensors: `Input(ragged=True)` is not supported (pad the data).")
         self.holds_strings = dtype == "string"  # strings travel as int64 Fingerprint64 ids made on the data side
         super().__init__(name=name or None, dtype="int64" if self.holds_strings else dtype, **kwargs)
         if batch_shape is None:
@@ -93,7 +95,15 @@ def adjust_rank(value: torch.Tensor, batch_shape: tuple) -> torch.Tensor:
 
 
 def Input(
-    shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, optional=False
+    shape=None,
+    batch_size=None,
+    dtype=None,
+    sparse=None,
+    ragged=None,
+    batch_shape=None,
+    name=None,
+    tensor=None,
+    optional=False,
 ) -> KerasTensor:
     """Starts a functional model: a symbolic tensor of the given shape (batch axis excluded).
 
@@ -107,6 +117,7 @@ def Input(
         batch_size=batch_size,
         dtype=dtype or config.floatx(),
         sparse=sparse,
+        ragged=ragged,
         batch_shape=batch_shape,
         name=name,
         optional=optional,

@@ -32,8 +32,8 @@ from kerasish.mixed_precision.dtype_policy import DTypePolicy, DTypePolicyMap, g
 from kerasish.mixed_precision.dtype_policy import get as get_dtype_policy
 from kerasish.mixed_precision.dtype_policy import serialize as serialize_dtype_policy
 from kerasish.utils import tree
-from kerasish.utils.traceback_utils import filter_traceback
 from kerasish.utils.naming import auto_name, to_snake_case
+from kerasish.utils.traceback_utils import filter_traceback
 
 # Keras 2's input-shape arguments, plus `quantization_config`, which Keras 3 writes (as null) into the configs of
 # Dense and Embedding.
@@ -183,6 +183,7 @@ class Layer(torch.nn.Module):
 
     def add_weight(
         self,
+        *args,
         shape=None,
         initializer=None,
         dtype=None,
@@ -206,6 +207,16 @@ class Layer(torch.nn.Module):
             constraint: a projection applied after each optimizer step.
             name: the weight's Keras name (`kernel`, `bias`, ...).
         """
+        if args:  # positional arguments: Keras 3's (shape, initializer, dtype), or Keras 2's (name, shape, dtype, ...)
+            if len(args) > 3:
+                raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+            order = ("name", "shape", "dtype") if isinstance(args[0], str) else ("shape", "initializer", "dtype")
+            given = {"shape": shape, "initializer": initializer, "dtype": dtype, "name": name}
+            for key, value in zip(order, args):
+                if given[key] is not None:
+                    raise ValueError(f"`{key}` was passed both positionally and as a keyword argument.")
+                given[key] = value
+            shape, initializer, dtype, name = given["shape"], given["initializer"], given["dtype"], given["name"]
         shape = tuple(int(d) for d in (shape or ()))
         dtype = config.standardize_dtype(dtype or self._dtype)
         if initializer is None:
@@ -575,17 +586,17 @@ class Layer(torch.nn.Module):
         return config_
 
     @classmethod
-    def from_config(cls, config_: dict):
-        return cls(**config_)
+    def from_config(cls, config: dict):  # noqa: F811  (Keras's argument name)
+        return cls(**config)
 
     def get_build_config(self) -> dict | None:
         if self._build_shapes is None:
             return None
         return {"input_shape": _shape_to_list(self._build_shapes)}
 
-    def build_from_config(self, build_config: dict | None) -> None:
-        if build_config and not self.built:
-            self._maybe_build(_list_to_shape(build_config["input_shape"]))
+    def build_from_config(self, config: dict | None) -> None:  # noqa: F811  (Keras's argument name)
+        if config and not self.built:
+            self._maybe_build(_list_to_shape(config["input_shape"]))
 
     # ---- structure -----------------------------------------------------------------------------------------
 

@@ -540,11 +540,18 @@ class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype, q=q)
 
 
-def _check_same_shape(y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
+def _check_same_shape(y_true: torch.Tensor, y_pred: torch.Tensor, categorical: bool = False) -> None:
     if y_true.shape != y_pred.shape:
+        hint = ""
+        labels_shape = y_true.shape[:-1] if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1 else y_true.shape
+        if categorical and labels_shape == y_pred.shape[:-1]:
+            hint = (
+                " The targets look like integer class labels: use `sparse_categorical_crossentropy` for them, or "
+                "one-hot encode them with `keras.utils.to_categorical`."
+            )
         raise ValueError(
             "Arguments `target` and `output` must have the same shape: got "
-            f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}."
+            f"target.shape={tuple(y_true.shape)}, output.shape={tuple(y_pred.shape)}.{hint}"
         )
 
 
@@ -626,7 +633,7 @@ def categorical_crossentropy(
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`, got axis={axis} of type {type(axis)}.")
     y_true, y_pred = as_float_tensors(y_true, y_pred)
-    _check_same_shape(y_true, y_pred)
+    _check_same_shape(y_true, y_pred, categorical=True)
     if y_pred.dim() < 1:
         raise ValueError(f"Arguments `target` and `output` must be at least rank 1, got shape {tuple(y_pred.shape)}.")
     if y_pred.shape[-1] == 1:
@@ -673,6 +680,11 @@ def sparse_categorical_crossentropy(
             "Arguments `target` and `output` must have the same shape up until the class axis: expected "
             f"target.shape={tuple(expected)}, got target.shape={tuple(y_true.shape)} for "
             f"output.shape={tuple(y_pred.shape)}."
+            + (
+                " The targets look one-hot encoded: use `categorical_crossentropy` for them."
+                if y_true.shape == y_pred.shape
+                else ""
+            )
         )
     labels = y_true.long()
     # torch's kernels want the class axis at position 1 and a batch axis in front.

@@ -115,12 +115,12 @@ class Metric(abc.ABC):
     def add_weight(
         self,
         shape: tuple | list | int = (),
-        initializer: str | float | Callable = "zeros",
+        initializer: str | float | Callable | None = None,
         dtype: Any = None,
         name: str | None = None,
     ) -> torch.Tensor:
-        """Alias of `add_variable` with `aggregation="sum"`."""
-        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+        """Alias of `add_variable` with `aggregation="sum"` (zeros unless an initializer is given)."""
+        return self.add_variable(shape=shape, initializer=initializer or "zeros", dtype=dtype, name=name)
 
     @property
     def variables(self) -> list[torch.Tensor]:

@@ -179,19 +179,20 @@ class DTypePolicyMap(DTypePolicy, MutableMapping):
 _CLASSES = {"DTypePolicy": DTypePolicy, "FloatDTypePolicy": FloatDTypePolicy, "DTypePolicyMap": DTypePolicyMap}
 
 
-def serialize(policy: DTypePolicy) -> dict:
+def serialize(dtype_policy: DTypePolicy) -> dict:
     """A policy as Keras 3 serializes it: `{"module", "class_name", "config", "registered_name"}`."""
-    module = "keras.dtype_policies" if isinstance(policy, DTypePolicyMap) else "keras"
+    module = "keras.dtype_policies" if isinstance(dtype_policy, DTypePolicyMap) else "keras"
     return {
         "module": module,
-        "class_name": type(policy).__name__,
-        "config": policy.get_config(),
+        "class_name": type(dtype_policy).__name__,
+        "config": dtype_policy.get_config(),
         "registered_name": None,
     }
 
 
-def deserialize(config_: dict, custom_objects=None) -> DTypePolicy:
+def deserialize(config: dict, custom_objects=None) -> DTypePolicy:  # noqa: F811  (Keras's argument name)
     """A policy from `serialize`'s dict (or Keras 2's `{"class_name", "config"}`)."""
+    config_ = config
     class_name = config_.get("class_name") if isinstance(config_, dict) else None
     if class_name not in _CLASSES:
         raise ValueError(

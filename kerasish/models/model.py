@@ -121,6 +121,38 @@ class Model(Trainer, Layer):
             layer_range=layer_range,
         )
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Exports the model's inference for serving, as a file that runs without kerasish (docs/export.md).
+
+        Args:
+            filepath: Where to write.
+            format: `"onnx"` (ONNX Runtime and other ONNX runtimes; needs `kerasish[onnx]`) or `"torch"` (a `.pt2`
+                torch.export program: `torch.export.load(filepath).module()(x)`). Keras's TensorFlow, OpenVINO and
+                LiteRT formats need their own toolchains; convert the ONNX file with them.
+            verbose: Whether to print where the file went (default True).
+            input_signature: The model's positional arguments as `keras.InputSpec`s, KerasTensors or tensors;
+                default: the model's inputs, with a free batch axis.
+            **kwargs: `opset_version` for ONNX; `torch.export.export`'s arguments (`strict`, `dynamic_shapes`).
+        """
+        if format == "onnx":
+            from kerasish.export.onnx import export_onnx
+
+            return export_onnx(self, filepath, verbose=verbose, input_signature=input_signature, **kwargs)
+        if format == "torch":
+            from kerasish.export.torch_program import export_torch
+
+            return export_torch(self, filepath, verbose=verbose, input_signature=input_signature, **kwargs)
+        if format in ("tf_saved_model", "openvino", "litert"):
+            raise ValueError(
+                f"format=\"{format}\" needs TensorFlow's (or OpenVINO's, LiteRT's) converters, which take a "
+                'TensorFlow graph; kerasish runs on torch. Export with format="onnx" (which those toolchains import) '
+                'or format="torch".'
+            )
+        raise ValueError(
+            f"Unrecognized format={format}. Supported formats are: ['onnx', 'torch'] (Keras's "
+            "'tf_saved_model', 'openvino' and 'litert' need TensorFlow's graph)."
+        )
+
     def _build_for(self, inputs) -> None:
         # The first call on data builds the layers itself: record the shape (for `build_config`), skip the
         # extra forward pass of `build`.

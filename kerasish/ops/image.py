@@ -328,7 +328,7 @@ def _pad_to_aspect_ratio(x: torch.Tensor, size, fill_value) -> torch.Tensor:
     return x
 
 
-@keras_op
+@keras_op(config_args=("fill_value",))
 def resize(
     images,
     size,
@@ -507,7 +507,7 @@ def _check_fill_mode(fill_mode: str) -> None:
         )
 
 
-@keras_op
+@keras_op(config_args=("fill_value",))
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0, data_format=None):
     """Applies projective transforms `[a0, a1, a2, b0, b1, b2, c0, c1]` (output -> input pixel) to images.
 
@@ -576,7 +576,7 @@ def compute_homography_matrix(start_points: torch.Tensor, end_points: torch.Tens
     return torch.linalg.solve(matrix, target.unsqueeze(-1)).reshape(-1, 8)
 
 
-@keras_op
+@keras_op(config_args=("fill_value",))
 def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0, data_format=None):
     """Warps images so that the quad `start_points` moves to `end_points` (each `(4, 2)` or `(batch, 4, 2)`,
     points as `(x, y)`: top-left, top-right, bottom-right, bottom-left)."""
@@ -663,7 +663,7 @@ def _interpolate(flat: torch.Tensor, per_axis: list, strides: list, fill, dtype)
     return result
 
 
-@keras_op
+@keras_op(config_args=("fill_value",))
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
     """Samples `inputs` at `coordinates` (shape `(inputs.ndim, ...)`) with spline interpolation of `order` 0
     (nearest) or 1 (linear), like `scipy.ndimage.map_coordinates`.
@@ -707,7 +707,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     return result.to(inputs.dtype)
 
 
-@keras_op
+@keras_op(config_args=("fill_value",))
 def elastic_transform(
     images,
     alpha=20.0,

@@ -43,6 +43,11 @@ _KERAS_CLASS_NAMES = {
     "irfft": "IRFFT",
     "svd": "SVD",
     "ctc_decode": "CTCDecode",
+    "rgb_to_grayscale": "RGBToGrayscale",
+    "rgb_to_hsv": "RGBToHSV",
+    "hsv_to_rgb": "HSVToRGB",
+    "ssim": "SSIM",
+    "extract_patches_3d": "ExtractPatches3D",
 }
 
 
@@ -111,7 +116,7 @@ _OPERAND_NAMES = frozenset(
 )
 
 
-def keras_op(function=None, *, output_spec=None):
+def keras_op(function=None, *, output_spec=None, config_args=()):
     """Makes `function` (an op on concrete tensors) usable on symbolic KerasTensors too.
 
     Operands (see `_OPERAND_NAMES`, and any argument holding a KerasTensor) go to the graph node; the other
@@ -119,10 +124,11 @@ def keras_op(function=None, *, output_spec=None):
 
     The output KerasTensors are found by running the op on meta tensors; an op whose output shape depends on the
     values (`unique`) passes `output_spec`, a function of the op's arguments (KerasTensors in place of tensors)
-    that returns them: `@keras_op(output_spec=...)`.
+    that returns them: `@keras_op(output_spec=...)`. `config_args` names arguments that Keras keeps in the op's
+    config although their names are operands elsewhere (`fill_value` of the image ops).
     """
     if function is None:
-        return functools.partial(keras_op, output_spec=output_spec)
+        return functools.partial(keras_op, output_spec=output_spec, config_args=config_args)
     signature = inspect.signature(function)
     class_name = _class_name(function.__name__)
     parameters = list(signature.parameters.values())
@@ -134,17 +140,18 @@ def keras_op(function=None, *, output_spec=None):
             if p.kind == inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in _OPERAND_NAMES
         )
     _OP_FUNCTIONS[class_name] = (function, leading, output_spec)
+    operands = _OPERAND_NAMES - frozenset(config_args)
 
     @functools.wraps(function)
     def op(*args, **kwargs):
         if any_symbolic(args, kwargs):
-            return _record(get_operation_class(class_name), signature, args, kwargs)
+            return _record(get_operation_class(class_name), signature, args, kwargs, operands)
         return function(*args, **kwargs)
 
     return op
 
 
-def _record(cls, signature: inspect.Signature, args, kwargs):
+def _record(cls, signature: inspect.Signature, args, kwargs, operands=_OPERAND_NAMES):
     bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
     node_args, node_kwargs, arguments = [], {}, {}
@@ -155,7 +162,7 @@ def _record(cls, signature: inspect.Signature, args, kwargs):
             node_args.extend(value)
         elif kind == inspect.Parameter.VAR_KEYWORD:
             arguments.update(value)
-        elif name in _OPERAND_NAMES or any_symbolic((value,), None):
+        elif name in operands or any_symbolic((value,), None):
             if leading:
                 node_args.append(value)
             elif value is not None:

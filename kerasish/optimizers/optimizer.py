@@ -283,6 +283,8 @@ class Optimizer:
         shape: Sequence[int],
         initializer: str | float | Callable = "zeros",
         dtype=None,
+        aggregation: str = "none",
+        layout=None,
         name: str | None = None,
     ) -> Tensor:
         """Adds a state tensor to the optimizer (on the CPU) and returns it.
@@ -292,7 +294,7 @@ class Optimizer:
             initializer: `"zeros"`, `"ones"`, a number to fill with, or a Keras-style initializer
                 `initializer(shape, dtype=...)`.
             dtype: a dtype name or torch dtype; floatx by default.
-            name: unused; kept for Keras's signature.
+            aggregation, layout, name: unused (replicas hold whole copies of the state); kept for Keras's signature.
         """
         reference = torch.empty(tuple(shape), dtype=kconfig.standardize_dtype(dtype))
         return self._track(self._initial_value(reference, initializer))

@@ -2,8 +2,8 @@
 read back with `load_assets(dir_path)` (a TextVectorization's `vocabulary.txt`).
 
 Keras gives each object the folder `assets/<its path>` (the same path as its weights, see keras3_format.py), so
-`assets/layers/text_vectorization/vocabulary.txt`. Loading extracts only the members under an object's folder into
-a temporary directory, refusing names that would leave it.
+`assets/layers/text_vectorization/vocabulary.txt`. Loading copies only the members under an object's folder into a
+fresh temporary directory (Keras's `load_assets` takes a folder), refusing names that would leave it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import posixpath
 import tempfile
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from kerasish.saving.keras3_format import walk_saveables
@@ -33,31 +34,29 @@ def write_assets(z: zipfile.ZipFile, model: Any) -> None:
                     z.write(full, posixpath.join(ASSETS, path, relative) if path else posixpath.join(ASSETS, relative))
 
 
-def asset_member_names(z: zipfile.ZipFile) -> list[str]:
-    """The archive's asset files (folders excluded)."""
-    return [name for name in z.namelist() if name.startswith(ASSETS + "/") and not name.endswith("/")]
-
-
-def load_assets(model: Any, members: dict[str, bytes], label: str) -> None:
-    """Hands every object in `model` that has `load_assets` its folder of `members` (`{archive name: bytes}`).
+def load_assets(model: Any, z: zipfile.ZipFile, label: str, read_member: Callable) -> None:
+    """Hands every object in `model` that has `load_assets` a temporary folder holding the archive's members under
+    `assets/<its path>/` (read with `read_member(z, info, label)`, which caps their size). Only those members are
+    read, and only into that fresh folder.
 
     Raises:
-        ValueError: for a member name that would leave its folder (`..`, absolute paths).
+        ValueError: for an asset member name that would leave its folder (`..`, absolute paths, backslashes).
     """
-    for name in members:
-        parts = name.split("/")
-        if ".." in parts or name.startswith("/") or "\\" in name or "" in parts[1:]:
-            raise ValueError(f"Refusing {label!r}: its asset member {name!r} would leave the assets folder.")
+    infos = [info for info in z.infolist() if info.filename.startswith(ASSETS + "/") and not info.is_dir()]
+    for info in infos:
+        parts = info.filename.split("/")
+        if ".." in parts or "" in parts or "\\" in info.filename or ":" in info.filename:
+            raise ValueError(f"Refusing {label!r}: its asset member {info.filename!r} would leave the assets folder.")
     for path, obj in walk_saveables(model):
         if not hasattr(obj, "load_assets"):
             continue
         prefix = posixpath.join(ASSETS, path) + "/" if path else ASSETS + "/"
         with tempfile.TemporaryDirectory() as folder:
-            for name, data in members.items():
-                if not name.startswith(prefix):
+            for info in infos:
+                if not info.filename.startswith(prefix):
                     continue
-                target = os.path.join(folder, *name[len(prefix) :].split("/"))
+                target = os.path.join(folder, *info.filename[len(prefix) :].split("/"))
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with open(target, "wb") as f:
-                    f.write(data)
+                    f.write(read_member(z, info, label))
             obj.load_assets(folder)

@@ -200,7 +200,6 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
         members = _archive_members(z, path, required=(_CONFIG, _WEIGHTS))
         config = _parse_json(_read_member(z, members[_CONFIG], path), f"{path}:{_CONFIG}")
         weights = _read_member(z, members[_WEIGHTS], path)
-        assets = {name: _read_member(z, members[name], path) for name in keras3_assets.asset_member_names(z)}
     label = f"{path}:{_WEIGHTS}"
     with reading(path), h5py.File(io.BytesIO(weights), "r") as f:
         model = _model_from_config(
@@ -215,7 +214,8 @@ def _load_keras_archive(path: str, custom_objects, compile: bool):
             with _building(path):
                 model.compile_from_config(compile_config)
         keras3_format.read_weights_group(f, model, label, optimizer=bool(compile_config) and _build_optimizer(model))
-    keras3_assets.load_assets(model, assets, path)
+    with reading(path), zipfile.ZipFile(path) as z:
+        keras3_assets.load_assets(model, z, path, _read_member)  # e.g. a TextVectorization's vocabulary.txt
     return model
 
 

@@ -2,9 +2,9 @@
 
 The modules here are ground-floor helpers that import no package above them. A few names Keras's API puts here
 live higher up, where Keras has them too: `FeatureSpace` is a layer (`kerasish/layers/preprocessing/
-feature_space.py`), `unpack_x_y_sample_weight` belongs to the data adapters and `clear_session` to the session
-state of `kerasish/legacy/backend/`. This facade looks those up on first use (PEP 562) instead of importing the
-upper floors here.
+feature_space.py`), `unpack_x_y_sample_weight` belongs to the data adapters, `clear_session` to the session
+state of `kerasish/legacy/backend/` and `plot_model`/`model_to_dot` draw models (`kerasish/models/plotting.py`).
+This facade looks those up on first use (PEP 562) instead of importing the upper floors here.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ __all__ = [
     "unpack_x_y_sample_weight",
     "pack_x_y_sample_weight",
     "deserialize_keras_object",
+    "model_to_dot",
+    "plot_model",
 ]
 
 
@@ -93,6 +95,10 @@ def __getattr__(name: str):
         from kerasish.trainers.data_adapters import data_adapter
 
         value = getattr(data_adapter, name)
+    elif name in ("model_to_dot", "plot_model"):
+        from kerasish.models import plotting
+
+        value = getattr(plotting, name)
     elif name == "deserialize_keras_object":
         from kerasish.saving.serialization_lib import deserialize_keras_object as value
     elif name in ("SequenceEnqueuer", "OrderedEnqueuer", "GeneratorEnqueuer"):  # on the data adapters' loaders

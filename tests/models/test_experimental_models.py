@@ -136,3 +136,23 @@ def test_sharpness_aware_minimization_matches_tf_keras(case, splits):
     assert clone.num_batch_splits == splits
     with pytest.raises(ValueError, match="num_batch_splits"):
         keras.models.experimental.SharpnessAwareMinimization(inner, num_batch_splits=0)
+
+
+@pytest.mark.parametrize("kind", ["linear", "sam"])
+def test_keras_file_round_trip(tmp_path, kind):
+    if kind == "linear":
+        model = keras.experimental.LinearModel(units=2, activation="sigmoid", bias_initializer="ones")
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(X_WIDE, np.tile(Y_BINARY, (1, 2)), epochs=1, verbose=0)
+        x = X_WIDE
+    else:
+        model = keras.models.experimental.SharpnessAwareMinimization(
+            _dnn(FIXTURE["sam"]["initial"]), rho=0.2, num_batch_splits=2
+        )
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(X_DEEP, Y, batch_size=6, epochs=1, verbose=0)
+        x = X_DEEP
+    model.save(tmp_path / "model.keras")
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert type(restored) is type(model)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)

@@ -152,3 +152,21 @@ def test_vectorize_excluded_and_keyword_arguments():
 def test_bad_arguments_raise(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_models_with_the_new_ops_save_and_load(tmp_path):
+    inputs = kerasish.Input(shape=(4, 4, 8))
+    x = ops.depth_to_space(inputs, 2)
+    x = ops.rearrange(x, "b h w c -> b (h w) c")
+    outputs = ops.nanmax(ops.nancumsum(x, axis=1), axis=-1)
+    model = kerasish.Model(inputs, outputs)
+    data = np.random.default_rng(0).normal(size=(2, 4, 4, 8)).astype("float32")
+    data[0, 1, 2, 3] = np.nan
+    expected = model.predict(data, verbose=0)
+    for name in ("model.keras", "model.h5"):
+        path = str(tmp_path / name)
+        model.save(path)
+        restored = kerasish.models.load_model(path)
+        np.testing.assert_allclose(restored.predict(data, verbose=0), expected, rtol=1e-6)
+        classes = [layer.__class__.__name__ for layer in restored.layers]
+        assert ["DepthToSpace", "Rearrange", "Nancumsum", "Nanmax"] == classes[1:]

@@ -22,7 +22,19 @@ _PROBE_SIZES = (83, 89)
 class KerasTensor:
     """A symbolic tensor: a shape (None for unknown dimensions), a dtype, and the layer call that made it."""
 
-    def __init__(self, shape, dtype=None, name: str | None = None):
+    def __init__(
+        self,
+        shape,
+        dtype="float32",
+        sparse: bool = False,
+        ragged: bool = False,
+        record_history: bool = True,
+        name: str | None = None,
+    ):
+        """Keras's signature; `record_history` is accepted (every kerasish KerasTensor can join a graph) and sparse
+        or ragged KerasTensors do not exist in kerasish."""
+        if sparse or ragged:
+            raise ValueError("kerasish has no sparse or ragged KerasTensors (received sparse/ragged=True).")
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = config.dtype_name(config.standardize_dtype(dtype))
         self.name = name

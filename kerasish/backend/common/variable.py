@@ -32,6 +32,7 @@ class Variable(torch.nn.Parameter):
         aggregation: str = "none",
         synchronization: str = "auto",
         name: str | None = None,
+        layout=None,
         *,
         requires_grad: bool | None = None,
         path: str | None = None,
@@ -39,8 +40,8 @@ class Variable(torch.nn.Parameter):
     ):
         """`keras.Variable(initializer, shape=None, dtype=None, trainable=True, ..., name=None)`: `initializer` is a
         value (tensor, array, number) or an initializer (object, callable or name) called with `shape` and `dtype`.
-        kerasish's layers pass a ready tensor with `requires_grad` and `path`. `autocast`, `aggregation` and
-        `synchronization` are accepted for Keras's signature (autocasting is torch.autocast's job here)."""
+        kerasish's layers pass a ready tensor with `requires_grad` and `path`. `autocast`, `aggregation`,
+        `synchronization` and `layout` (a JAX sharding) are accepted for Keras's signature."""
         if isinstance(shape, bool):  # torch's own Parameter protocol (deepcopy, unpickling): (data, requires_grad)
             shape, requires_grad = None, shape
         data = _initial_value(initializer, shape, dtype)

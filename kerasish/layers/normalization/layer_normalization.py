@@ -34,13 +34,14 @@ class LayerNormalization(Layer):
         epsilon: float = 1e-3,
         center: bool = True,
         scale: bool = True,
-        rms_scaling: bool = False,
         beta_initializer="zeros",
         gamma_initializer="ones",
         beta_regularizer=None,
         gamma_regularizer=None,
         beta_constraint=None,
         gamma_constraint=None,
+        *,
+        rms_scaling: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)

@@ -50,19 +50,21 @@ def siphash_strings(values, key) -> np.ndarray:
     data = _as_utf8(array)
     n = len(data)
     lengths = np.fromiter((len(b) for b in data), np.int64, count=n)
-    blocks = lengths // 8 + 1  # the last block holds the tail bytes and the length byte
-    order = np.argsort(-blocks, kind="stable")
-    width = int(blocks.max()) if n else 1
+    order = np.argsort(-lengths, kind="stable")  # longest first: the rows with a block j are a prefix
+    sorted_lengths = lengths[order]
+    sorted_blocks = sorted_lengths // 8 + 1  # the last block holds the tail bytes and the length byte
+    width = int(sorted_blocks[0]) if n else 1
     packed = np.zeros((n, width * 8), np.uint8)
-    if n:
-        joined = np.frombuffer(b"".join(data[i] for i in order), np.uint8)
-        sorted_lengths = lengths[order]
-        rows = np.repeat(np.arange(n), sorted_lengths)
-        starts = np.repeat(np.cumsum(sorted_lengths) - sorted_lengths, sorted_lengths)
-        packed[rows, np.arange(len(joined)) - starts] = joined
-        packed[np.arange(n), blocks[order] * 8 - 1] = (sorted_lengths & 0xFF).astype(np.uint8)
-    words = packed.view("<u8").astype(np.uint64)
-    sorted_blocks = blocks[order]
+    # Strings of one length fill a contiguous run of rows: one slice assignment per distinct length.
+    distinct, starts = np.unique(-sorted_lengths, return_index=True)
+    bounds = list(starts) + [n]
+    for k, length in enumerate(-distinct):
+        first, last = bounds[k], bounds[k + 1]
+        if length:
+            run = b"".join(data[i] for i in order[first:last])
+            packed[first:last, :length] = np.frombuffer(run, np.uint8).reshape(last - first, length)
+    packed[np.arange(n), sorted_blocks * 8 - 1] = (sorted_lengths & 0xFF).astype(np.uint8)
+    words = np.ascontiguousarray(packed.view("<u8").astype(np.uint64, copy=False).T)  # (blocks, strings)
 
     k0, k1 = (np.uint64(int(k) & _MASK64) for k in key)
     v0 = np.full(n, k0 ^ np.uint64(0x736F6D6570736575), np.uint64)
@@ -71,7 +73,7 @@ def siphash_strings(values, key) -> np.ndarray:
     v3 = np.full(n, k1 ^ np.uint64(0x7465646279746573), np.uint64)
     for j in range(width):
         active = int(np.count_nonzero(sorted_blocks > j))  # rows sorted by descending block count: a prefix
-        m = words[:active, j]
+        m = words[j, :active]
         a0, a1, a2, a3 = v0[:active], v1[:active], v2[:active], v3[:active] ^ m
         a0, a1, a2, a3 = _sip_round(a0, a1, a2, a3)
         a0, a1, a2, a3 = _sip_round(a0, a1, a2, a3)

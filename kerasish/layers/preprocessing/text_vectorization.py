@@ -17,6 +17,7 @@ import torch
 
 from kerasish import config
 from kerasish.backend.common.keras_tensor import KerasTensor
+from kerasish.backend.common.tensors import default_device
 from kerasish.layers.layer import Layer
 from kerasish.layers.preprocessing.string_lookup import StringLookup
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
@@ -68,6 +69,8 @@ class _TextLookup(StringLookup):
             lines = f.read().splitlines()
         while lines and lines[-1] == "":
             lines.pop()
+        if len(lines) <= self._token_start:  # saved before it had a vocabulary: it stays without one
+            return
         if self.output_mode == "tf_idf":
             if self._pending_idf is None:
                 raise ValueError(f"TextVectorization '{self.name}': the saved file has no idf_weights for tf_idf.")
@@ -232,6 +235,11 @@ class TextVectorization(Layer):
         return super().__call__(inputs, *args, **kwargs)
 
     def call(self, inputs):
+        out = self._vectorize(inputs)
+        # Text is looked up on the CPU; the numbers go where new tensors go (the default device), as Keras's do.
+        return out.to(default_device()) if isinstance(out, torch.Tensor) else out
+
+    def _vectorize(self, inputs):
         if self._lookup_layer.tokens is None:
             raise ValueError(
                 f"TextVectorization '{self.name}' has no vocabulary: call `adapt()` or pass `vocabulary` "
@@ -353,15 +361,20 @@ class TextVectorization(Layer):
     def _call_in_tf_graph(self, inputs):
         import tensorflow as tf  # only reached with a TensorFlow tensor in hand
 
+        if self._ragged:
+            raise ValueError(
+                f"TextVectorization '{self.name}': ragged=True gives Python lists, which a tf.data pipeline cannot "
+                "carry; use output_sequence_length (padded ids) inside `Dataset.map`."
+            )
+
         out_dtype = tf.int64 if self._output_mode == "int" else tf.float32
 
         def run(values):
-            out = self.call(values)
-            return np.asarray(out.numpy() if isinstance(out, torch.Tensor) else out, out_dtype.as_numpy_dtype)
+            out = self._vectorize(values)
+            return np.asarray(out.cpu().numpy() if isinstance(out, torch.Tensor) else out, out_dtype.as_numpy_dtype)
 
         outputs = tf.numpy_function(run, [inputs], out_dtype, stateful=False)
-        shape = [None] * inputs.shape.rank if inputs.shape.rank is not None else None
-        if shape is not None:
+        if inputs.shape.rank is not None:
             outputs.set_shape(self.compute_output_shape(inputs.shape.as_list()))
         return outputs
 

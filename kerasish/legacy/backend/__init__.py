@@ -3,6 +3,10 @@
 Settings (`K.floatx()`, `K.epsilon()`, `K.image_data_format()`, their setters, `K.clear_session()`), shape and
 variable helpers (`K.int_shape`, `K.is_keras_tensor`, `K.variable`, `K.get_value`), and the tensor functions
 (`K.mean`, `K.sum`, `K.dot`, `K.batch_dot`, ...) as thin wrappers of `kerasish.ops` with Keras 2's defaults.
+One module per kind: `session` (settings and variables), `functions` (tensor functions), `losses` (focal and CTC),
+`convolutions`, `resizing` (resizing and padding), `control_flow` (`foldl`, `foldr`, `rnn`), `symbolic`
+(`placeholder`, `function`, `gradients`), `training_phase` (the learning phase) and `dtypes` (Keras 3's
+`keras.backend` dtype helpers).
 """
 
 from __future__ import annotations

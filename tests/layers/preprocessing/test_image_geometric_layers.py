@@ -207,6 +207,19 @@ def test_augmentation_inside_sequential_fit_and_predict():
     np.testing.assert_allclose(first, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
 
 
+def test_functional_model_augments_only_in_training():
+    inputs = kerasish.Input((8, 8, 3))
+    model = kerasish.Model(inputs, layers.RandomRotation(0.3, seed=1)(inputs))
+    node = model.get_config()["layers"][1]["inbound_nodes"][0]
+    assert node["kwargs"] == {}  # no learning phase recorded in the graph
+    x = torch.rand(2, 8, 8, 3)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x.numpy())
+    torch.testing.assert_close(model(x), x)
+    assert not torch.allclose(model(x, training=True), x)
+    rotation = layers.RandomRotation(0.3, seed=1)
+    torch.testing.assert_close(rotation(x, False), x)  # training given positionally
+
+
 CONFIG_LAYERS = {
     "resizing": lambda: layers.Resizing(5, 6, interpolation="bicubic", pad_to_aspect_ratio=True, fill_value=1.0),
     "center_crop": lambda: layers.CenterCrop(4, 3, data_format="channels_first"),

@@ -112,3 +112,17 @@ def test_resize_on_symbolic_input_joins_a_model():
 def test_bad_arguments_raise_value_error(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+def test_image_ops_in_a_functional_model_save_and_load(tmp_path):
+    inputs = kerasish.Input((8, 6, 3))
+    hsv = ops.image.rgb_to_hsv(ops.image.resize(inputs, (4, 3), interpolation="bicubic"))
+    model = kerasish.Model(inputs, ops.image.gaussian_blur(hsv, kernel_size=(3, 3), sigma=(1.0, 1.0)))
+    config = model.get_config()
+    class_names = [layer["class_name"] for layer in config["layers"]]
+    assert class_names == ["InputLayer", "Resize", "RGBToHSV", "GaussianBlur"]  # Keras's op class names
+    path = str(tmp_path / "ops.keras")
+    model.save(path)
+    loaded = kerasish.models.load_model(path)
+    x = torch.rand(2, 8, 6, 3)
+    torch.testing.assert_close(loaded(x), model(x))

@@ -274,3 +274,41 @@ def test_real_keras_loads_kerasish_archive(mode, tmp_path):
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["vocabulary"] == DATA[f"saved_{mode}_vocabulary"]
     np.testing.assert_allclose(loaded["output"], DATA[f"saved_{mode}_output"], rtol=1e-6)
+
+
+def test_h5_and_unadapted_round_trips(tmp_path):
+    # A given vocabulary (and idf weights) lives in the config, so both file formats keep it.
+    given = layers.TextVectorization(
+        output_mode="tf_idf", vocabulary=["fox", "dog", "the"], idf_weights=[0.5, 1.5, 2.5]
+    )
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, given(inputs))
+    for name in ("m.h5", "m.keras"):
+        model.save(str(tmp_path / name))
+        loaded = keras.models.load_model(str(tmp_path / name))
+        np.testing.assert_allclose(loaded(QUERIES[:, None]).numpy(), DATA["given_tf_idf"]["output"], rtol=1e-6)
+    # An adapted vocabulary is an asset of `.keras` archives only: a legacy `.h5` file loses it, as in Keras.
+    adapted = _model("int")
+    adapted.save(str(tmp_path / "a.h5"))
+    with pytest.raises(ValueError, match="no vocabulary"):
+        keras.models.load_model(str(tmp_path / "a.h5"))(QUERIES[:, None])
+    # A layer saved before it had a vocabulary loads without one.
+    fresh = layers.TextVectorization(output_mode="tf_idf")
+    inputs = keras.Input(shape=(1,), dtype="string")
+    keras.Model(inputs, fresh(inputs)).save(str(tmp_path / "fresh.keras"))
+    reloaded = keras.models.load_model(str(tmp_path / "fresh.keras")).layers[1]
+    assert reloaded.get_vocabulary() == ["[UNK]"]
+    reloaded.adapt(CORPUS)
+    np.testing.assert_allclose(reloaded(QUERIES).numpy(), DATA["cases"]["tf_idf"]["output"], rtol=1e-5)
+
+
+def test_asset_names_leaving_the_folder_are_refused(tmp_path):
+    source = os.path.join(HERE, "text_vectorization_int.keras")
+    evil = str(tmp_path / "evil.keras")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(evil, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("assets/layers/text_vectorization/../../../../escaped.txt", "x")
+    with pytest.raises(ValueError, match="would leave the assets folder"):
+        keras.models.load_model(evil)
+    assert not (tmp_path / "escaped.txt").exists()

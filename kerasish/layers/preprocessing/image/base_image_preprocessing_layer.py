@@ -30,7 +30,7 @@ import torch
 from kerasish import config
 from kerasish.backend.common.keras_tensor import shapes_to_specs
 from kerasish.layers.convolutional.conv_utils import standardize_data_format
-from kerasish.layers.layer import _CONTEXT, Layer
+from kerasish.layers.layer import _CONTEXT, Layer, _is_symbolic
 from kerasish.ops import image as image_ops
 from kerasish.random.seed_generator import SeedGenerator
 from kerasish.utils import tree
@@ -137,8 +137,11 @@ class BaseImagePreprocessingLayer(Layer):
     # ---- the call ------------------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        # Keras's call signature defaults to training=True: a direct top-level call augments.
-        if kwargs.get("training") is None and _CONTEXT.training is None:
+        if len(args) == 2:  # `layer(images, True)`: training given positionally
+            args, kwargs["training"] = args[:1], args[1]
+        # Keras's call signature defaults to training=True: a direct top-level call on data augments. (A symbolic
+        # call records no learning phase: the model's decides when it runs.)
+        if kwargs.get("training") is None and _CONTEXT.training is None and not _is_symbolic(args[:1]):
             kwargs["training"] = True
         return super().__call__(*args, **kwargs)
 

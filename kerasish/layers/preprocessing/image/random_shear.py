@@ -45,6 +45,7 @@ class RandomShear(BaseImagePreprocessingLayer):
 
         self.x_factor = self._shear_factor("x_factor", x_factor)
         self.y_factor = self._shear_factor("y_factor", y_factor)
+        self._factor_args = (x_factor, y_factor)
         self._check_choice("fill_mode", fill_mode, FILL_MODES)
         self._check_choice("interpolation", interpolation, INTERPOLATIONS)
         self.fill_mode = fill_mode
@@ -55,7 +56,7 @@ class RandomShear(BaseImagePreprocessingLayer):
 
     def _shear_factor(self, name: str, factor) -> tuple:
         # Keras checks pairs against [0, 1] too, so it cannot reload the `(-f, f)` its get_config writes; pairs in
-        # [-1, 1] are accepted here so that configs round-trip.
+        # [-1, 1] are accepted here so that such configs load.
         if isinstance(factor, (tuple, list)):
             return self._symmetric_factor(name, factor, lambda v: -1.0 <= v <= 1.0, "[-1.0, 1.0] (pairs)")
         return self._symmetric_factor(name, factor, lambda v: 0.0 <= v <= 1.0, "[0, 1.0]")
@@ -79,8 +80,9 @@ class RandomShear(BaseImagePreprocessingLayer):
     def get_config(self) -> dict:
         return {
             **super().get_config(),
-            "x_factor": self.x_factor,
-            "y_factor": self.y_factor,
+            # The arguments as given: Keras writes the parsed `(-f, f)` here, which its own __init__ rejects.
+            "x_factor": self._factor_args[0],
+            "y_factor": self._factor_args[1],
             "fill_mode": self.fill_mode,
             "interpolation": self.interpolation,
             "seed": self.seed,

@@ -1,0 +1,189 @@
+"""Compiling the steps of `fit`, `evaluate` and `predict` with `torch.compile` (`compile(jit_compile=...)`).
+
+What is compiled is each step's tensor program: the forward pass and the loss (with `add_loss` and regularization
+terms) as one graph, whose backward AOTAutograd compiles as a second graph. Around it stays what is Python
+bookkeeping: the optimizer's update (its foreach kernels take the step count and learning rate as Python numbers,
+so a schedule, a callback's new learning rate or the next step never retraces anything), loss scaling and the
+metrics' running sums. The batch dimension is marked dynamic, so a partial last batch reuses the graph; flipping
+`trainable` changes which parameters need gradients, which retraces once.
+
+`jit_compile="auto"` (the default) decides per `fit` by measuring, and never compiles where it cannot pay:
+
+1. Only the built-in `train_step` on one process is a candidate (a custom step runs eagerly).
+2. The first `WARMUP_STEPS` steps run eagerly untimed, the next `MEASURE_STEPS` eagerly timed: `eager_s` a step.
+3. The rest of the run is `remaining` steps (epochs × batches still to come; unknown-length data never compiles).
+   Compiling is expected to save at most `EXPECTED_SAVING` of a step and to cost `compile_cost_s` (the cost measured
+   by this process's last compile, or `COMPILE_COST_PRIOR_S` before any). The step compiles only when
+   `remaining × eager_s × EXPECTED_SAVING > SAFETY × compile_cost_s`.
+4. Once compiled, the next `MEASURE_STEPS` compiled steps are timed; if they are not faster than `eager_s`, the
+   run goes back to eager for good (for this `compile()`), so a wrong guess costs at most one compile, which rule 3
+   bounds to a small fraction of the run.
+A later `fit` of the same compiled model reuses the graph (no compile cost) when it was measured faster.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+
+import torch
+
+from kerasish.utils import tree
+
+# The torch.compile backend. Tests set "aot_eager" (the same graph capture and guards, no C++ build).
+backend = "inductor"
+
+WARMUP_STEPS = 3
+MEASURE_STEPS = 10
+EXPECTED_SAVING = 0.3  # the largest share of a CPU step compiling saved on the benchmarks (docs/benchmarks.md)
+SAFETY = 2.0
+COMPILE_COST_PRIOR_S = 30.0  # inductor's first compile of a small train step on 2 busy CPU cores
+
+_measured_compile_cost_s: float | None = None  # the last compile this process paid for, for the next decision
+
+
+def compile_cost_s() -> float:
+    return COMPILE_COST_PRIOR_S if _measured_compile_cost_s is None else _measured_compile_cost_s
+
+
+def mark_batch_dynamic(structure) -> None:
+    """Marks the first dimension of every tensor in `structure` dynamic, so a partial last batch needs no graph."""
+    for leaf in tree.flatten(structure):
+        if isinstance(leaf, torch.Tensor) and leaf.dim() > 0:
+            torch._dynamo.maybe_mark_dynamic(leaf, 0)
+
+
+class CompiledFunction:
+    """`fn` compiled once, its batch dimension dynamic from the first call; the first call's wall time (the
+    compile) is recorded as this process's compile cost."""
+
+    def __init__(self, fn: Callable):
+        self._compiled = torch.compile(fn, backend=backend)
+        self.called = False
+
+    def __call__(self, *args):
+        if self.called:
+            return self._compiled(*args)
+        global _measured_compile_cost_s
+        mark_batch_dynamic(args)
+        start = time.perf_counter()
+        result = self._compiled(*args)
+        _measured_compile_cost_s = time.perf_counter() - start
+        self.called = True
+        return result
+
+
+class _StepTimer:
+    """Wall time of a window of steps, the device drained at both ends only (one sync per window)."""
+
+    def __init__(self, device: torch.device):
+        self._device = device
+        self._start = None
+        self.seconds_per_step = None
+
+    def _now(self) -> float:
+        if self._device.type == "cuda":
+            torch.cuda.synchronize(self._device)
+        return time.perf_counter()
+
+    def start(self) -> None:
+        self._start = self._now()
+
+    def stop(self, steps: int) -> float:
+        self.seconds_per_step = (self._now() - self._start) / steps
+        return self.seconds_per_step
+
+
+class TrainStepCompiler:
+    """The compiled forward-and-loss of the built-in train step, and whether each step uses it.
+
+    `jit_compile=True` uses it from the first step; `"auto"` follows the rule of this module's docstring.
+    """
+
+    def __init__(self, forward_and_loss: Callable, mode):
+        self.mode = mode  # True or "auto"
+        self._forward_and_loss = forward_and_loss
+        self._compiled = None
+        self.use_compiled = mode is True
+        self._settled = mode is True  # whether "auto" has decided for good
+        self._eager_s = None
+        self._compiled_faster = None  # measured by an earlier fit of this compile()
+        self._steps = 0
+        self._remaining = None
+        self._timer = None
+        self._compiled_at = 0  # the step "auto" switched to the compiled forward at
+        self.decision = "compiled (jit_compile=True)" if mode is True else None
+
+    def forward_and_loss(self, x, y, sample_weight):
+        if self.use_compiled:
+            if self._compiled is None:
+                self._compiled = CompiledFunction(self._forward_and_loss)
+            return self._compiled(x, y, sample_weight)
+        return self._forward_and_loss(x, y, sample_weight)
+
+    def start_fit(self, planned_steps: int | None, device: torch.device) -> None:
+        """A new `fit`: `planned_steps` is how many train steps it will run (None when the data has no length)."""
+        self._steps = 0
+        self._remaining = planned_steps
+        self._timer = _StepTimer(device)
+        if self.mode == "auto" and self._compiled_faster is not None:
+            self.use_compiled = self._compiled_faster  # the compile is paid for; its speed is known
+            self._settled = True
+
+    def after_step(self) -> None:
+        """Called after every train step of `fit` (a counter and a comparison unless a window opens or closes)."""
+        if self._settled:
+            return
+        self._steps += 1
+        step = self._steps
+        if not self.use_compiled:
+            if step == WARMUP_STEPS:
+                self._timer.start()
+            elif step == WARMUP_STEPS + MEASURE_STEPS:
+                self._eager_s = self._timer.stop(MEASURE_STEPS)
+                self._decide(step)
+        else:
+            # Compiled since step `_compiled_at`: the first compiled step compiles, then a window is timed.
+            since = step - self._compiled_at
+            if since == 1:
+                self._timer.start()
+            elif since == 1 + MEASURE_STEPS:
+                compiled_s = self._timer.stop(MEASURE_STEPS)
+                self._compiled_faster = compiled_s < self._eager_s
+                self.use_compiled = self._compiled_faster
+                self._settled = True
+                self.decision = (
+                    f"compiled: {compiled_s * 1e3:.3f} ms a step against {self._eager_s * 1e3:.3f} eager"
+                    if self.use_compiled
+                    else f"back to eager: compiled {compiled_s * 1e3:.3f} ms a step, eager {self._eager_s * 1e3:.3f}"
+                )
+
+    def _decide(self, step: int) -> None:
+        if self._remaining is None:
+            self.decision = "eager: the data's length is unknown, so the saving cannot be projected"
+            self._settled = True
+            return
+        remaining = self._remaining - step
+        saving = remaining * self._eager_s * EXPECTED_SAVING
+        cost = SAFETY * compile_cost_s()
+        if saving > cost:
+            self.use_compiled = True
+            self._compiled_at = step
+            self.decision = f"compiling: projected saving {saving:.1f} s > {cost:.1f} s"
+        else:
+            self._settled = True
+            self.decision = f"eager: projected saving {saving:.2f} s <= {cost:.1f} s of compiling"
+
+
+def warn_custom_step_once(model, step_name: str) -> None:
+    """One message per model: its own `train_step`/`test_step` runs eagerly under `jit_compile=True`."""
+    if getattr(model, "_custom_step_notice_given", False):
+        return
+    model._custom_step_notice_given = True
+    warnings.warn(
+        f'Model "{model.name}" overrides `{step_name}`, so `jit_compile=True` does not compile that step as a '
+        "whole: a custom step calls `backward()` and the optimizer, which torch.compile cannot capture in one "
+        "graph. The step runs eagerly.",
+        stacklevel=3,
+    )
