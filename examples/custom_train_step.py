@@ -89,9 +89,14 @@ baseline = float(np.mean((y_test - y_train.mean()) ** 2))
 print(f"test MSE {mse:.4f} (predicting the mean: {baseline:.4f}), test MAE {mae:.4f}")
 
 # Save and load: the registered classes are found by name, so load_model needs no custom_objects.
-path = os.path.join(tempfile.mkdtemp(), "sine_regression.keras")
-model.save(path)
-restored = keras.models.load_model(path)
+# The file goes to a temporary folder that is deleted once the model is loaded back: give `save` a path of your
+# own to keep it.
+with tempfile.TemporaryDirectory(prefix="custom_train_step-") as folder:
+    path = os.path.join(folder, "sine_regression.keras")
+    model.save(path)
+    print(f"saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    restored = keras.models.load_model(path)
+print(f"removed the temporary folder {folder}")
 assert isinstance(restored, RegressionModel)  # the reloaded model keeps its custom train_step
 np.testing.assert_allclose(restored.predict(x_test[:5], verbose=0), model.predict(x_test[:5], verbose=0), atol=1e-6)
 

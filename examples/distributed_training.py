@@ -70,6 +70,8 @@ model = keras.Sequential(
 )
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
+# The CSV log and the saved model go to a temporary folder, deleted at the end of the block: give them paths of your
+# own to keep them.
 with tempfile.TemporaryDirectory(prefix="distributed_training-") as folder:
     log_path = os.path.join(folder, "log.csv")
     epochs = 2 if FAST else 4
@@ -101,11 +103,13 @@ with tempfile.TemporaryDirectory(prefix="distributed_training-") as folder:
     # Save the whole model and load it back: a DDP-trained model is an ordinary model.
     path = os.path.join(folder, "blob_classifier.keras")
     model.save(path)
+    print(f"wrote the log to {log_path} and saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
     restored = keras.models.load_model(path)
     probabilities = restored.predict(x_test, verbose=0)
     np.testing.assert_allclose(probabilities, model.predict(x_test, verbose=0), atol=1e-6)
     predicted = probabilities.argmax(axis=1)
     print(f"predicted classes of the first 8 test points: {predicted[:8].tolist()}, true: {y_test[:8].tolist()}")
+print(f"removed the temporary folder {folder}")
 
 if not FAST:
     assert accuracy > 0.9, f"the classifier should learn this task (accuracy {accuracy:.3f})"

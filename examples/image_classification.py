@@ -62,9 +62,14 @@ model.fit(x_train, y_train, batch_size=64, epochs=2 if FAST else 8, validation_s
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"test loss {loss:.4f}, test accuracy {accuracy:.3f}")
 
-path = os.path.join(tempfile.mkdtemp(), "stroke_classifier.keras")
-model.save(path)
-restored = keras.models.load_model(path)
+# The file goes to a temporary folder that is deleted once the model is loaded back: give `save` a path of your
+# own to keep it.
+with tempfile.TemporaryDirectory(prefix="image_classification-") as folder:
+    path = os.path.join(folder, "stroke_classifier.keras")
+    model.save(path)
+    print(f"saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    restored = keras.models.load_model(path)
+print(f"removed the temporary folder {folder}")
 probabilities = restored.predict(x_test[:6], verbose=0)
 np.testing.assert_allclose(probabilities, model.predict(x_test[:6], verbose=0), atol=1e-6)
 for predicted, true in zip(probabilities.argmax(axis=1), y_test[:6]):

@@ -66,9 +66,14 @@ results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
 print("test results:", {name: round(value, 4) for name, value in results.items()})
 
 # Save, load, predict: predictions come back as a list in the order of the model's outputs.
-path = os.path.join(tempfile.mkdtemp(), "tickets.keras")
-model.save(path)
-restored = keras.models.load_model(path)
+# The file goes to a temporary folder that is deleted once the model is loaded back: give `save` a path of your
+# own to keep it.
+with tempfile.TemporaryDirectory(prefix="multi_input_multi_output-") as folder:
+    path = os.path.join(folder, "tickets.keras")
+    model.save(path)
+    print(f"saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    restored = keras.models.load_model(path)
+print(f"removed the temporary folder {folder}")
 predicted_priority, predicted_department = restored.predict(x_test, verbose=0)
 original_priority, _ = model.predict(x_test, verbose=0)
 np.testing.assert_allclose(predicted_priority, original_priority, atol=1e-6)

@@ -35,11 +35,15 @@ loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"test loss {loss:.4f}, test accuracy {accuracy:.3f}")
 
 # Save the architecture (JSON) and the weights (Keras's HDF5 layout), then reload both into a new model.
-folder = tempfile.mkdtemp()
-weights_path = os.path.join(folder, "classifier.h5")
-model.save_weights(weights_path)
-restored = keras.models.model_from_json(model.to_json())
-restored.load_weights(weights_path)
+# The weights go to a temporary folder that is deleted once they are loaded back: give `save_weights` a path of
+# your own to keep them.
+with tempfile.TemporaryDirectory(prefix="quickstart-") as folder:
+    weights_path = os.path.join(folder, "classifier.h5")
+    model.save_weights(weights_path)
+    print(f"saved the weights to {weights_path} ({os.path.getsize(weights_path) / 1024:.0f} KiB)")
+    restored = keras.models.model_from_json(model.to_json())
+    restored.load_weights(weights_path)
+print(f"removed the temporary folder {folder}")
 
 # Predict with the reloaded model: identical to the original.
 predictions = restored.predict(x_test[:5], verbose=0)

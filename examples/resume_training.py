@@ -181,5 +181,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         worker(sys.argv[2], kill="--kill" in sys.argv)
     else:
+        # The runs keep their backup, log and weights in a temporary folder, deleted when the script ends.
         with tempfile.TemporaryDirectory(prefix="resume_training-") as folder:
+            print(f"the training runs write their backup, CSV log and weights to {folder}")
             main(folder)
+        print(f"removed the temporary folder {folder}")

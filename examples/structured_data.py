@@ -103,9 +103,14 @@ print(
 )
 
 # Save the whole model (columns, vocabularies, tables, optimizer state) and load it back.
-path = os.path.join(tempfile.mkdtemp(), "click_model.keras")
-model.save(path)
-restored = keras.models.load_model(path)
+# The file goes to a temporary folder that is deleted once the model is loaded back: give `save` a path of your
+# own to keep it.
+with tempfile.TemporaryDirectory(prefix="structured_data-") as folder:
+    path = os.path.join(folder, "click_model.keras")
+    model.save(path)
+    print(f"saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    restored = keras.models.load_model(path)
+print(f"removed the temporary folder {folder}")
 sample = {name: column[:16] for name, column in x_test.items()}
 np.testing.assert_allclose(restored.predict(sample, verbose=0), model.predict(sample, verbose=0), atol=1e-6)
 

@@ -55,9 +55,14 @@ loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"test loss {loss:.4f}, test accuracy {accuracy:.3f}")
 
 # Save the whole model (architecture, weights, optimizer state) and load it back.
-path = os.path.join(tempfile.mkdtemp(), "review_classifier.keras")
-model.save(path)
-restored = keras.models.load_model(path)
+# The file goes to a temporary folder that is deleted once the model is loaded back: give `save` a path of your
+# own to keep it.
+with tempfile.TemporaryDirectory(prefix="text_classification-") as folder:
+    path = os.path.join(folder, "review_classifier.keras")
+    model.save(path)
+    print(f"saved the model to {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
+    restored = keras.models.load_model(path)
+print(f"removed the temporary folder {folder}")
 np.testing.assert_allclose(restored.predict(x_test[:8], verbose=0), model.predict(x_test[:8], verbose=0), atol=1e-6)
 
 # Masking at work: the same reviews with ten more padding tokens get the same predictions.

@@ -29,6 +29,7 @@ from kerasish import (
     saving,
     tree,
     utils,
+    wrappers,
 )
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.backend.common.scopes import RematScope, StatelessScope, SymbolicScope, name_scope, remat
@@ -103,4 +104,5 @@ __all__ = [
     "saving",
     "tree",
     "utils",
+    "wrappers",
 ]

@@ -177,6 +177,7 @@ def enable_unsafe_deserialization() -> None:
 
 
 def in_safe_mode() -> bool:
+    """Whether loading refuses unsafe objects (Lambda bytecode) unless `safe_mode=False` is passed."""
     return _SAFE_MODE
 
 
@@ -247,6 +248,7 @@ def disable_traceback_filtering() -> None:
 
 
 def is_traceback_filtering_enabled() -> bool:
+    """Whether errors raised inside kerasish show the user's frames only (on by default, as in Keras)."""
     return _TRACEBACK_FILTERING
 
 
@@ -261,6 +263,7 @@ def set_max_epochs(max_epochs: int | None) -> None:
 
 
 def max_epochs() -> int | None:
+    """The cap `set_max_epochs` put on every `fit`'s epochs (None: no cap)."""
     return _MAX_EPOCHS
 
 
@@ -271,6 +274,7 @@ def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
 
 
 def max_steps_per_epoch() -> int | None:
+    """The cap `set_max_steps_per_epoch` put on the steps of every epoch (None: no cap)."""
     return _MAX_STEPS_PER_EPOCH
 
 

@@ -40,6 +40,7 @@ FLOORS = {
         "kerasish.utils.__init__",
         "kerasish.saving.__init__",
         "kerasish.export.__init__",
+        "kerasish.wrappers",
         "kerasish.legacy",
         "kerasish.preprocessing",
         "kerasish.datasets",

@@ -74,6 +74,8 @@ def test_stateful_rnn_carries_state_between_batches_and_resets():
 
 
 def test_keras2_signatures():
+    named = keras.Sequential([keras.layers.Dense(1)], "classifier")  # Keras 2's (layers, name)
+    assert named.name == "classifier" and named.trainable
     np.testing.assert_allclose(keras.activations.relu(torch.tensor([-1.0, 2.0]), alpha=0.1).numpy(), [-0.1, 2.0])
     one_hot = keras.utils.to_categorical([0, 2], 3, "int32")
     assert one_hot.dtype == np.int32 and one_hot.tolist() == [[1, 0, 0], [0, 0, 1]]

@@ -39,6 +39,7 @@ from kerasish.activations.activations import (
     threshold,
 )
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 swish = silu
 hard_swish = hard_silu
@@ -81,20 +82,23 @@ ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 _BUILTINS = frozenset(ALL_OBJECTS)
 
 
-def serialize(activation: Callable) -> str | dict:
+def serialize(activation: Callable, use_legacy_format: bool = False) -> str | dict:
     """Serializes an activation: a built-in becomes its name, anything else a Keras 3 config dict.
 
     Example:
         >>> serialize(relu)
         'relu'
     """
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(activation)
     if isinstance(activation, types.FunctionType) and activation in _BUILTINS:
         return activation.__name__
     return serialize_keras_object(activation)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Callable:
+def deserialize(config: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Callable:
     """Returns the activation named by `config` (a name or a serialized dict)."""
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="activation"
     )

@@ -14,9 +14,11 @@ from kerasish.utils.file_utils import get_file
 WEIGHTS_ROOT = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 
-def check_arguments(weights, include_top: bool, classes: int, pooling=None, imagenet_classes: int = 1000) -> None:
-    """Keras's checks of `weights` and `classes` (and of `pooling`, which Keras ignores when misspelt), made before
-    any layer exists."""
+def check_arguments(
+    weights, include_top: bool, classes: int, pooling=None, classifier_activation=None, imagenet_classes: int = 1000
+) -> None:
+    """Keras's checks of `weights`, `classes` and the classifier's activation (and of `pooling`, which Keras
+    ignores when misspelt), made before any file is fetched or layer built."""
     if not (weights in {"imagenet", None} or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), 'imagenet' "
@@ -28,6 +30,8 @@ def check_arguments(weights, include_top: bool, classes: int, pooling=None, imag
             f"If using `weights='imagenet'` with `include_top=True`, `classes` should be {imagenet_classes}.  "
             f"Received classes={classes}"
         )
+    if include_top:
+        imagenet_utils.validate_activation(classifier_activation, weights)
     if pooling not in {None, "avg", "max"}:
         raise ValueError(f"`pooling` should be None, 'avg' or 'max'. Received: pooling={pooling}")
 
@@ -77,11 +81,16 @@ def functional(input_tensor, img_input, outputs, name: str) -> Functional:
     return Functional(inputs, outputs, name=name)
 
 
-def load_weights(model, weights, file_name: str | None = None, origin: str | None = None, file_hash=None):
-    """Loads Keras's ImageNet file (downloaded once into Keras's cache, `~/.keras/models/`) or a weights path."""
+def weights_path(weights, file_name: str | None = None, origin: str | None = None, file_hash=None):
+    """The file to load once the model is built: Keras's ImageNet file, fetched now (once, into Keras's cache,
+    `~/.keras/models/`) so that a failed download costs no model, or the path given, or None."""
     if weights == "imagenet":
-        path = get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
+        return get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
+    return weights
+
+
+def load_weights(model, path):
+    """Loads `path` (a legacy `.h5` by layer order, or a `.weights.h5`) into the built model."""
+    if path is not None:
         model.load_weights(path)
-    elif weights is not None:
-        model.load_weights(weights)
     return model

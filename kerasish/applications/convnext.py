@@ -160,7 +160,7 @@ def ConvNeXt(
             "ConvNeXt does not support the `channels_first` image data format. Switch to `channels_last` by "
             "editing your local config file at ~/.keras/keras.json"
         )
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if weights == "imagenet":
         # Checked before building (Keras checks after): a mismatch then costs no memory.
         expected = MODEL_CONFIGS[weights_name.split("convnext_")[-1]]
@@ -185,6 +185,11 @@ def ConvNeXt(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet":
+        file_name = name + (".h5" if include_top else "_notop.h5")
+        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     x = img_input
     if include_preprocessing and input_shape[-1] == 3:
@@ -203,7 +208,9 @@ def ConvNeXt(
             Sequential(
                 [
                     layers.LayerNormalization(epsilon=1e-6, name=f"{name}_downsampling_layernorm_{i}"),
-                    layers.Conv2D(projection_dims[i + 1], kernel_size=2, strides=2, name=f"{name}_downsampling_conv_{i}"),
+                    layers.Conv2D(
+                        projection_dims[i + 1], kernel_size=2, strides=2, name=f"{name}_downsampling_conv_{i}"
+                    ),
                 ],
                 name=f"{name}_downsampling_block_{i}",
             )
@@ -231,11 +238,7 @@ def ConvNeXt(
     # Keras takes the first source input only (ConvNeXt models have one input).
     inputs = application_model.functional_inputs(input_tensor, img_input)[0]
     model = application_model.Functional(inputs=inputs, outputs=x, name=name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 _DOC = """Instantiates the {name} architecture (A ConvNet for the 2020s, CVPR 2022).

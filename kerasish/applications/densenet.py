@@ -67,7 +67,7 @@ def DenseNet(
             "DenseNet does not support the `channels_first` image data format. Switch to `channels_last` by "
             "editing your local config file at ~/.keras/keras.json"
         )
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=224,
@@ -76,6 +76,14 @@ def DenseNet(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet":
+        if tuple(blocks) not in _IMAGENET_FILES:
+            raise ValueError("weights_path undefined")
+        stem, top_hash, notop_hash = _IMAGENET_FILES[tuple(blocks)]
+        file_name = f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+        file_hash = top_hash if include_top else notop_hash
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     bn_axis = application_model.channel_axis()
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
@@ -94,14 +102,7 @@ def DenseNet(
         x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool", max_name="max_pool"
     )
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        if tuple(blocks) not in _IMAGENET_FILES:
-            raise ValueError("weights_path undefined")
-        stem, top_hash, notop_hash = _IMAGENET_FILES[tuple(blocks)]
-        file_name = f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-        file_hash = top_hash if include_top else notop_hash
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def DenseNet121(

@@ -78,10 +78,12 @@ def EfficientNet(
     """Instantiates an EfficientNet scaled by `width_coefficient` (filters) and `depth_coefficient` (repeats)."""
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     for args in blocks_args:
         if args["repeats"] <= 0:
-            raise ValueError(f"The number of repeats in `EfficientNet` must be > 0. Received: repeats={args['repeats']}")
+            raise ValueError(
+                f"The number of repeats in `EfficientNet` must be > 0. Received: repeats={args['repeats']}"
+            )
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=default_size,
@@ -90,6 +92,11 @@ def EfficientNet(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet":
+        file_name = name + (".h5" if include_top else "_notop.h5")
+        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     bn_axis = application_model.channel_axis()
 
@@ -159,11 +166,7 @@ def EfficientNet(
     else:
         x = application_model.pool(x, pooling, "avg_pool", "max_pool")
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def block(

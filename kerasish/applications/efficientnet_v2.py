@@ -78,6 +78,7 @@ def round_filters(filters, width_coefficient, min_depth, depth_divisor):
 
 
 def round_repeats(repeats, depth_coefficient):
+    """How many times a block repeats once scaled by `depth_coefficient` (rounded up)."""
     return int(math.ceil(depth_coefficient * repeats))
 
 
@@ -253,7 +254,7 @@ def EfficientNetV2(
                 f"{sorted(DEFAULT_BLOCKS_ARGS)}."
             )
         blocks_args = DEFAULT_BLOCKS_ARGS[variant]
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     for args in blocks_args:
         if args["num_repeat"] <= 0:
             raise ValueError(
@@ -267,6 +268,11 @@ def EfficientNetV2(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet":
+        file_name = name + (".h5" if include_top else "_notop.h5")
+        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     bn_axis = application_model.channel_axis()
 
@@ -278,9 +284,9 @@ def EfficientNetV2(
         num_channels = input_shape[bn_axis - 1]
         if variant.split("-")[-1].startswith("b") and num_channels == 3:
             x = layers.Rescaling(scale=1.0 / 255)(x)
-            x = layers.Normalization(
-                mean=[0.485, 0.456, 0.406], variance=[0.229**2, 0.224**2, 0.225**2], axis=bn_axis
-            )(x)
+            x = layers.Normalization(mean=[0.485, 0.456, 0.406], variance=[0.229**2, 0.224**2, 0.225**2], axis=bn_axis)(
+                x
+            )
         else:
             x = layers.Rescaling(scale=1.0 / 128.0, offset=-1)(x)
     x = layers.Conv2D(
@@ -341,11 +347,7 @@ def EfficientNetV2(
     else:
         x = application_model.pool(x, pooling, "avg_pool", "max_pool")
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        file_name = name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 _DOC = """Instantiates the {name} architecture (EfficientNetV2, ICML 2021).

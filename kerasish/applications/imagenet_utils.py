@@ -56,7 +56,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
         data_format = config.image_data_format()
     elif data_format not in {"channels_first", "channels_last"}:
         raise ValueError(
-            f"Expected data_format to be one of `channels_first` or `channels_last`. Received: data_format={data_format}"
+            "Expected data_format to be one of `channels_first` or `channels_last`. "
+            f"Received: data_format={data_format}"
         )
     if isinstance(x, np.ndarray):
         return _preprocess_numpy_input(x, data_format, mode)
@@ -178,9 +179,7 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
         if channels != 3 and weights == "imagenet":
             raise ValueError(f"The input must have 3 channels; Received `input_shape={input_shape}`")
         if any(size is not None and size < min_size for size in spatial):
-            raise ValueError(
-                f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}"
-            )
+            raise ValueError(f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}")
     elif require_flatten:
         input_shape = default_shape
     else:
@@ -212,5 +211,6 @@ def validate_activation(classifier_activation, weights):
     if classifier_activation not in {activations.get("softmax"), activations.get(None)}:
         raise ValueError(
             "Only `None` and `softmax` activations are allowed for the `classifier_activation` argument when "
-            f"using pretrained weights, with `include_top=True`; Received: classifier_activation={classifier_activation}"
+            "using pretrained weights, with `include_top=True`; "
+            f"Received: classifier_activation={classifier_activation}"
         )

@@ -40,7 +40,7 @@ def InceptionResNetV2(
     Returns:
         A `Model` instance.
     """
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=299,
@@ -49,6 +49,8 @@ def InceptionResNetV2(
         require_flatten=include_top,
         weights=weights,
     )
+    file_name, file_hash = _FILES[0] if include_top else _FILES[1]
+    path = application_model.weights_path(weights, file_name, BASE_WEIGHT_URL + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     channel_axis = application_model.channel_axis()
 
@@ -104,8 +106,7 @@ def InceptionResNetV2(
     else:
         x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, name)
-    file_name, file_hash = _FILES[0] if include_top else _FILES[1]
-    return application_model.load_weights(model, weights, file_name, BASE_WEIGHT_URL + file_name, file_hash)
+    return application_model.load_weights(model, path)
 
 
 def conv2d_bn(x, filters, kernel_size, strides=1, padding="same", activation="relu", use_bias=False, name=None):

@@ -42,7 +42,7 @@ def InceptionV3(
     Returns:
         A `Model` instance.
     """
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=299,
@@ -51,6 +51,9 @@ def InceptionV3(
         require_flatten=include_top,
         weights=weights,
     )
+    origin = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
+    file_hash = _HASHES[0] if include_top else _HASHES[1]
+    path = application_model.weights_path(weights, origin.rsplit("/", 1)[1], origin, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     axis = application_model.channel_axis()
 
@@ -129,9 +132,7 @@ def InceptionV3(
     else:
         x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, name)
-    origin = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
-    file_hash = _HASHES[0] if include_top else _HASHES[1]
-    return application_model.load_weights(model, weights, origin.rsplit("/", 1)[1], origin, file_hash)
+    return application_model.load_weights(model, path)
 
 
 def conv2d_bn(x, filters, num_row, num_col, padding="same", strides=(1, 1), name=None):

@@ -51,7 +51,7 @@ def MobileNet(
     Returns:
         A `Model` instance.
     """
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     default_size = 224
     if input_shape is not None:
         rows, cols = input_shape[1:3] if config.image_data_format() == "channels_first" else input_shape[:2]
@@ -84,6 +84,11 @@ def MobileNet(
                 "Weights for input shape (224, 224) will be loaded as the default.",
                 stacklevel=2,
             )
+    path = weights
+    if weights == "imagenet":
+        suffix = "" if include_top else "_no_top"
+        file_name = f"mobilenet_{_ALPHA_TEXT[alpha]}_{rows}_tf{suffix}.h5"
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHT_PATH + file_name)
     img_input = application_model.image_input(input_tensor, input_shape)
     x = _conv_block(img_input, 32, alpha, strides=(2, 2))
     for block_id, (filters, stride) in enumerate(_BLOCKS, start=1):
@@ -100,11 +105,7 @@ def MobileNet(
     if name is None:
         name = f"mobilenet_{alpha:0.2f}_{rows}"
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        suffix = "" if include_top else "_no_top"
-        file_name = f"mobilenet_{_ALPHA_TEXT[alpha]}_{rows}_tf{suffix}.h5"
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def _conv_block(inputs, filters, alpha, kernel=(3, 3), strides=(1, 1)):

@@ -48,7 +48,7 @@ def MobileNetV2(
     Returns:
         A `Model` instance.
     """
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     channels_first = config.image_data_format() == "channels_first"
     if input_tensor is not None and not isinstance(input_tensor, KerasTensor):
         raise ValueError(f"input_tensor is not a Keras tensor; Received `input_tensor={input_tensor}`")
@@ -87,6 +87,11 @@ def MobileNetV2(
                 "Weights for input shape (224, 224) will be loaded as the default.",
                 stacklevel=2,
             )
+    path = weights
+    if weights == "imagenet":
+        suffix = "" if include_top else "_no_top"
+        file_name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}{suffix}.h5"
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHT_PATH + file_name)
     img_input = application_model.image_input(input_tensor, input_shape)
     channel_axis = 1 if channels_first else -1
     x = layers.Conv2D(
@@ -104,11 +109,7 @@ def MobileNetV2(
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        suffix = "" if include_top else "_no_top"
-        file_name = f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{float(alpha)}_{rows}{suffix}.h5"
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
@@ -118,9 +119,9 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
     x = inputs
     prefix = f"block_{block_id}_"
     if block_id:
-        x = layers.Conv2D(expansion * in_channels, kernel_size=1, padding="same", use_bias=False, name=f"{prefix}expand")(
-            x
-        )
+        x = layers.Conv2D(
+            expansion * in_channels, kernel_size=1, padding="same", use_bias=False, name=f"{prefix}expand"
+        )(x)
         x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999, name=f"{prefix}expand_BN")(x)
         x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
     else:

@@ -62,7 +62,8 @@ def MobileNetV3(
     include_preprocessing=True,
     name=None,
 ):
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    """The MobileNetV3 graph shared by `MobileNetV3Small` and `MobileNetV3Large` (`stack_fn` builds the blocks)."""
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     channels_first = config.image_data_format() == "channels_first"
     if input_tensor is not None and not isinstance(input_tensor, KerasTensor):
         raise ValueError(f"input_tensor specified: {input_tensor!r} is not a keras tensor")
@@ -96,6 +97,14 @@ def MobileNetV3(
                 "(224, 224) will be loaded as the default.",
                 stacklevel=3,
             )
+    path = weights
+    if weights == "imagenet":
+        model_name = f"{model_type}{'_minimalistic' if minimalistic else ''}_224_{alpha}_float"
+        if include_top:
+            file_name, file_hash = f"weights_mobilenet_v3_{model_name}.h5", WEIGHTS_HASHES[model_name][0]
+        else:
+            file_name, file_hash = f"weights_mobilenet_v3_{model_name}_no_top_v2.h5", WEIGHTS_HASHES[model_name][1]
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHT_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     channel_axis = 1 if channels_first else -1
     kernel, activation, se_ratio = (3, relu, None) if minimalistic else (5, hard_swish, 0.25)
@@ -125,14 +134,7 @@ def MobileNetV3(
     else:
         x = application_model.pool(x, pooling, "avg_pool", "max_pool")
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        model_name = f"{model_type}{'_minimalistic' if minimalistic else ''}_224_{alpha}_float"
-        if include_top:
-            file_name, file_hash = f"weights_mobilenet_v3_{model_name}.h5", WEIGHTS_HASHES[model_name][0]
-        else:
-            file_name, file_hash = f"weights_mobilenet_v3_{model_name}_no_top_v2.h5", WEIGHTS_HASHES[model_name][1]
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHT_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 # (expansion, filters, kernel ("k": the family's kernel), stride, squeeze-excite, activation ("a": the family's))
@@ -239,15 +241,18 @@ MobileNetV3Large.__doc__ = _DOC.format(name="MobileNetV3Large")
 
 
 def relu(x):
+    """A ReLU layer applied to `x` (a layer, as in Keras's graph)."""
     return layers.ReLU()(x)
 
 
 def hard_sigmoid(x):
+    """`relu6(x + 3) / 6`, built from the layers and ops Keras's MobileNetV3 graph has."""
     # relu6(x + 3) / 6, with the same ops (and op layers) as Keras's graph.
     return ops.multiply(layers.ReLU(6.0)(ops.add(x, 3.0)), 1.0 / 6.0)
 
 
 def hard_swish(x):
+    """A `hard_swish` Activation layer applied to `x`."""
     return layers.Activation("hard_swish")(x)
 
 
@@ -263,9 +268,7 @@ def _depth(v, divisor=8, min_value=None):
 
 def _se_block(inputs, filters, se_ratio, prefix):
     x = layers.GlobalAveragePooling2D(keepdims=True, name=f"{prefix}squeeze_excite_avg_pool")(inputs)
-    x = layers.Conv2D(_depth(filters * se_ratio), kernel_size=1, padding="same", name=f"{prefix}squeeze_excite_conv")(
-        x
-    )
+    x = layers.Conv2D(_depth(filters * se_ratio), kernel_size=1, padding="same", name=f"{prefix}squeeze_excite_conv")(x)
     x = layers.ReLU(name=f"{prefix}squeeze_excite_relu")(x)
     x = layers.Conv2D(filters, kernel_size=1, padding="same", name=f"{prefix}squeeze_excite_conv_1")(x)
     x = hard_sigmoid(x)
@@ -285,9 +288,7 @@ def _inverted_res_block(x, expansion, filters, kernel_size, stride, se_ratio, ac
         x = layers.BatchNormalization(axis=channel_axis, epsilon=1e-3, momentum=0.999, name=f"{prefix}expand_bn")(x)
         x = activation(x)
     if stride == 2:
-        x = layers.ZeroPadding2D(
-            padding=imagenet_utils.correct_pad(x, kernel_size), name=f"{prefix}depthwise_pad"
-        )(x)
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size), name=f"{prefix}depthwise_pad")(x)
     x = layers.DepthwiseConv2D(
         kernel_size,
         strides=stride,

@@ -3,7 +3,6 @@ architecture search, stacked as normal and reduction cells (channels_last only, 
 
 from __future__ import annotations
 
-
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
@@ -50,7 +49,7 @@ def NASNet(
             "NASNet does not support the `channels_first` image data format. Switch to `channels_last` by "
             "editing your local config file at ~/.keras/keras.json"
         )
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError(
             "When specifying the input shape of a NASNet and loading `ImageNet` weights, the input_shape argument "
@@ -73,6 +72,10 @@ def NASNet(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet":
+        file_name, origin, file_hash = _IMAGENET_FILES[default_size][0 if include_top else 1]
+        path = application_model.weights_path(weights, file_name, origin, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     filters = penultimate_filters // 24
     x = layers.Conv2D(
@@ -106,10 +109,7 @@ def NASNet(
     else:
         x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet":
-        file_name, origin, file_hash = _IMAGENET_FILES[default_size][0 if include_top else 1]
-        return application_model.load_weights(model, weights, file_name, origin, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def NASNetMobile(
@@ -241,9 +241,7 @@ def _adjust_block(p, ip, filters, block_id=None):
         # The second path samples the pixels the first one skips (shifted by one).
         p2 = layers.ZeroPadding2D(padding=((0, 1), (0, 1)))(p)
         p2 = layers.Cropping2D(cropping=((1, 0), (1, 0)))(p2)
-        p2 = layers.AveragePooling2D((1, 1), strides=(2, 2), padding="valid", name=f"adjust_avg_pool_2_{block_id}")(
-            p2
-        )
+        p2 = layers.AveragePooling2D((1, 1), strides=(2, 2), padding="valid", name=f"adjust_avg_pool_2_{block_id}")(p2)
         p2 = layers.Conv2D(
             filters // 2,
             (1, 1),

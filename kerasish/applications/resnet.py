@@ -36,7 +36,7 @@ def ResNet(
     weights_name=None,
 ):
     """Instantiates a ResNet, ResNetV2 (`preact=True`) or ResNeXt around `stack_fn(x)`, the residual stacks."""
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=224,
@@ -45,6 +45,14 @@ def ResNet(
         require_flatten=include_top,
         weights=weights,
     )
+    path = weights
+    if weights == "imagenet" and weights_name not in WEIGHTS_HASHES:
+        path = None  # Keras has no ImageNet file for this network and, as Keras, leaves it initialized
+    elif weights == "imagenet":
+        suffix = "" if include_top else "_notop"
+        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
+        path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     bn_axis = application_model.channel_axis()
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
@@ -62,14 +70,7 @@ def ResNet(
         x, include_top, pooling, classes, classifier_activation, weights, avg_name="avg_pool", max_name="max_pool"
     )
     model = application_model.functional(input_tensor, img_input, x, name)
-    if weights == "imagenet" and weights_name not in WEIGHTS_HASHES:
-        return model  # Keras has no ImageNet file for this network and, as Keras, leaves it initialized
-    if weights == "imagenet":
-        suffix = "" if include_top else "_notop"
-        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
-        file_hash = WEIGHTS_HASHES[weights_name][0 if include_top else 1]
-        return application_model.load_weights(model, weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
-    return application_model.load_weights(model, weights)
+    return application_model.load_weights(model, path)
 
 
 def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):

@@ -70,7 +70,7 @@ def build_vgg(
     name,
 ):
     """VGG with `convs_per_block[i]` 3x3 convolutions in block i+1 (VGG16 and VGG19)."""
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=224,
@@ -79,6 +79,9 @@ def build_vgg(
         require_flatten=include_top,
         weights=weights,
     )
+    origin = origins[0] if include_top else origins[1]
+    file_hash = hashes[0] if include_top else hashes[1]
+    path = application_model.weights_path(weights, origin.rsplit("/", 1)[1], origin, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     x = img_input
     for block, (filters, convs) in enumerate(zip((64, 128, 256, 512, 512), convs_per_block), start=1):
@@ -94,10 +97,7 @@ def build_vgg(
     else:
         x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, name)
-    origin = origins[0] if include_top else origins[1]
-    return application_model.load_weights(
-        model, weights, origin.rsplit("/", 1)[1], origin, hashes[0] if include_top else hashes[1]
-    )
+    return application_model.load_weights(model, path)
 
 
 def preprocess_input(x, data_format=None):

@@ -43,7 +43,7 @@ def Xception(
     Returns:
         A `Model` instance.
     """
-    application_model.check_arguments(weights, include_top, classes, pooling)
+    application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=299,
@@ -52,6 +52,9 @@ def Xception(
         require_flatten=include_top,
         weights=weights,
     )
+    origin = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
+    file_hash = _HASHES[0] if include_top else _HASHES[1]
+    path = application_model.weights_path(weights, origin.rsplit("/", 1)[1], origin, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
     axis = 1 if config.image_data_format() == "channels_first" else -1
 
@@ -109,9 +112,7 @@ def Xception(
     else:
         x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, name)
-    origin = WEIGHTS_PATH if include_top else WEIGHTS_PATH_NO_TOP
-    file_hash = _HASHES[0] if include_top else _HASHES[1]
-    return application_model.load_weights(model, weights, origin.rsplit("/", 1)[1], origin, file_hash)
+    return application_model.load_weights(model, path)
 
 
 def preprocess_input(x, data_format=None):

@@ -33,6 +33,7 @@ class ModelCheckpoint(MonitorCallback):
         save_freq: `"epoch"` saves at the end of each epoch; an integer saves every that many batches
             (counted across epochs).
         initial_value_threshold: The value the monitored quantity must first beat (with `save_best_only`).
+        options: tf.keras 2's TensorFlow save options; accepted and unused.
 
     Example:
 
@@ -54,7 +55,12 @@ class ModelCheckpoint(MonitorCallback):
         mode: str = "auto",
         save_freq: str | int = "epoch",
         initial_value_threshold: float | None = None,
+        *,
+        options=None,
     ):
+        # `options`: tf.keras 2's TensorFlow save/checkpoint options (I/O device, ...); accepted, as
+        # `save_weights(options=)` is, and unused: torch has nothing they configure.
+        del options
         super().__init__(monitor, mode, initial_value_threshold)
         self.verbose = verbose
         self.filepath = os.fspath(filepath)

@@ -8,6 +8,7 @@ from typing import Any
 from kerasish.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from kerasish.constraints.radial_constraint import RadialConstraint, radial_constraint
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 max_norm = MaxNorm
 non_neg = NonNeg
@@ -29,18 +30,21 @@ ALL_OBJECTS_DICT.update(
 TF_KERAS_OBJECTS_DICT = {"RadialConstraint": RadialConstraint, "radial_constraint": RadialConstraint}
 
 
-def serialize(constraint: Constraint) -> dict:
+def serialize(constraint: Constraint, use_legacy_format: bool = False) -> dict:
     """The Keras 3 config dict of a constraint.
 
     Example:
         >>> serialize(NonNeg())
         {'module': 'keras.constraints', 'class_name': 'NonNeg', 'config': {}, 'registered_name': None}
     """
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(constraint)
     return serialize_keras_object(constraint)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Constraint:
+def deserialize(config: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Constraint:
     """Builds a constraint from a name or a serialized dict."""
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         config,
         module_objects={**ALL_OBJECTS_DICT, **TF_KERAS_OBJECTS_DICT},

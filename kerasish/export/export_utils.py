@@ -59,14 +59,14 @@ def standardize_signature(input_signature) -> list:
     return [tree.map_structure(make_input_spec, arg) for arg in input_signature]
 
 
-def sample_tensor(spec: InputSpec, free_size: int = 2) -> torch.Tensor:
+def sample_tensor(spec: InputSpec, free_size: int = 2, device=None) -> torch.Tensor:
     """Ones of `spec`'s shape, with `free_size` for each free axis: 2, since torch.export makes an axis of
     size 0 or 1 a constant."""
     dtype = standardize_dtype(spec.dtype)
     if dtype == "string":
         raise ValueError(f"String inputs cannot be exported: torch programs take tensors. Received: {spec}")
     shape = [free_size if d is None else int(d) for d in spec.shape]
-    return torch.ones(shape, dtype=getattr(torch, dtype))
+    return torch.ones(shape, dtype=getattr(torch, dtype), device=device)
 
 
 def flat_dynamic_shapes(flat_specs: list) -> tuple:
@@ -101,7 +101,15 @@ class FlatArguments(torch.nn.Module):
         return self._fn(*args)
 
 
-def trace_inputs(signature: list) -> tuple[list, tuple]:
-    """The flat specs of a signature and sample tensors for them."""
+def module_device(module: torch.nn.Module) -> torch.device:
+    """Where `module`'s weights are (the CPU for a weightless one): the sample inputs are traced there."""
+    tensor = next(module.parameters(), None)
+    if tensor is None:
+        tensor = next(module.buffers(), None)
+    return tensor.device if tensor is not None else torch.device("cpu")
+
+
+def trace_inputs(signature: list, device=None) -> tuple[list, tuple]:
+    """The flat specs of a signature and sample tensors for them, on `device`."""
     flat_specs = tree.flatten(signature)
-    return flat_specs, tuple(sample_tensor(spec) for spec in flat_specs)
+    return flat_specs, tuple(sample_tensor(spec, device=device) for spec in flat_specs)

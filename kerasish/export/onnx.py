@@ -11,6 +11,7 @@ from kerasish.export.export_utils import (
     FlatArguments,
     flat_dynamic_shapes,
     get_input_signature,
+    module_device,
     standardize_signature,
     trace_inputs,
 )
@@ -44,10 +45,10 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         ) from e
     filepath = os.fspath(filepath)
     signature = get_input_signature(model) if input_signature is None else standardize_signature(input_signature)
-    flat_specs, sample = trace_inputs(signature)
+    module = FlatArguments(model, signature, tracked=[model])
+    flat_specs, sample = trace_inputs(signature, module_device(module))
     input_names = [getattr(spec, "name", None) or f"input_{i}" for i, spec in enumerate(flat_specs)]
     kwargs.setdefault("dynamic_shapes", flat_dynamic_shapes(flat_specs))
-    module = FlatArguments(model, signature, tracked=[model])
     modes = [(m, m.training) for m in module.modules()]
     module.eval()  # a served model runs inference: dropout off, batch statistics frozen
     try:

@@ -12,6 +12,7 @@ from kerasish.export.export_utils import (
     FlatArguments,
     flat_dynamic_shapes,
     get_input_signature,
+    module_device,
     standardize_signature,
     trace_inputs,
 )
@@ -34,9 +35,9 @@ def export_kwargs(kwargs: dict, what: str) -> dict:
 def export_program(fn, signature: list, tracked=(), **kwargs) -> torch.export.ExportedProgram:
     """`fn(*signature)` as a torch.export program taking the signature's tensors flat, axis 0 of each free
     (`dynamic_shapes` in `kwargs` replaces that)."""
-    flat_specs, sample = trace_inputs(signature)
-    kwargs.setdefault("dynamic_shapes", flat_dynamic_shapes(flat_specs))
     module = FlatArguments(fn, signature, tracked)
+    flat_specs, sample = trace_inputs(signature, module_device(module))
+    kwargs.setdefault("dynamic_shapes", flat_dynamic_shapes(flat_specs))
     modes = [(m, m.training) for m in module.modules()]
     module.eval()  # a served model runs inference: dropout off, batch statistics frozen
     try:
@@ -57,7 +58,8 @@ def export_torch(model, filepath, verbose=None, input_signature=None, **kwargs) 
     """Writes `model`'s inference as a `.pt2` torch.export program.
 
     Load it anywhere torch runs, without kerasish: `torch.export.load(filepath).module()(x)`. The program takes the
-    model's inputs as flat tensors (a functional model's inputs in `model.inputs` order) with a free batch axis.
+    model's inputs as flat tensors (a functional model's inputs in `model.inputs` order) with a free batch axis. It
+    runs on the device the model was on when exported: move the model (`model.to("cpu")`) to the serving device first.
 
     Args:
         model: A built model.

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from kerasish import config
+from kerasish.feature_column import host_ops
 from kerasish.feature_column.fingerprint import EMPTY_STRING_ID, fingerprint_strings
 
 
@@ -52,6 +53,57 @@ class DenseColumn(FeatureColumn):
         raise TypeError(f"{type(self).__name__} does not define dense_output().")
 
 
+class MultiHot:
+    """A dense output that is mostly zeros, kept as ids until written: row i holds, at column `ids[i, j]`, the sum of
+    `weights[i, j]` (1 where weights is None); ids < 0 are missing. Indicator and bucketized columns return one so
+    that `DenseFeatures` writes them straight into its output instead of building, then copying, a zero matrix.
+    """
+
+    def __init__(self, ids: torch.Tensor, weights: torch.Tensor | None, width: int):
+        self.ids, self.weights, self.width = ids, weights, int(width)
+
+    @property
+    def shape(self) -> tuple:
+        return (self.ids.shape[0], self.width)
+
+    def write(self, out: torch.Tensor, zeroed: bool = False) -> None:
+        """Fills `out` `(batch, width)` (any strides); `zeroed` says it already holds zeros."""
+        if out.dtype != torch.float32:  # counts and weights add up in float32, as `dense()` does
+            out.copy_(self.dense())
+            return
+        if self.ids.shape[1] == 1 and _numpy_ok(out, self.ids, self.weights):
+            # One id per row cannot repeat: a plain indexed add, in numpy (see host_ops.py for why).
+            target, ids = out.numpy(), self.ids.numpy()[:, 0]
+            valid = ids >= 0
+            values = valid.astype(np.float32)
+            if self.weights is not None:
+                values = np.where(valid, self.weights.numpy()[:, 0].astype(np.float32), np.float32(0))
+            if not zeroed:
+                target[...] = 0
+            target[np.arange(ids.shape[0]), np.where(valid, ids, 0)] += values
+            return
+        valid = self.ids >= 0
+        if self.weights is None:
+            values = valid.to(torch.float32)
+        else:
+            values = torch.where(valid, self.weights.float(), torch.zeros((), device=valid.device))
+        if not zeroed:
+            out.zero_()
+        out.scatter_add_(1, torch.where(valid, self.ids, 0), values)
+
+    def dense(self) -> torch.Tensor:
+        out = torch.zeros(self.shape, device=self.ids.device)
+        self.write(out, zeroed=True)
+        return out
+
+
+def _numpy_ok(*tensors) -> bool:
+    """Whether these tensors (None skipped) may be worked on through numpy views: on CPU, without autograd."""
+    return host_ops.NUMPY_ON_CPU and all(
+        t is None or (t.device.type == "cpu" and not t.requires_grad and t.dtype != torch.bfloat16) for t in tensors
+    )
+
+
 class CategoricalColumn(FeatureColumn):
     """A column whose output is ids in `[0, num_buckets)`, -1 where missing."""
 
@@ -79,6 +131,8 @@ class FeatureCache:
             raise ValueError(f"Feature columns take a dict of features keyed by name, got {type(features).__name__}.")
         self.features = features
         self.results: dict = {}
+        # Each raw feature converted once per call (strings hashed once), however many columns read it.
+        self._converted: dict = {}
 
     def cached(self, column: FeatureColumn, compute):
         if column.name not in self.results:
@@ -97,37 +151,48 @@ class FeatureCache:
                 f"Feature column '{column.name}' needs the feature '{key}', which is missing from the "
                 f"inputs (given keys: {sorted(self.features)})."
             )
-        return _as_feature_tensor(self.features[key], key, column, kind)
+        if key not in self._converted:
+            self._converted[key] = _convert(self.features[key], key, column)
+        value, source_dtype = self._converted[key]
+        return _as_kind(value, source_dtype, key, column, kind)
 
 
-def _as_feature_tensor(value, key: str, column: FeatureColumn, kind: str) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor):
-        if hasattr(value, "to_numpy"):
-            value = value.to_numpy()
-        try:
-            array = np.asarray(value)
-        except ValueError as error:  # numpy refuses ragged nested lists
-            raise ValueError(
-                f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
-                f"of values (pad with '' or -1)."
-            ) from error
-        if array.dtype == object and array.size and isinstance(array.reshape(-1)[0], (list, tuple, np.ndarray)):
-            raise ValueError(
-                f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
-                f"of values (pad with '' or -1)."
-            )
-        is_text = array.dtype.kind in "USO"
-        if is_text and kind not in ("string", "string_or_int"):
-            raise ValueError(
-                f"Column '{column.name}' expects {'numbers' if kind == 'float' else 'integers'} for "
-                f"feature '{key}', got strings (dtype {array.dtype})."
-            )
-        if kind == "string" and not is_text:
-            raise ValueError(
-                f"Column '{column.name}' expects strings for feature '{key}', got numbers "
-                f"(dtype {array.dtype}); declare the column with an integer dtype."
-            )
-        value = torch.from_numpy(fingerprint_strings(array)) if is_text else torch.as_tensor(array)
+def _convert(value, key: str, column: FeatureColumn) -> tuple[torch.Tensor, np.dtype | None]:
+    """A raw feature as a tensor (strings as Fingerprint64 ids), and its numpy dtype if it was not a tensor."""
+    if isinstance(value, torch.Tensor):
+        return value, None
+    if hasattr(value, "to_numpy"):
+        value = value.to_numpy()
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # numpy refuses ragged nested lists
+        raise ValueError(
+            f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
+            f"of values (pad with '' or -1)."
+        ) from error
+    if array.dtype == object and array.size and isinstance(array.reshape(-1)[0], (list, tuple, np.ndarray)):
+        raise ValueError(
+            f"Feature '{key}' of column '{column.name}' is ragged: every row needs the same number "
+            f"of values (pad with '' or -1)."
+        )
+    if array.dtype.kind in "USO":
+        return torch.from_numpy(fingerprint_strings(array)), array.dtype
+    return torch.as_tensor(array), array.dtype
+
+
+def _as_kind(value: torch.Tensor, source_dtype, key: str, column: FeatureColumn, kind: str) -> torch.Tensor:
+    """`value` checked and cast for `kind`; `source_dtype` is the numpy dtype it came from (None for a tensor)."""
+    is_text = source_dtype is not None and source_dtype.kind in "USO"
+    if is_text and kind not in ("string", "string_or_int"):
+        raise ValueError(
+            f"Column '{column.name}' expects {'numbers' if kind == 'float' else 'integers'} for "
+            f"feature '{key}', got strings (dtype {source_dtype})."
+        )
+    if kind == "string" and source_dtype is not None and not is_text:
+        raise ValueError(
+            f"Column '{column.name}' expects strings for feature '{key}', got numbers "
+            f"(dtype {source_dtype}); declare the column with an integer dtype."
+        )
     if kind == "float":
         value = (
             value.to(config.standardize_dtype(None))

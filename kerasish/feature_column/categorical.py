@@ -7,10 +7,15 @@ import torch
 
 from kerasish.feature_column.base import CategoricalColumn, FeatureCache, check_dtype, missing_mask, register
 from kerasish.feature_column.fingerprint import fingerprint_integers, fingerprint_strings, unsigned_mod
+from kerasish.feature_column.host_ops import host, to_torch, where
 
 
 class VocabularyTable:
-    """Exact lookup of int64 keys (integers, or Fingerprint64 ids of strings) by binary search, on any device."""
+    """Exact lookup of int64 keys (integers, or Fingerprint64 ids of strings) by binary search, on any device.
+
+    On CPU the search runs in numpy: torch's searchsorted splits even a small batch over its thread pool, which on
+    a busy machine waits on descheduled threads for far longer than the search takes.
+    """
 
     def __init__(self, keys):
         keys = np.asarray(keys, np.int64)
@@ -19,20 +24,33 @@ class VocabularyTable:
         self.positions = torch.from_numpy(order.astype(np.int64))
         self._on_device: dict = {}
 
-    def lookup(self, values: torch.Tensor) -> torch.Tensor:
-        """Each value's position in the vocabulary, or -1."""
+    def lookup(self, values):
+        """Each value's position in the vocabulary, or -1; `values` a numpy array (numpy out) or a tensor."""
+        if isinstance(values, torch.Tensor) and values.device.type == "cpu":
+            return torch.from_numpy(self.lookup(values.numpy()))
+        if isinstance(values, np.ndarray):
+            keys, positions = self.sorted_keys.numpy(), self.positions.numpy()
+            if keys.shape[0] == 0:
+                return np.full_like(values, -1)
+            slot = np.minimum(np.searchsorted(keys, values), keys.shape[0] - 1)
+            return np.where(keys[slot] == values, positions[slot], -1)
+        if self.sorted_keys.numel() == 0:
+            return torch.full_like(values, -1)
         if values.device not in self._on_device:
             self._on_device[values.device] = (self.sorted_keys.to(values.device), self.positions.to(values.device))
         keys, positions = self._on_device[values.device]
-        if keys.numel() == 0:
-            return torch.full_like(values, -1)
         slot = torch.searchsorted(keys, values).clamp(max=keys.numel() - 1)
         return torch.where(keys[slot] == values, positions[slot], torch.full_like(values, -1))
 
 
-def hash_ids(values: torch.Tensor, kind: str, num_buckets: int) -> torch.Tensor:
-    """TensorFlow's `to_hash_bucket_fast(as_string(value), num_buckets)` from raw values (strings as ids)."""
-    return unsigned_mod(values if kind == "string" else fingerprint_integers(values), num_buckets)
+def hash_ids(values, kind: str, num_buckets: int):
+    """TensorFlow's `to_hash_bucket_fast(as_string(value), num_buckets)` from raw values (strings as ids); a tensor or
+    a numpy array."""
+    if kind == "string":
+        return unsigned_mod(values, num_buckets)
+    if isinstance(values, np.ndarray):
+        return unsigned_mod(fingerprint_integers(torch.from_numpy(values)).numpy(), num_buckets)
+    return unsigned_mod(fingerprint_integers(values), num_buckets)
 
 
 class _VocabularyColumn(CategoricalColumn):
@@ -70,14 +88,14 @@ class _VocabularyColumn(CategoricalColumn):
 
     def ids_and_weights(self, features: FeatureCache):
         def compute():
-            values = features.get(self.key, self, self.kind)
+            values = host(features.get(self.key, self, self.kind))
             ids = self.table.lookup(values)
             if self.num_oov_buckets:
                 oov = len(self.vocabulary) + hash_ids(values, self.kind, self.num_oov_buckets)
             else:
-                oov = torch.full_like(ids, self.default_value)
-            ids = torch.where(ids >= 0, ids, oov)
-            return torch.where(missing_mask(values, self.kind), torch.full_like(ids, -1), ids), None
+                oov = self.default_value
+            ids = where(ids >= 0, ids, oov)
+            return to_torch(where(missing_mask(values, self.kind), -1, ids)), None
 
         return features.cached(self, compute)
 
@@ -208,9 +226,9 @@ class HashedCategoricalColumn(CategoricalColumn):
 
     def ids_and_weights(self, features: FeatureCache):
         def compute():
-            values = features.get(self.key, self, self.kind)
+            values = host(features.get(self.key, self, self.kind))
             ids = hash_ids(values, self.kind, self.hash_bucket_size)
-            return torch.where(missing_mask(values, self.kind), torch.full_like(ids, -1), ids), None
+            return to_torch(where(missing_mask(values, self.kind), -1, ids)), None
 
         return features.cached(self, compute)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from kerasish.feature_column.base import CategoricalColumn, FeatureCache, register
 from kerasish.feature_column.categorical import HashedCategoricalColumn
 from kerasish.feature_column.fingerprint import fingerprint_cat64, unsigned_mod
+from kerasish.feature_column.host_ops import full, host, ones_bool, to_torch, where
 
 DEFAULT_HASH_KEY = 0xDECAFCAFFE
 
@@ -51,19 +53,23 @@ class CrossedColumn(CategoricalColumn):
                     ids, weights = key.ids_and_weights(features)
                     if weights is not None:
                         raise ValueError(f"crossed_column '{self.name}' cannot cross the weighted column '{key.name}'.")
-                    parts.append((0, ids, ids >= 0))
+                    parts.append((0, host(ids)))
                 else:
-                    values = features.get(key, self, "string_or_int")
-                    parts.append((1, values, torch.ones_like(values, dtype=torch.bool)))
+                    parts.append((1, host(features.get(key, self, "string_or_int"))))
             parts.sort(key=lambda part: part[0])
-            batch = parts[0][1].shape[0]
-            hashed = torch.full((batch, 1), self.hash_key, dtype=torch.int64, device=parts[0][1].device)
-            valid = torch.ones_like(hashed, dtype=torch.bool)
-            for _, values, present in parts:  # every combination, the last input varying fastest
-                hashed = fingerprint_cat64(hashed.unsqueeze(2), values.unsqueeze(1)).reshape(batch, -1)
-                valid = (valid.unsqueeze(2) & present.unsqueeze(1)).reshape(batch, -1)
+            values = [v for _, v in parts]
+            if not all(isinstance(v, np.ndarray) for v in values):  # some on a device: all in torch, there
+                device = next(v.device for v in values if isinstance(v, torch.Tensor))
+                values = [to_torch(v).to(device) for v in values]
+            batch = values[0].shape[0]
+            hashed = full((batch, 1), self.hash_key, like=values[0])
+            valid = None
+            for value, (kind, _) in zip(values, parts):  # every combination, the last input varying fastest
+                hashed = fingerprint_cat64(hashed[:, :, None], value[:, None, :]).reshape(batch, -1)
+                present = value >= 0 if kind == 0 else ones_bool(value)
+                valid = present if valid is None else (valid[:, :, None] & present[:, None, :]).reshape(batch, -1)
             ids = unsigned_mod(hashed, self.hash_bucket_size)
-            return torch.where(valid, ids, torch.full_like(ids, -1)), None
+            return to_torch(where(valid, ids, -1)), None
 
         return features.cached(self, compute)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from kerasish import initializers
-from kerasish.feature_column.base import CategoricalColumn, DenseColumn, FeatureCache, register
+from kerasish.feature_column import host_ops
+from kerasish.feature_column.base import CategoricalColumn, DenseColumn, FeatureCache, MultiHot, register
 
 COMBINERS = ("mean", "sqrtn", "sum")
 
@@ -27,6 +29,8 @@ def combine_embeddings(
         max_norm: clip each looked-up embedding to this L2 norm (the table itself is not changed).
         sparse: let the table's gradient be a sparse tensor touching only the looked-up rows.
     """
+    if max_norm is None and _numpy_ok(table, ids, weights):
+        return torch.from_numpy(_combine_in_numpy(table.detach().numpy(), ids.numpy(), weights, combiner))
     valid = ids >= 0
     if weights is None:
         weights = valid.to(table.dtype)
@@ -35,17 +39,46 @@ def combine_embeddings(
             valid & (weights > 0), weights.to(table.dtype), torch.zeros((), dtype=table.dtype, device=table.device)
         )
     safe_ids = torch.where(valid, ids, torch.zeros_like(ids))
-    if max_norm is None:
-        summed = F.embedding_bag(safe_ids, table, per_sample_weights=weights, mode="sum", sparse=sparse)
-    else:
-        vectors = F.embedding(safe_ids, table, sparse=sparse)
+    # A gather then a weighted sum, not F.embedding_bag: on CPU embedding_bag splits every batch over torch's thread
+    # pool, which on a busy machine stalls a small call for milliseconds; the gather stays on the calling thread
+    # until the batch is large enough to pay for threads.
+    vectors = F.embedding(safe_ids, table, sparse=sparse)
+    if max_norm is not None:
         norms = vectors.norm(dim=-1, keepdim=True)
         vectors = vectors * torch.where(norms > max_norm, max_norm / norms.clamp(min=1e-30), torch.ones_like(norms))
-        summed = (vectors * weights.unsqueeze(-1)).sum(1)
+    summed = vectors[:, 0] * weights[:, :1] if ids.shape[1] == 1 else (vectors * weights.unsqueeze(-1)).sum(1)
     if combiner == "sum":
         return summed
     scale = weights.sum(1, keepdim=True) if combiner == "mean" else weights.square().sum(1, keepdim=True).sqrt()
     return summed / torch.where(scale > 0, scale, torch.ones_like(scale))
+
+
+def _numpy_ok(table: torch.Tensor, ids: torch.Tensor, weights) -> bool:
+    """Whether the lookup may run in numpy: CPU tensors, and no gradient to the table (inference)."""
+    return (
+        host_ops.NUMPY_ON_CPU
+        and table.device.type == "cpu"
+        and ids.device.type == "cpu"
+        and table.dtype in (torch.float32, torch.float64)
+        and not (torch.is_grad_enabled() and table.requires_grad)
+        and (weights is None or (weights.device.type == "cpu" and not weights.requires_grad))
+    )
+
+
+def _combine_in_numpy(table: np.ndarray, ids: np.ndarray, weights, combiner: str) -> np.ndarray:
+    """`combine_embeddings` for inference on CPU, the same arithmetic in numpy: one thread, small per-op cost."""
+    valid = ids >= 0
+    if weights is None:
+        weights = valid.astype(table.dtype)
+    else:
+        weights = weights.numpy()
+        weights = np.where(valid & (weights > 0), weights.astype(table.dtype), table.dtype.type(0))
+    vectors = table[np.where(valid, ids, 0)]
+    summed = vectors[:, 0] * weights[:, :1] if ids.shape[1] == 1 else (vectors * weights[:, :, None]).sum(1)
+    if combiner == "sum":
+        return summed
+    scale = weights.sum(1, keepdims=True) if combiner == "mean" else np.sqrt(np.square(weights).sum(1, keepdims=True))
+    return summed / np.where(scale > 0, scale, table.dtype.type(1))
 
 
 def _check_embedding_args(column, dimension, combiner):
@@ -183,16 +216,13 @@ class IndicatorColumn(DenseColumn):
     def parents(self) -> list:
         return [self.categorical_column]
 
-    def dense_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
+    def multi_hot(self, features: FeatureCache) -> MultiHot:
+        """The output as ids, for `DenseFeatures` to write in place."""
         ids, weights = self.categorical_column.ids_and_weights(features)
-        valid = ids >= 0
-        values = (
-            valid.float()
-            if weights is None
-            else torch.where(valid, weights.float(), torch.zeros_like(weights, dtype=torch.float))
-        )
-        out = torch.zeros(ids.shape[0], self.variable_size, device=ids.device)
-        return out.scatter_add_(1, torch.where(valid, ids, torch.zeros_like(ids)), values)
+        return MultiHot(ids, weights, self.variable_size)
+
+    def dense_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
+        return self.multi_hot(features).dense()
 
     def sequence_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
         """One-hot per step `(batch, steps, num_buckets)`, zeros where the step is missing."""

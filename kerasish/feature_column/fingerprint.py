@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from kerasish.feature_column.fingerprint_numpy import fingerprint_text
+
 
 def _signed(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
@@ -192,22 +194,20 @@ def fingerprint_bytes(data: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor
     return out
 
 
-def _as_bytes(values: np.ndarray) -> np.ndarray:
-    """A numpy array of str/bytes/objects as a fixed-width bytes (`S`) array of UTF-8."""
-    if values.dtype.kind == "S":
+def _as_text(values: np.ndarray) -> np.ndarray:
+    """A numpy array of str/bytes/objects as a fixed-width `U` or `S` array (objects: bytes decoded as UTF-8)."""
+    if values.dtype.kind in "US":
         return values
-    if values.dtype.kind == "O":
-        values = np.array(
-            ["" if v is None else v.decode() if isinstance(v, bytes) else str(v) for v in values.reshape(-1)], dtype=str
-        ).reshape(values.shape)
-    try:
-        return values.astype("S")  # ASCII: numpy's fast path
-    except UnicodeEncodeError:
-        return np.char.encode(values, "utf-8")
+    return np.array(
+        ["" if v is None else v.decode() if isinstance(v, bytes) else str(v) for v in values.reshape(-1)], dtype=str
+    ).reshape(values.shape)
 
 
 def fingerprint_strings(values) -> np.ndarray:
     """Fingerprint64 of each string (UTF-8), as int64 ids of the same shape: the data-side half of string features.
+
+    Hashed in numpy (`fingerprint_numpy.py`): these are small element-wise ops on one batch, where torch's per-op
+    cost and thread pool would dominate.
 
     Args:
         values: a numpy array (or nested list) of `str`, `bytes` or objects.
@@ -219,18 +219,7 @@ def fingerprint_strings(values) -> np.ndarray:
     shape = values.shape
     if values.size == 0:
         return np.zeros(shape, np.int64)
-    flat = values.reshape(-1)
-    if flat.dtype.kind == "O":
-        flat = _as_bytes(flat)
-    # Features repeat (a vocabulary of words, a city): hash each distinct string once.
-    distinct, inverse = np.unique(flat, return_inverse=True)
-    encoded = np.ascontiguousarray(_as_bytes(distinct))
-    width = encoded.dtype.itemsize
-    matrix = np.zeros((encoded.shape[0], width + 8), np.uint8)
-    matrix[:, :width] = encoded.view(np.uint8).reshape(-1, width)
-    lengths = np.char.str_len(encoded)
-    ids = fingerprint_bytes(torch.from_numpy(matrix), torch.from_numpy(np.asarray(lengths, np.int64)))
-    return ids.numpy()[inverse.reshape(-1)].reshape(shape)
+    return fingerprint_text(_as_text(values.reshape(-1))).reshape(shape)
 
 
 def _lshr_by(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
@@ -315,8 +304,9 @@ def fingerprint_integers(values: torch.Tensor) -> torch.Tensor:
     return out[inverse].reshape(values.shape)
 
 
-def fingerprint_cat64(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
-    """TensorFlow's `FingerprintCat64(fp1, fp2)`: combines two fingerprints (used by crossed columns)."""
+def fingerprint_cat64(first, second):
+    """TensorFlow's `FingerprintCat64(fp1, fp2)`: combines two fingerprints (used by crossed columns); int64 tensors
+    or numpy arrays (operators only: both wrap on overflow)."""
     result = first ^ K_CAT
     result = result ^ (_shift_mix(second * K_CAT) * K_CAT)
     result = result * K_CAT
@@ -324,15 +314,19 @@ def fingerprint_cat64(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor
     return _shift_mix(result)
 
 
-def unsigned_mod(ids: torch.Tensor, divisor: int) -> torch.Tensor:
-    """`uint64(ids) % divisor` for int64 `ids` holding uint64 bits (what `to_hash_bucket_fast` returns)."""
+def unsigned_mod(ids, divisor: int):
+    """`uint64(ids) % divisor` for int64 `ids` (a tensor or numpy array) holding uint64 bits (what
+    `to_hash_bucket_fast` returns)."""
     divisor = int(divisor)
-    # A negative int64 x is the uint64 x + 2**64: add 2**64's remainder back.
+    # A negative int64 x is the uint64 x + 2**64: add 2**64's remainder back. `%` is floor modulo (a result in
+    # [0, divisor)) for torch tensors and numpy arrays alike, so `ids` may be either.
     wrap = (1 << 64) % divisor
-    rem = torch.remainder(ids, divisor)
+    rem = ids % divisor
     if wrap == 0:
         return rem
-    return torch.where(ids < 0, torch.remainder(rem + wrap, divisor), rem)
+    negative = ids < 0
+    fixed = (rem + wrap) % divisor
+    return np.where(negative, fixed, rem) if isinstance(ids, np.ndarray) else torch.where(negative, fixed, rem)
 
 
 def keyed_fingerprint(ids: torch.Tensor, salt) -> torch.Tensor:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
-from kerasish.feature_column.base import CategoricalColumn, DenseColumn, FeatureCache, register
+from kerasish.feature_column.base import CategoricalColumn, DenseColumn, FeatureCache, MultiHot, register
+from kerasish.feature_column.host_ops import arange, host, to_torch
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
 
 
@@ -87,19 +88,26 @@ class BucketizedColumn(DenseColumn, CategoricalColumn):
 
         def compute():
             values = self.source_column.values(features)
+            if values.device.type == "cpu" and values.dtype in (torch.float32, torch.float64):
+                # numpy's search: torch's bucketize splits even small batches over its thread pool.
+                edges = self._edges.numpy().astype(np.float32 if values.dtype == torch.float32 else np.float64)
+                return torch.from_numpy(np.searchsorted(edges, values.detach().numpy(), side="right"))
             edges = self._edges.to(device=values.device, dtype=values.dtype)
             return torch.bucketize(values, edges, right=True)
 
         return features.cached(self, compute)
 
     def ids_and_weights(self, features: FeatureCache):
-        buckets = self.buckets(features)
-        offsets = torch.arange(buckets.shape[1], device=buckets.device) * self.buckets_per_value
-        return buckets + offsets, None
+        buckets = host(self.buckets(features))
+        return to_torch(buckets + arange(buckets.shape[1], like=buckets) * self.buckets_per_value), None
+
+    def multi_hot(self, features: FeatureCache) -> MultiHot:
+        """The one-hot output as ids (each value's bucket, offset by its position), for in-place writes."""
+        ids, _ = self.ids_and_weights(features)
+        return MultiHot(ids, None, self.variable_size)
 
     def dense_output(self, features: FeatureCache, layer=None) -> torch.Tensor:
-        one_hot = F.one_hot(self.buckets(features), self.buckets_per_value)
-        return one_hot.reshape(one_hot.shape[0], -1).to(torch.float32)
+        return self.multi_hot(features).dense()
 
     def get_config(self) -> dict:
         return {"source_column": self.source_column, "boundaries": list(self.boundaries)}

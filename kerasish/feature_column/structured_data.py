@@ -35,6 +35,15 @@ def string_ids(array: np.ndarray) -> torch.Tensor:
     Raises:
         ValueError: for object arrays holding anything but strings (ragged lists, mixed types).
     """
+    return torch.from_numpy(fingerprint_strings(checked_strings(array)))
+
+
+def checked_strings(array: np.ndarray) -> np.ndarray:
+    """`array`, checked to hold only strings (`str`, `bytes`, None) when it is an array of Python objects.
+
+    Raises:
+        ValueError: for object arrays holding anything but strings (ragged lists, mixed types).
+    """
     if array.dtype.kind == "O":
         flat = array.reshape(-1)
         if not all(isinstance(v, (str, bytes)) or v is None for v in flat):
@@ -43,7 +52,7 @@ def string_ids(array: np.ndarray) -> torch.Tensor:
                 f"Cannot convert an array of Python objects of types {kinds} to a tensor: features must "
                 f"be numbers or strings, with the same number of values in every row."
             )
-    return torch.from_numpy(fingerprint_strings(array))
+    return array
 
 
 def as_ids(value) -> torch.Tensor:

@@ -28,6 +28,7 @@ from kerasish.initializers.random_initializers import (
     compute_fans,
 )
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 # Keras's public snake_case names for each class.
 constant = Constant
@@ -101,18 +102,21 @@ ALL_OBJECTS_DICT.update(
 )
 
 
-def serialize(initializer: Initializer) -> dict:
+def serialize(initializer: Initializer, use_legacy_format: bool = False) -> dict:
     """The Keras 3 config dict of an initializer.
 
     Example:
         >>> serialize(Zeros())
         {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}
     """
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(initializer)
     return serialize_keras_object(initializer)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Initializer:
+def deserialize(config: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Initializer:
     """Builds an initializer from a name or a serialized dict."""
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="initializer"
     )

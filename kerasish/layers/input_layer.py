@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from kerasish import config
@@ -65,7 +66,9 @@ class InputLayer(Layer):
         """Integer or boolean data for this input in the input's dtype, as Keras converts it (uint8 images, integer
         features). Float data keeps its dtype, so a model moved with torch's `.to(torch.float64)` takes float64."""
         if not isinstance(value, torch.Tensor):
-            return value
+            # A NumPy array of strings passes as it is, to the layer that reads it (a lookup hashes it,
+            # TextVectorization splits it); only its rank is adjusted, as a tensor's is.
+            return adjust_rank(value, self.batch_shape) if isinstance(value, np.ndarray) else value
         if value.dtype is not self._torch_dtype and not value.is_floating_point():
             value = value.to(self._torch_dtype)
         # Once per batch: the common case (the declared rank already) skips `adjust_rank`.
@@ -81,16 +84,17 @@ class InputLayer(Layer):
         }
 
 
-def adjust_rank(value: torch.Tensor, batch_shape: tuple) -> torch.Tensor:
+def adjust_rank(value, batch_shape: tuple):
     """Data one axis short of an Input whose last size is 1 gains that axis; data with one extra axis of size 1
-    loses it (as Keras 3 adjusts input ranks), so a table column of shape (n,) feeds `Input(shape=(1,))`."""
+    loses it (as Keras 3 adjusts input ranks), so a table column of shape (n,) feeds `Input(shape=(1,))`. Works on
+    tensors and on NumPy arrays (of strings)."""
     rank = len(batch_shape)
-    if value.dim() == rank:
+    if value.ndim == rank:
         return value
-    if value.dim() == rank - 1 and rank > 1 and batch_shape[-1] == 1:
-        return value.unsqueeze(-1)
-    if value.dim() == rank + 1 and value.shape[-1] == 1:
-        return value.squeeze(-1)
+    if value.ndim == rank - 1 and rank > 1 and batch_shape[-1] == 1:
+        return value[..., None]
+    if value.ndim == rank + 1 and value.shape[-1] == 1:
+        return value[..., 0]
     return value
 
 

@@ -12,10 +12,13 @@ from kerasish.layers.input_layer import InputLayer
 from kerasish.layers.layer import Layer
 from kerasish.ops.operation import deserialize as _deserialize_operation
 from kerasish.saving import object_registry
+from kerasish.utils import legacy as legacy_serialization
 
 
-def serialize(layer: Layer) -> dict:
+def serialize(layer: Layer, use_legacy_format: bool = False) -> dict:
     """A layer's config in Keras 3's shape, with its `build_config` when built."""
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(layer)
     config = object_registry.serialize_keras_object(layer)
     build_config = layer.get_build_config() if not isinstance(layer, InputLayer) else None
     if build_config is not None:
@@ -23,8 +26,9 @@ def serialize(layer: Layer) -> dict:
     return config
 
 
-def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+def deserialize(config: dict, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Layer:
     """Builds a layer (or model) from its config; `custom_objects` are visible to nested objects too."""
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     if isinstance(config, dict) and str(config.get("module") or "").startswith(("keras.ops", "keras.src.ops")):
         # An op called in a functional graph; by module, since op names (Add, Softmax, ...) are layer names too.
         return _deserialize_operation(config)

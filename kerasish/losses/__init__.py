@@ -51,6 +51,7 @@ from kerasish.losses.sequence_losses import CTC, ctc
 from kerasish.losses.similarity_losses import Circle, circle
 from kerasish.saving import object_registry
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 ALL_OBJECTS = {
     # Base
@@ -141,18 +142,23 @@ logcosh = log_cosh
 object_registry.register_builtins("losses", ALL_OBJECTS_DICT)
 
 
-def serialize(loss: Loss | Callable) -> dict:
+def serialize(loss: Loss | Callable, use_legacy_format: bool = False) -> dict:
     """Serializes a `Loss` instance or a loss function to Keras 3's config dict."""
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(loss)
     return serialize_keras_object(loss)
 
 
-def deserialize(name: str | dict, custom_objects: dict | None = None) -> Loss | Callable:
+def deserialize(
+    name: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False
+) -> Loss | Callable:
     """Builds a `Loss` instance or returns a loss function from its name or config dict.
 
     Args:
         name: a name (`"mse"`, `"BinaryCrossentropy"`) or a config dict as `serialize` writes.
         custom_objects: user classes and functions by name.
     """
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         name,
         module_objects=object_registry.builtin_objects("losses"),

@@ -73,6 +73,10 @@ class LossFunctionWrapper(Loss):
     @classmethod
     def from_config(cls, config: dict) -> LossFunctionWrapper:
         config = dict(config)
+        if cls is not LossFunctionWrapper:
+            # tf.keras 2 writes `fn` for the built-in losses too ({"name": "huber_loss", "delta": 1.0, "fn": "huber"});
+            # the class fixes its function.
+            config.pop("fn", None)
         if "fn" in config:  # `kerasish.losses` registers its table (aliases included) after this module is defined
             config["fn"] = deserialize_keras_object(
                 config["fn"], module_objects=builtin_objects("losses"), printable_module_name="loss function"

@@ -84,6 +84,7 @@ from kerasish.metrics.regression_metrics import (
 )
 from kerasish.saving import object_registry
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 ALL_OBJECTS = {
     # Base
@@ -224,18 +225,23 @@ kld = KLD = kullback_leibler_divergence = kl_divergence
 logcosh = log_cosh
 
 
-def serialize(metric: Metric | Callable) -> dict:
+def serialize(metric: Metric | Callable, use_legacy_format: bool = False) -> dict:
     """Serializes a `Metric` instance or a metric function to Keras 3's config dict."""
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(metric)
     return serialize_keras_object(metric)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Metric | Callable:
+def deserialize(
+    config: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False
+) -> Metric | Callable:
     """Builds a `Metric` instance (or returns a metric function) from its name or config dict.
 
     Args:
         config: a name (`"mae"`, `"BinaryAccuracy"`) or a config dict as `serialize` writes.
         custom_objects: user classes and functions by name.
     """
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     # A serialized function names a function ("accuracy"), not the class of the same snake case name; a plain
     # name is a class first ("hinge" -> Hinge), then a function ("huber", "kld").
     classes = object_registry.builtin_objects("metrics")

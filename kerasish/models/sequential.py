@@ -32,6 +32,8 @@ class Sequential(Model):
     """
 
     def __init__(self, layers=None, trainable: bool = True, name: str | None = None, **kwargs):
+        if isinstance(trainable, str) and name is None:  # Keras 2's `Sequential(layers, name)`
+            trainable, name = True, trainable
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None

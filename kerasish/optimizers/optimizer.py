@@ -94,12 +94,16 @@ class Optimizer:
         if "lr" in kwargs:
             learning_rate = kwargs.pop("lr")
         decay = kwargs.pop("decay", None) or 0.0
+        # tf.keras 2's optimizers took `jit_compile` (XLA for the update step); here compiling is
+        # `compile(jit_compile=...)`'s business, so the flag changes nothing.
+        if not isinstance(kwargs.pop("jit_compile", False), bool):
+            raise ValueError(f"{type(self).__name__}: `jit_compile` must be a bool.")
         if kwargs:
             raise ValueError(
                 f"Argument(s) not recognized by {type(self).__name__}: {sorted(kwargs)}. Expected the optimizer's "
                 "own arguments, the common ones (weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, "
                 "ema_momentum, ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name) "
-                "or the Keras 2 spellings `lr` and `decay`."
+                "or the Keras 2 spellings `lr`, `decay` and `jit_compile`."
             )
         decay = _as_float(decay, "decay")
         if decay < 0:

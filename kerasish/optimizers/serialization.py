@@ -11,26 +11,35 @@ from typing import TYPE_CHECKING
 
 from kerasish.optimizers.schedules import learning_rate_schedule
 from kerasish.saving import object_registry
+from kerasish.utils import legacy as legacy_serialization
 
 if TYPE_CHECKING:
     from kerasish.optimizers.optimizer import Optimizer
 
 
-def serialize(optimizer: Optimizer) -> dict:
+def serialize(optimizer: Optimizer, use_legacy_format: bool = False) -> dict:
     """Serializes an optimizer to Keras 3's `{"module", "class_name", "config", "registered_name"}` dict."""
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(optimizer)
     return object_registry.serialize_keras_object(optimizer)
 
 
-def deserialize(config: dict | str, custom_objects: dict | None = None) -> Optimizer:
+def deserialize(config: dict | str, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Optimizer:
     """Builds an optimizer from a name or a dict written by `serialize` (Keras 2 or Keras 3 shape).
 
     Args:
         config: the serialized optimizer.
         custom_objects: user optimizers (and schedules) by name.
     """
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     known = object_registry.builtin_objects("optimizers")
     if isinstance(config, str):
         config = {"class_name": config, "config": {}}
+    if isinstance(config, dict) and str(config.get("class_name", "")).startswith("Custom>"):
+        # tf.keras 2.11+ registers its (new) optimizers as "Custom>Adam".
+        stripped = config["class_name"].split(">", 1)[1]
+        if stripped.lower() in known:
+            config = {**config, "class_name": stripped}
     # Keras looks built-in optimizers up case-insensitively: "adam", "Adam" and "ADAM" all work.
     if isinstance(config, dict) and str(config.get("class_name", "")).lower() in known:
         config = {**config, "class_name": config["class_name"].lower(), "registered_name": None}

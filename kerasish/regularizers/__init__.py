@@ -7,6 +7,7 @@ from typing import Any
 
 from kerasish.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
 from kerasish.saving.object_registry import deserialize_keras_object, get_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 l1 = L1
 l2 = L2
@@ -27,18 +28,21 @@ ALL_OBJECTS_DICT.update(
 )
 
 
-def serialize(regularizer: Regularizer) -> dict:
+def serialize(regularizer: Regularizer, use_legacy_format: bool = False) -> dict:
     """The Keras 3 config dict of a regularizer.
 
     Example:
         >>> serialize(L2(0.1))
         {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.1}, 'registered_name': None}
     """
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(regularizer)
     return serialize_keras_object(regularizer)
 
 
-def deserialize(config: str | dict, custom_objects: dict | None = None) -> Regularizer:
+def deserialize(config: str | dict, custom_objects: dict | None = None, use_legacy_format: bool = False) -> Regularizer:
     """Builds a regularizer from a name or a serialized dict."""
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="regularizer"
     )

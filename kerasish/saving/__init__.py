@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasish.saving.file_editor import KerasFileEditor
 from kerasish.saving.object_registry import (
     CustomObjectScope,
     SafeModeScope,
@@ -16,6 +17,7 @@ from kerasish.saving.saving_api import load_model, load_weights, save_model, sav
 from kerasish.saving.serialization_lib import deserialize_keras_object
 
 __all__ = [
+    "KerasFileEditor",
     "CustomObjectScope",
     "SafeModeScope",
     "load_model",

@@ -181,6 +181,13 @@ def _assign(obj, values: dict) -> None:
     obj.load_own_variables(values)
 
 
+def own_variable_shapes(model: Any) -> Iterator[tuple[str, dict[str, tuple | None]]]:
+    """(path, {variable name: shape}) for each object `save_weights` writes (the optimizer once built), in Keras's
+    order; a None shape is one the file decides (KerasFileEditor.compare uses it)."""
+    for path, obj in _walk(model, optimizer=True):
+        yield path, {k: None if t is None else tuple(t.shape) for k, t in _own_targets(obj).items()}
+
+
 def walk_saveables(model: Any) -> Iterator[tuple[str, Any]]:
     """(path, object) for the model and every layer within it, in Keras's order (the `.keras` assets use it)."""
     return _walk(model, optimizer=False)

@@ -39,13 +39,23 @@ def _scope_stack() -> list[dict]:
 class CustomObjectScope:
     """Makes custom objects visible to deserialization inside a `with` block.
 
+    Args:
+        custom_objects: `{name: class or function}` (None: nothing); tf.keras 2 also took several dicts
+            positionally, merged in order (later ones win).
+
     Example:
         with CustomObjectScope({"MyLayer": MyLayer}):
             model = kerasish.models.model_from_json(text)
     """
 
-    def __init__(self, custom_objects: dict | None = None):
-        self.custom_objects = dict(custom_objects or {})
+    def __init__(self, custom_objects: dict | None, *args: dict | None):
+        self.custom_objects = {}
+        for objects in (custom_objects, *args):
+            if objects is not None and not isinstance(objects, Mapping):
+                raise ValueError(
+                    f"CustomObjectScope takes dicts of custom objects; received {type(objects).__name__}: {objects!r}"
+                )
+            self.custom_objects.update(objects or {})
 
     def __enter__(self):
         _scope_stack().append(self.custom_objects)

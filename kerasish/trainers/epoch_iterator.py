@@ -75,6 +75,17 @@ class EpochIterator:
             self._iterator = None
             self.adapter.on_epoch_end()
 
+    def plain_x_batches(self) -> tuple | None:
+        """One full pass of an in-memory `x` as batch views on the CPU (see `ArrayDataAdapter.plain_x_batches`),
+        or None when the data is anything else, has `steps`, or moves to another device."""
+        plain = getattr(self.adapter, "plain_x_batches", None)
+        if plain is None or self.steps is not None or self._move is not None:
+            return None
+        batches = plain()
+        if batches:
+            self._drawn_any = True
+        return batches
+
     def _drawn(self, batch):
         self._drawn_any = True
         if self._check_each_batch:

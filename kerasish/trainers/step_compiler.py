@@ -55,20 +55,21 @@ def mark_batch_dynamic(structure) -> None:
 
 
 class CompiledFunction:
-    """`fn` compiled once, its batch dimension dynamic from the first call; the first call's wall time (the
-    compile) is recorded as this process's compile cost."""
+    """`fn` compiled once, the batch dimension of its tensor arguments dynamic (marked on every call: a retrace for
+    another reason must not specialise it); the first call's wall time (the compile) is recorded as this process's
+    compile cost."""
 
     def __init__(self, fn: Callable):
         self._compiled = torch.compile(fn, backend=backend)
         self.called = False
 
-    def __call__(self, *args):
-        if self.called:
-            return self._compiled(*args)
-        global _measured_compile_cost_s
+    def __call__(self, *args, **kwargs):
         mark_batch_dynamic(args)
+        if self.called:
+            return self._compiled(*args, **kwargs)
+        global _measured_compile_cost_s
         start = time.perf_counter()
-        result = self._compiled(*args)
+        result = self._compiled(*args, **kwargs)
         _measured_compile_cost_s = time.perf_counter() - start
         self.called = True
         return result
@@ -106,7 +107,7 @@ class TrainStepCompiler:
         self._forward_and_loss = forward_and_loss
         self._compiled = None
         self.use_compiled = mode is True
-        self._settled = mode is True  # whether "auto" has decided for good
+        self.settled = mode is True  # whether "auto" has decided for good
         self._eager_s = None
         self._compiled_faster = None  # measured by an earlier fit of this compile()
         self._steps = 0
@@ -116,11 +117,10 @@ class TrainStepCompiler:
         self.decision = "compiled (jit_compile=True)" if mode is True else None
 
     def forward_and_loss(self, x, y, sample_weight):
-        if self.use_compiled:
-            if self._compiled is None:
-                self._compiled = CompiledFunction(self._forward_and_loss)
-            return self._compiled(x, y, sample_weight)
-        return self._forward_and_loss(x, y, sample_weight)
+        """The compiled forward pass and loss (the train step calls it while `use_compiled`)."""
+        if self._compiled is None:
+            self._compiled = CompiledFunction(self._forward_and_loss)
+        return self._compiled(x, y, sample_weight)
 
     def start_fit(self, planned_steps: int | None, device: torch.device) -> None:
         """A new `fit`: `planned_steps` is how many train steps it will run (None when the data has no length)."""
@@ -129,12 +129,11 @@ class TrainStepCompiler:
         self._timer = _StepTimer(device)
         if self.mode == "auto" and self._compiled_faster is not None:
             self.use_compiled = self._compiled_faster  # the compile is paid for; its speed is known
-            self._settled = True
+            self.settled = True
 
     def after_step(self) -> None:
-        """Called after every train step of `fit` (a counter and a comparison unless a window opens or closes)."""
-        if self._settled:
-            return
+        """Called after each train step of `fit` until `settled` (a counter and a comparison unless a window
+        opens or closes)."""
         self._steps += 1
         step = self._steps
         if not self.use_compiled:
@@ -152,7 +151,7 @@ class TrainStepCompiler:
                 compiled_s = self._timer.stop(MEASURE_STEPS)
                 self._compiled_faster = compiled_s < self._eager_s
                 self.use_compiled = self._compiled_faster
-                self._settled = True
+                self.settled = True
                 self.decision = (
                     f"compiled: {compiled_s * 1e3:.3f} ms a step against {self._eager_s * 1e3:.3f} eager"
                     if self.use_compiled
@@ -162,7 +161,7 @@ class TrainStepCompiler:
     def _decide(self, step: int) -> None:
         if self._remaining is None:
             self.decision = "eager: the data's length is unknown, so the saving cannot be projected"
-            self._settled = True
+            self.settled = True
             return
         remaining = self._remaining - step
         saving = remaining * self._eager_s * EXPECTED_SAVING
@@ -172,7 +171,7 @@ class TrainStepCompiler:
             self._compiled_at = step
             self.decision = f"compiling: projected saving {saving:.1f} s > {cost:.1f} s"
         else:
-            self._settled = True
+            self.settled = True
             self.decision = f"eager: projected saving {saving:.2f} s <= {cost:.1f} s of compiling"
 
 

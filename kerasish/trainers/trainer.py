@@ -41,6 +41,7 @@ from kerasish.trainers.data_adapters import (
     unpack_x_y_sample_weight,
 )
 from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
+from kerasish.trainers.step_compiler import CompiledFunction, TrainStepCompiler, warn_custom_step_once
 from kerasish.utils import tree
 from kerasish.utils.traceback_utils import filter_traceback
 
@@ -93,12 +94,15 @@ class _RunState:
     """What the steps read that a run sets up, held apart from the model's attributes (where torch would register
     the modules and the list of layers as submodules of the model: a cycle through it)."""
 
-    __slots__ = ("compiled", "forward", "layers")
+    __slots__ = ("compiled", "forward", "layers", "train_compiler", "test_compiled", "loss_takes_training")
 
     def __init__(self):
         self.compiled = None  # the model's `torch.compile`d forward (`jit_compile=True`), made once per `compile`
         self.forward = None  # what the steps call: None (the model), `compiled`, or a strategy's wrapper of either
         self.layers = None  # every layer of the model, listed once per run
+        self.train_compiler = None  # the train step's TrainStepCompiler (`jit_compile` True or "auto"), per `compile`
+        self.test_compiled = None  # the test step's compiled forward and loss (`jit_compile=True`), per `compile`
+        self.loss_takes_training = True  # whether `compute_loss` takes `training`, for the compiled steps
 
 
 @dataclass
@@ -109,6 +113,7 @@ class _Run:
     callbacks: CallbackList
     data: EpochIterator
     validation: EpochIterator | None = None  # fit's validation data
+    planned_steps: int | None = None  # the train steps fit will run (None when the data has no length)
     started: bool = False  # whether training has started: the model built, checked and wrapped by the strategy
 
 
@@ -131,6 +136,7 @@ class Trainer:
         self.history = None
         self.run_eagerly = False
         self.jit_compile = False
+        self._jit_mode = False  # True, "auto" or False: how the train step is compiled (`step_compiler`)
         self.steps_per_execution = 1
         self._compile_config = None
         self._train_params = None
@@ -163,10 +169,15 @@ class Trainer:
             weighted_metrics: metrics that take `sample_weight`/`class_weight` into account.
             run_eagerly: accepted for compatibility; kerasish always runs eagerly unless `jit_compile=True`.
             steps_per_execution: accepted for compatibility (each step runs as it comes).
-            jit_compile: True compiles the model's forward pass with `torch.compile`; "auto" means False.
+            jit_compile: True compiles each step with `torch.compile`: the forward pass and the loss as one graph
+                and its backward, the batch dimension dynamic. "auto" (the default) compiles `fit`'s train step
+                only when measuring its first steps projects that compiling pays for itself (the rule is in
+                `kerasish.trainers.step_compiler` and docs/training.md). False runs eagerly.
             auto_scale_loss: under the "mixed_float16" policy, wrap the optimizer in a `LossScaleOptimizer`.
         """
         # Everything that can reject an argument runs before the model changes: a failed compile leaves it as it was.
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError(f'`jit_compile` must be True, False or "auto"; received jit_compile={jit_compile!r}.')
         optimizer = optimizers_module.get(optimizer)
         if (
             auto_scale_loss
@@ -189,6 +200,7 @@ class Trainer:
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.run_eagerly = run_eagerly
         self.jit_compile = jit_compile is True and not run_eagerly
+        self._jit_mode = False if run_eagerly else jit_compile
         self.steps_per_execution = steps_per_execution
         self._run_state = _RunState()
         self._train_params = None
@@ -275,8 +287,12 @@ class Trainer:
     def train_step(self, data):
         """One optimizer step on a batch `(x, y, sample_weight)`; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self._forward(x, training=True)
-        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
+        compiler = self._run_state.train_compiler
+        if compiler is not None and compiler.use_compiled:
+            y_pred, loss = compiler.forward_and_loss(x, y, sample_weight)
+        else:
+            y_pred = self._forward(x, training=True)
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         params = self._train_params if self._train_params is not None else self._collect_train_params()
         for p in params:
@@ -288,8 +304,12 @@ class Trainer:
     def test_step(self, data):
         """Loss and metrics on a batch, without training; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self._forward(x, training=False)
-        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
+        compiled = self._run_state.test_compiled
+        if compiled is not None:
+            y_pred, loss = compiled(x, y, sample_weight)
+        else:
+            y_pred = self._forward(x, training=False)
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -297,6 +317,41 @@ class Trainer:
         """The model's output for a batch."""
         x, _, _ = unpack_x_y_sample_weight(data)
         return self._forward(x, training=False)
+
+    def _train_forward_and_loss(self, x, y, sample_weight):
+        # What `torch.compile` captures of the train step (one process: no strategy wrapper in the way).
+        return self._forward_and_loss(x, y, sample_weight, training=True)
+
+    def _test_forward_and_loss(self, x, y, sample_weight):
+        return self._forward_and_loss(x, y, sample_weight, training=False)
+
+    def _forward_and_loss(self, x, y, sample_weight, training: bool):
+        y_pred = self(x, training=training) if self._call_has_training else self(x)
+        # The signature check is resolved before compiling (the compiler would trace through its cache).
+        if self._run_state.loss_takes_training:
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
+        else:
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        return y_pred, loss
+
+    def _set_up_step_compilers(self, run: _Run) -> None:
+        """Once per `compile`, when training starts: the train step's compiler (`jit_compile` True or "auto") and
+        the test step's compiled forward (True), for the built-in steps on one process; a custom step under
+        `jit_compile=True` gets a one-time message and runs eagerly."""
+        state = self._run_state
+        if not self._jit_mode or state.train_compiler is not None:
+            return
+        if type(run.strategy) is not LocalStrategy:
+            return  # DDP wraps the model: its gradient hooks, not a graph of ours, own the backward
+        if type(self).train_step is not Trainer.train_step:
+            if self._jit_mode is True:
+                warn_custom_step_once(self, "train_step")
+            return
+        self._run_layers()  # listed now, so the compiled loss does not retrace on the list appearing
+        state.loss_takes_training = _takes_training(type(self).compute_loss)
+        state.train_compiler = TrainStepCompiler(self._train_forward_and_loss, self._jit_mode)
+        if self._jit_mode is True and type(self).test_step is Trainer.test_step:
+            state.test_compiled = CompiledFunction(self._test_forward_and_loss)
 
     def _predict_batch(self, batch):
         # `predict_step` for the `(x,)` tuples predict's adapters make, without the general unpacking.
@@ -346,9 +401,10 @@ class Trainer:
             self.to(device)
         state = self._run_state
         self._train_params = None
-        state.layers = None
+        # Listed now when the model is built (a compiled loss reads the list: it must not appear mid-run).
+        state.layers = self._flatten_layers() if self.built else None
         if self.jit_compile and state.compiled is None:
-            state.compiled = torch.compile(self)
+            state.compiled = CompiledFunction(self)
         if state.forward is None:
             state.forward = state.compiled
         return device
@@ -383,7 +439,8 @@ class Trainer:
         self.eval()  # no moving-statistics update, no dropout
         try:
             with torch.no_grad():
-                y_pred = self._forward(x, training=False)
+                # Eagerly, past a compiled forward: a graph made for one build would never run again.
+                y_pred = self(x, training=False) if self._call_has_training else self(x)
         finally:
             self.train(was_training)
         if loss is not None and not loss.built:
@@ -425,9 +482,7 @@ class Trainer:
                     f"{len(leaves)} input arrays."
                 )
         for name, spec, value in zip(names, inputs, leaves):
-            shape = (
-                tuple(adjust_rank(value, spec.shape).shape) if isinstance(value, torch.Tensor) else tuple(value.shape)
-            )
+            shape = tuple(adjust_rank(value, spec.shape).shape) if hasattr(value, "ndim") else tuple(value.shape)
             expected = spec.shape
             compatible = len(shape) == len(expected) and all(
                 e is None or e == g for e, g in zip(expected[1:], shape[1:])
@@ -605,6 +660,8 @@ class Trainer:
             stop = run.strategy.stop_vote(self, _may_stop_between_batches(run.callbacks))
             run.callbacks.on_train_begin()
             resume = self._take_resume_point(initial_epoch)
+            if train.num_batches is not None:
+                run.planned_steps = train.num_batches * max(epochs - resume.epoch, 0)
             for epoch in range(resume.epoch, epochs):
                 if train.exhausted:
                     train.warn_out_of_data()
@@ -643,10 +700,13 @@ class Trainer:
         self.train()
         hooks = callbacks.has_train_batch_hooks
         batches, logs = self._epoch_batches(run, resume)
+        compiler = self._run_state.train_compiler
         for step, batch in batches:
             if hooks:
                 callbacks.on_train_batch_begin(step)
             logs = self.train_step(batch)
+            if compiler is not None and not compiler.settled:
+                compiler.after_step()
             if hooks:
                 callbacks.on_train_batch_end(step, logs)
             if stop.after_batch():
@@ -682,6 +742,9 @@ class Trainer:
             self._check_targets(None, run.validation)
         state = self._run_state
         state.forward = run.strategy.wrap(self if state.forward is None else state.forward)
+        self._set_up_step_compilers(run)
+        if state.train_compiler is not None:
+            state.train_compiler.start_fit(run.planned_steps, run.strategy.device)
         run.started = True
 
     def _end_epoch(self, run: _Run, epoch: int, logs, validation_freq: int) -> dict:
@@ -826,11 +889,18 @@ class Trainer:
         self.eval()
         callbacks.on_predict_begin()
         hooks = callbacks.has_predict_batch_hooks
-        step_fn = (
-            self.predict_step if type(self).predict_step is not Trainer.predict_step else self._predict_batch
-        )  # the built-in step without its unpacking, for small batches' sake
+        custom_step = type(self).predict_step is not Trainer.predict_step
+        step_fn = self.predict_step if custom_step else self._predict_batch  # built-in: no unpacking per batch
         outputs = []
         with torch.inference_mode():
+            batches = None if hooks or custom_step else iterator.plain_x_batches()
+            if batches:
+                # In-memory x, no hooks: the batches are views of it, and each costs the forward call alone.
+                self._check_inputs(batches[0])
+                forward = self._run_state.forward or self
+                if self._call_has_training:
+                    return [forward(x, training=False) for x in batches]
+                return [forward(x) for x in batches]
             for step, batch in iterator:
                 if not outputs:
                     self._check_inputs(unpack_x_y_sample_weight(batch)[0])

@@ -390,12 +390,16 @@ class SampleBatches(PyDataset):
 def stack(tensors: list[torch.Tensor]) -> torch.Tensor:
     """`torch.stack(tensors)`; in a worker process, straight into shared memory, where the batch crosses to the
     main process without another copy (as torch's `default_collate` stacks)."""
-    out = None
-    if torch.utils.data.get_worker_info() is not None:
-        first = tensors[0]
-        storage = first._typed_storage()._new_shared(sum(t.numel() for t in tensors), device=first.device)
-        out = first.new(storage).resize_(len(tensors), *first.shape)
-    return torch.stack(tensors, out=out)
+    return torch.stack(tensors, out=empty_batch(len(tensors), tensors[0]))
+
+
+def empty_batch(count: int, like: torch.Tensor) -> torch.Tensor:
+    """An uninitialised `(count, *like.shape)` tensor of `like`'s dtype for a batch to be written into, in shared
+    memory in a worker process (so the batch reaches the main process without another copy)."""
+    if torch.utils.data.get_worker_info() is None:
+        return like.new_empty((count, *like.shape))
+    storage = like._typed_storage()._new_shared(count * like.numel(), device=like.device)
+    return like.new(storage).resize_(count, *like.shape)
 
 
 # --- split_dataset -----------------------------------------------------------------------------------------------

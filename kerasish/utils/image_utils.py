@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import pathlib
+import warnings
 
 import numpy as np
 import torch
@@ -46,6 +47,8 @@ def load_img(
     target_size: tuple[int, int] | None = None,
     interpolation: str = "nearest",
     keep_aspect_ratio: bool = False,
+    *,
+    grayscale: bool = False,
 ) -> Image.Image:
     """Loads an image file into a PIL image.
 
@@ -58,6 +61,7 @@ def load_img(
             `"hamming"`, `"box"` or `"lanczos"`.
         keep_aspect_ratio: Crop the largest centered region with the target's aspect ratio before resizing,
             instead of stretching the image.
+        grayscale: tf.keras 2's deprecated spelling of `color_mode="grayscale"` (with a warning, as there).
 
     Returns:
         A PIL image.
@@ -69,6 +73,9 @@ def load_img(
         img = kerasish.utils.load_img("cat.jpg", target_size=(180, 180))
         batch = kerasish.utils.img_to_array(img)[None]
     """
+    if grayscale:
+        warnings.warn("grayscale is deprecated. Please use color_mode = 'grayscale'", stacklevel=2)
+        color_mode = "grayscale"
     if color_mode not in _COLOR_MODES:
         raise ValueError(f'color_mode must be "grayscale", "rgb", or "rgba"; got {color_mode!r}.')
     if target_size is not None and interpolation not in PIL_INTERPOLATION_METHODS:

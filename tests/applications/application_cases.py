@@ -43,7 +43,9 @@ def describe(model) -> dict:
     # op layers, so they are left out here to compare the layers Keras lists.
     return {
         "name": model.name,
-        "layers": [f"{layer.name}:{type(layer).__name__}" for layer in model.layers if not isinstance(layer, Operation)],
+        "layers": [
+            f"{layer.name}:{type(layer).__name__}" for layer in model.layers if not isinstance(layer, Operation)
+        ],
         "weights": [[name, list(w.shape)] for name, w in zip(model._weight_names(), model.get_weights(), strict=True)],
     }
 

@@ -1,5 +1,6 @@
 """`model.export(...)`: ONNX files checked in ONNX Runtime, torch.export programs run without kerasish."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -122,3 +123,24 @@ def test_export_input_signature_and_errors(tmp_path):
         model.export(tmp_path / "saved_model")  # Keras's default, TensorFlow's SavedModel
     with pytest.raises(ValueError, match="Unrecognized format=zip"):
         model.export(tmp_path / "m.zip", format="zip")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_export_of_a_model_on_cuda(tmp_path):
+    """The sample inputs are traced on the model's device; the ONNX file runs anywhere, the program on CUDA."""
+    model = _two_input_model()
+    model.to("cuda")
+    xa, xb = _data(5)
+    expected = model.predict([xa, xb], verbose=0)
+    model.export(tmp_path / "m.pt2", format="torch", verbose=False)
+    program = torch.export.load(tmp_path / "m.pt2").module()
+    with torch.no_grad():
+        out = program(torch.from_numpy(xa).cuda(), torch.from_numpy(xb).cuda())
+    assert out.is_cuda
+    np.testing.assert_allclose(out.cpu().numpy(), expected, atol=1e-5)
+    if importlib.util.find_spec("onnxscript") and importlib.util.find_spec("onnxruntime"):
+        import onnxruntime
+
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+        session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+        np.testing.assert_allclose(session.run(None, {"a": xa, "b": xb})[0], expected, atol=1e-5)

@@ -85,16 +85,28 @@ class Node:
         return [t._keras_history[0]._inbound_nodes[t._keras_history[1]] for t in self.input_tensors]
 
 
-def get_source_inputs(tensor) -> list:
+def get_source_inputs(tensor, layer=None, node_index: int | None = None) -> list:
     """The `Input` tensors that `tensor` is computed from, each once, in the order the graph reaches them.
 
     A tensor that no layer made comes back as `[tensor]`; anything that is not a KerasTensor comes back as is.
+
+    Args:
+        tensor: the tensor to start from.
+        layer: tf.keras 2's argument: the layer that made `tensor` (read from the tensor's history by default).
+        node_index: with `layer`, which of its calls made `tensor` (0 by default).
     """
     if not isinstance(tensor, KerasTensor):
         return tensor
-    if tensor._keras_history is None:
-        return [tensor]
-    layer, node_index, _ = tensor._keras_history
+    if layer is None:
+        if tensor._keras_history is None:
+            return [tensor]
+        layer, node_index, _ = tensor._keras_history
+    node_index = node_index or 0
+    if not 0 <= node_index < len(layer._inbound_nodes):
+        raise ValueError(
+            f"get_source_inputs: layer {layer.name!r} has {len(layer._inbound_nodes)} call node(s); "
+            f"received node_index={node_index}."
+        )
     node = layer._inbound_nodes[node_index]
     if not node.input_tensors:  # an Input layer's node: the graph starts here
         return list(node.output_tensors)

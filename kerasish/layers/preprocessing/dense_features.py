@@ -10,6 +10,7 @@ from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.feature_column.base import (
     DenseColumn,
     FeatureCache,
+    MultiHot,
     SequenceDenseColumn,
     deserialize,
     feature_keys,
@@ -18,6 +19,7 @@ from kerasish.feature_column.base import (
 from kerasish.feature_column.embedding import EmbeddingColumn, IndicatorColumn
 from kerasish.feature_column.sequence import SequenceCategoricalColumn, sequence_length
 from kerasish.layers.layer import Layer
+from kerasish.layers.preprocessing.output_buffer import output_buffer, write_part
 
 
 class _FeatureColumnLayer(Layer):
@@ -142,14 +144,32 @@ class DenseFeatures(_FeatureColumnLayer):
 
     def call(self, features, cols_to_output_tensors: dict | None = None, training=None):
         cache = FeatureCache(features)
-        outputs = []
+        # Each column's output, indicator and one-hot ones as ids (MultiHot), then all written into one output.
+        parts = []
         for column in self.feature_columns:
-            output = column.dense_output(cache, self)
-            output = output.reshape(output.shape[0], -1)
+            multi_hot = getattr(column, "multi_hot", None)
+            part = multi_hot(cache) if multi_hot is not None else column.dense_output(cache, self)
+            parts.append(part if isinstance(part, MultiHot) else part.reshape(part.shape[0], -1))
+        rows = parts[0].shape[0]
+        for column, part in zip(self.feature_columns, parts):
+            if part.shape[0] != rows:
+                raise ValueError(
+                    f"DenseFeatures: column '{column.name}' has {part.shape[0]} rows where "
+                    f"'{self.feature_columns[0].name}' has {rows}; every feature needs the same batch size."
+                )
+        device = (parts[0].ids if isinstance(parts[0], MultiHot) else parts[0]).device
+        out, zeroed = output_buffer(rows, sum(p.shape[1] for p in parts), config.standardize_dtype(None), device)
+        start = 0
+        for column, part in zip(self.feature_columns, parts):
+            view = out[:, start : start + part.shape[1]]
+            if isinstance(part, MultiHot):
+                part.write(view, zeroed)
+            else:
+                write_part(view, part)
             if cols_to_output_tensors is not None:
-                cols_to_output_tensors[column] = output
-            outputs.append(output)
-        return torch.cat([o.to(config.standardize_dtype(None)) for o in outputs], dim=1)
+                cols_to_output_tensors[column] = view
+            start += part.shape[1]
+        return out
 
     def compute_output_shape(self, input_shape):
         batch = next(iter(input_shape.values()))[0] if isinstance(input_shape, dict) else None

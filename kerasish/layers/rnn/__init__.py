@@ -1,5 +1,6 @@
 """Recurrent layers, their cells and wrappers."""
 
+from kerasish.layers.rnn.abstract_rnn_cell import AbstractRNNCell
 from kerasish.layers.rnn.bidirectional import Bidirectional
 from kerasish.layers.rnn.conv_lstm1d import ConvLSTM1D
 from kerasish.layers.rnn.conv_lstm2d import ConvLSTM2D
@@ -12,6 +13,7 @@ from kerasish.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from kerasish.layers.rnn.time_distributed import TimeDistributed
 
 __all__ = [
+    "AbstractRNNCell",
     "Bidirectional",
     "ConvLSTM1D",
     "ConvLSTM2D",

@@ -15,6 +15,7 @@ import torch
 
 from kerasish import config as kconfig
 from kerasish.saving.object_registry import deserialize_keras_object, serialize_keras_object
+from kerasish.utils import legacy as legacy_serialization
 
 Tensor = torch.Tensor
 
@@ -422,18 +423,23 @@ ALL_OBJECTS = (
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 
 
-def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
+def serialize(learning_rate_schedule: LearningRateSchedule, use_legacy_format: bool = False) -> dict:
     """Serializes a schedule to Keras 3's `{"module", "class_name", "config", "registered_name"}` dict."""
+    if use_legacy_format:  # tf.keras 2's switch: Keras 2's {"class_name", "config"} shape
+        return legacy_serialization.serialize_keras_object(learning_rate_schedule)
     return serialize_keras_object(learning_rate_schedule)
 
 
-def deserialize(config: dict, custom_objects: dict | None = None) -> LearningRateSchedule:
+def deserialize(
+    config: dict, custom_objects: dict | None = None, use_legacy_format: bool = False
+) -> LearningRateSchedule:
     """Builds a schedule from a dict written by `serialize` (Keras 2 or Keras 3 shape).
 
     Args:
         config: the serialized schedule.
         custom_objects: user schedules by name.
     """
+    del use_legacy_format  # tf.keras 2's switch: Keras 2's and Keras 3's shapes are both read
     return deserialize_keras_object(
         config,
         module_objects=ALL_OBJECTS_DICT,

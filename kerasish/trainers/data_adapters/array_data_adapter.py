@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from kerasish import config
-from kerasish.feature_column.structured_data import as_feature_dict, string_ids
+from kerasish.feature_column.structured_data import as_feature_dict, checked_strings
 from kerasish.trainers.data_adapters.data_adapter import (
     DataAdapter,
     check_batch_size,
@@ -25,8 +25,9 @@ ARGUMENTS = ("x", "y", "sample_weight")
 def to_torch(value, argument: str = "x"):
     """A numpy array, torch tensor or nested list as a torch tensor; floats become floatx, as Keras casts them.
 
-    `argument` is the `fit` argument the value belongs to: strings in `x` become their Fingerprint64 ids (inputs
-    declared with `dtype="string"` look them up), strings in `y` or `sample_weight` are refused.
+    `argument` is the `fit` argument the value belongs to: strings in `x` stay a NumPy array of strings, batched
+    as they are, for the layer that reads them (inputs declared with `dtype="string"`: lookups hash them,
+    TextVectorization splits them); strings in `y` or `sample_weight` are refused.
     """
     if value is None:
         return None
@@ -34,10 +35,10 @@ def to_torch(value, argument: str = "x"):
         tensor = value
     else:
         array = np.asarray(value)
-        if array.dtype.kind in "OUS":  # strings become their Fingerprint64 ids here, on the data side
+        if array.dtype.kind in "OUS":
             if argument != "x":
                 _refuse_non_numbers(array, argument)
-            return string_ids(array)
+            return checked_strings(array)
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     if tensor.is_floating_point() and tensor.dtype != config.standardize_dtype(None):
         tensor = tensor.to(config.standardize_dtype(None))
@@ -246,6 +247,16 @@ class ArrayDataAdapter(DataAdapter):
     def in_memory_data(self) -> tuple:
         return pack_batch(*self._data)
 
+    def plain_x_batches(self) -> tuple | None:
+        """The epoch's `x` batches as views, when `x` is one tensor with no targets, no shuffling and no shard
+        (predict's data): None otherwise. A predict loop over them skips the per-batch packing."""
+        x, y, sample_weight = self._data
+        if type(x) is not torch.Tensor or y is not None or sample_weight is not None:
+            return None
+        if self.shuffle or self.shard is not None:
+            return None
+        return x.split(self.batch_size)
+
     def get_epoch_iterator(self):
         n, size = self.num_samples, self.batch_size
         if self.shuffle == "batch":
@@ -255,10 +266,10 @@ class ArrayDataAdapter(DataAdapter):
         else:
             order = None
         if order is None:  # views, cut by one `split` per array for the whole epoch
-            columns = [t.split(size) if t is not None else [None] * self.num_batches for t in self._leaves]
+            columns = [_split(t, size) if t is not None else [None] * self.num_batches for t in self._leaves]
             batches = zip(*columns)
         else:
-            batches = ([t[index] if t is not None else None for t in self._leaves] for index in order.split(size))
+            batches = ([_take(t, index) if t is not None else None for t in self._leaves] for index in order.split(size))
         if self.shard is not None:
             # Each global batch is split across the ranks (contiguous parts, so views stay views): every rank steps
             # together, and together they see each sample of the epoch exactly once.
@@ -272,6 +283,17 @@ class ArrayDataAdapter(DataAdapter):
                 yield pack_batch(*leaves)
             else:
                 yield pack_batch(*tree.pack_sequence_as(self._data, list(leaves)))
+
+
+def _split(leaf, size: int):
+    """Consecutive batches of a tensor, or of a NumPy array of strings, as views."""
+    if isinstance(leaf, torch.Tensor):
+        return leaf.split(size)
+    return [leaf[start : start + size] for start in range(0, len(leaf), size)]
+
+
+def _take(leaf, index: torch.Tensor):
+    return leaf[index] if isinstance(leaf, torch.Tensor) else leaf[index.numpy()]
 
 
 def _batch_shuffle(n: int, size: int, generator: torch.Generator | None = None) -> torch.Tensor:

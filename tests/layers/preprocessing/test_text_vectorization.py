@@ -180,6 +180,27 @@ def test_symbolic_shapes_and_functional_model():
     assert hot(keras.Input(shape=(), dtype="string")).shape == (None, 9)
 
 
+def test_string_inputs_train_with_fit_predict_and_reload(tmp_path):
+    """Strings from `fit`'s arrays reach the layer as strings (the data side batches them as they are)."""
+    texts = np.array(["good movie", "bad movie", "great film", "awful film", "good good", "bad bad"])
+    labels = np.array([1, 0, 1, 0, 1, 0], "float32")
+    vectorize = layers.TextVectorization(max_tokens=20, output_sequence_length=4)
+    vectorize.adapt(texts)
+    inputs = keras.Input((1,), dtype="string")
+    x = layers.GlobalAveragePooling1D()(layers.Embedding(20, 4)(vectorize(inputs)))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(x))
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+    history = model.fit(texts, labels, epochs=20, batch_size=2, shuffle=True, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    good, bad = model.predict(np.array(["good film", "bad film"]), verbose=0).ravel()
+    assert good > 0.5 > bad
+    model.save(tmp_path / "text.keras")
+    reloaded = keras.models.load_model(tmp_path / "text.keras")
+    np.testing.assert_allclose(
+        reloaded.predict(np.array(["good film", "bad film"]), verbose=0).ravel(), [good, bad], rtol=1e-6
+    )
+
+
 def test_bad_input_and_arguments():
     with pytest.raises(ValueError, match="no vocabulary"):
         layers.TextVectorization()(QUERIES)
