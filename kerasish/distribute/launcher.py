@@ -62,10 +62,11 @@ def launch_fit(model, devices, fit_kwargs: dict):
         # Spawned ranks get plain pickled bytes: torch.multiprocessing's own pickler would put the tensors in shared
         # memory, so that every rank trained the same weights (and metric states) at once.
         payload = (model, fit_kwargs) if start_method == "fork" else pickle.dumps((model, fit_kwargs))
+        lines = mp.get_context(start_method).SimpleQueue()  # other ranks' output, printed by rank 0 (see _RankLines)
         try:
             mp.start_processes(
                 _run_rank,
-                args=(count, _free_port(), payload, folder, os.getpid()),
+                args=(count, _free_port(), payload, folder, os.getpid(), lines),
                 nprocs=count,
                 join=True,
                 start_method=start_method,
@@ -88,8 +89,9 @@ def _start_method() -> str:
     return "spawn"
 
 
-def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, parent: int) -> None:
+def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, parent: int, lines) -> None:
     _die_with_parent(parent)
+    relay = _share_the_terminal(rank, world_size, lines)
     forked = not isinstance(payload, bytes)
     model, fit_kwargs = payload if forked else pickle.loads(payload)
     # OpenMP's thread pool does not survive a fork (a forked rank's first parallel op can hang), so forked ranks run
@@ -125,6 +127,68 @@ def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, paren
         raise
     finally:
         torch.distributed.destroy_process_group()
+        relay.close()
+
+
+def _share_the_terminal(rank: int, world_size: int, lines):
+    """Rank 0 draws the progress bar; what the other ranks print (their callbacks' lines, warnings) goes to rank 0,
+    which prints it, prefixed with the rank, on lines of its own above the bar, so the two never interleave."""
+    if rank == 0:
+        return _Relay(lines, senders=world_size - 1)
+    sys.stdout, sys.stderr = _RankLines(lines, rank, sys.stdout), _RankLines(lines, rank, sys.stderr)
+    return sys.stdout
+
+
+class _RankLines:
+    """A rank's stdout/stderr: whole lines, prefixed `[rank N]`, sent to rank 0's `_Relay`."""
+
+    def __init__(self, lines, rank: int, original):
+        self._lines, self._rank, self._original, self._pending = lines, rank, original, ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *complete, self._pending = self._pending.split("\n")
+        for line in complete:
+            self._lines.put(f"[rank {self._rank}] {line}")
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Sends what is left, then says this rank is done (stdout and stderr share one queue and one goodbye)."""
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, _RankLines) and stream._pending:
+                stream._lines.put(f"[rank {stream._rank}] {stream._pending}")
+                stream._pending = ""
+        self._lines.put(None)
+        sys.stdout, sys.stderr = self._original, getattr(sys.stderr, "_original", sys.stderr)
+
+
+class _Relay:
+    """Rank 0's thread that prints the other ranks' lines above the bar until every one of them said goodbye."""
+
+    def __init__(self, lines, senders: int):
+        self._lines, self._senders = lines, senders
+        self._thread = threading.Thread(target=self._run, name="kerasish-rank-lines", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from kerasish.utils.progbar import write_line
+
+        done = 0
+        while done < self._senders:
+            line = self._lines.get()
+            if line is None:
+                done += 1
+            else:
+                write_line(line)
+
+    def close(self) -> None:
+        self._thread.join(timeout=10.0)  # the others finish with rank 0; a rank that died sends nothing more
 
 
 def _record_first_failure(folder: str, rank: int) -> None:

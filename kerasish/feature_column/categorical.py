@@ -7,14 +7,16 @@ import torch
 
 from kerasish.feature_column.base import CategoricalColumn, FeatureCache, check_dtype, missing_mask, register
 from kerasish.feature_column.fingerprint import fingerprint_integers, fingerprint_strings, unsigned_mod
+from kerasish.feature_column.hash_table import HashTable
 from kerasish.feature_column.host_ops import host, to_torch, where
 
 
 class VocabularyTable:
     """Exact lookup of int64 keys (integers, or Fingerprint64 ids of strings) by binary search, on any device.
 
-    On CPU the search runs in numpy: torch's searchsorted splits even a small batch over its thread pool, which on
-    a busy machine waits on descheduled threads for far longer than the search takes.
+    On CPU keys are found in a numpy hash table (`hash_table.py`): torch's searchsorted splits even a small batch
+    over its thread pool, which on a busy machine waits on descheduled threads for far longer than the search
+    takes, and a binary search of unsorted keys mispredicts a branch at every step. On a device, a binary search.
     """
 
     def __init__(self, keys):
@@ -23,17 +25,14 @@ class VocabularyTable:
         self.sorted_keys = torch.from_numpy(keys[order])
         self.positions = torch.from_numpy(order.astype(np.int64))
         self._on_device: dict = {}
+        self._hash_table = HashTable(keys)  # the CPU lookup; the binary search serves devices
 
     def lookup(self, values):
         """Each value's position in the vocabulary, or -1; `values` a numpy array (numpy out) or a tensor."""
         if isinstance(values, torch.Tensor) and values.device.type == "cpu":
             return torch.from_numpy(self.lookup(values.numpy()))
         if isinstance(values, np.ndarray):
-            keys, positions = self.sorted_keys.numpy(), self.positions.numpy()
-            if keys.shape[0] == 0:
-                return np.full_like(values, -1)
-            slot = np.minimum(np.searchsorted(keys, values), keys.shape[0] - 1)
-            return np.where(keys[slot] == values, positions[slot], -1)
+            return self._hash_table.lookup(values)
         if self.sorted_keys.numel() == 0:
             return torch.full_like(values, -1)
         if values.device not in self._on_device:

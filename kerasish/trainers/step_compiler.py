@@ -68,6 +68,12 @@ class CompiledFunction:
         if self.called:
             return self._compiled(*args, **kwargs)
         global _measured_compile_cost_s
+        # A view into the epoch's data has a storage offset; traced with one, the graph would guard on it and
+        # retrace for the first batch of the next epoch (offset 0). Traced at offset 0, any offset passes.
+        args = tree.map_structure(
+            lambda t: t.clone() if isinstance(t, torch.Tensor) and t.storage_offset() else t, args
+        )
+        mark_batch_dynamic(args)
         start = time.perf_counter()
         result = self._compiled(*args, **kwargs)
         _measured_compile_cost_s = time.perf_counter() - start

@@ -7,6 +7,7 @@ import math
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -222,20 +223,51 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
-        if not config.is_interactive_logging_enabled():
-            # Keras sends its lines to a logger then: no escapes, one record per line drawn.
-            line = _ANSI_ESCAPE.sub("", message).replace("\b", "").replace("\r", "").strip()
-            if line:
-                _LOGGER.info(line)
-            return
-        try:
-            sys.stdout.write(message)
-        except UnicodeEncodeError:
-            # A terminal that cannot show the bar character gets Keras 2's "=" bar.
-            encoding = sys.stdout.encoding or "utf-8"
-            message = message.replace("━", "=").encode(encoding, errors="ignore").decode(encoding)
-            sys.stdout.write(message)
+        with _SCREEN.lock:
+            _write_unlocked(message)
+
+
+class _Screen:
+    """What a bar left on the current line of the terminal (its text, when it ended without a newline), so that
+    other lines can be printed above it (`write_line`)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.open_line = ""
+
+
+_SCREEN = _Screen()
+
+
+def write_line(text: str) -> None:
+    """Prints `text` as a line of its own, above a bar being drawn: the bar's line is cleared, `text` printed, and
+    the bar drawn again below it (as `tqdm.write` does). Used for the lines of other DDP ranks during `fit`."""
+    line = text.rstrip("\n") + "\n"
+    with _SCREEN.lock:
+        if _SCREEN.open_line and config.is_interactive_logging_enabled():
+            width = len(_ANSI_ESCAPE.sub("", _SCREEN.open_line))
+            line = "\r" + " " * width + "\r" + line + _SCREEN.open_line
+        sys.stdout.write(line)
         sys.stdout.flush()
+
+
+def _write_unlocked(message: str) -> None:
+    if not config.is_interactive_logging_enabled():
+        # Keras sends its lines to a logger then: no escapes, one record per line drawn.
+        line = _ANSI_ESCAPE.sub("", message).replace("\b", "").replace("\r", "").strip()
+        if line:
+            _LOGGER.info(line)
+        return
+    try:
+        sys.stdout.write(message)
+    except UnicodeEncodeError:
+        # A terminal that cannot show the bar character gets Keras 2's "=" bar.
+        encoding = sys.stdout.encoding or "utf-8"
+        message = message.replace("━", "=").encode(encoding, errors="ignore").decode(encoding)
+        sys.stdout.write(message)
+    sys.stdout.flush()
+    # What stays on the current line: the text after the last newline and the last carriage return.
+    _SCREEN.open_line = message.rsplit("\n", 1)[-1].rsplit("\r", 1)[-1].replace("\b", "")
 
 
 def _as_float(value: Any) -> float:

@@ -292,3 +292,21 @@ def test_ranks_die_with_the_process_that_launched_them(tmp_path, death_signal):
         for pid in ranks:  # the processes this test started, should they have survived
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+class _SaysHello(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 1:
+            print(f"hello from rank {torch.distributed.get_rank()}", end="")  # no newline: a half line
+            print(" and more")
+
+
+def test_other_ranks_print_on_lines_of_their_own_above_the_bar(capfd):
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=1, distribute="ddp", devices=2, callbacks=[_SaysHello()])
+    out = capfd.readouterr().out
+    visible = [line.rsplit("\r", 1)[-1] for line in out.split("\n")]  # what a terminal shows of each line
+    assert "[rank 1] hello from rank 1 and more" in visible
+    assert not any("[rank 1]" in line and not line.startswith("[rank 1]") for line in visible)
+    assert any("hello from rank 0 and more" in line for line in visible)  # rank 0 prints as it always did

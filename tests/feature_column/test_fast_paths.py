@@ -172,7 +172,8 @@ def test_cols_to_output_tensors_are_the_written_slices():
     out = layer.call(data, cols_to_output_tensors=outputs)
     widths = [outputs[c].shape[1] for c in layer.feature_columns]
     assert widths == [1, 7, 8, 8, 1001]
-    np.testing.assert_array_equal(torch.cat([outputs[c] for c in layer.feature_columns], 1).numpy(), out.numpy())
+    expected = out.detach().numpy()
+    np.testing.assert_array_equal(torch.cat([outputs[c] for c in layer.feature_columns], 1).detach().numpy(), expected)
 
 
 def test_features_of_different_batch_sizes_are_refused():
