@@ -20,7 +20,12 @@ def _tensor(x) -> torch.Tensor:
 
 
 def relu(
-    x, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0, *, alpha: float | None = None
+    x,
+    negative_slope: float = 0.0,
+    max_value: float | None = None,
+    threshold: float = 0.0,
+    *,
+    alpha: float | None = None,
 ) -> torch.Tensor:
     """Rectified linear unit, with Keras's optional leak, cap and threshold.
 

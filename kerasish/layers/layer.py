@@ -67,6 +67,8 @@ def get_default_learning_phase() -> bool | None:
 def set_default_learning_phase(value: bool | None) -> None:
     """Sets (None: unsets) the learning phase of top-level calls made without `training=`."""
     _DEFAULT_LEARNING_PHASE[0] = value
+
+
 # torch's global module hooks (dicts mutated in place when hooks are registered): with none of them and none on a
 # layer, `__call__` calls `call` directly, skipping torch's generic module dispatch.
 _is_compiling = torch.compiler.is_compiling

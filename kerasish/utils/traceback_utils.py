@@ -23,7 +23,7 @@ def filter_traceback(fn):
         except Exception as e:
             if not config.is_traceback_filtering_enabled():
                 raise
-            raise e.with_traceback(_without_kerasish_frames(e.__traceback__))
+            raise e.with_traceback(_without_kerasish_frames(e.__traceback__))  # noqa: B904  (keeps its own cause)
 
     return wrapper
 

@@ -48,4 +48,3 @@ __all__ = [
 
 # Keras 2's `keras.layers.convolutional` module held more names (`from keras.layers.convolutional import ...`).
 __getattr__ = keras2_modules.family_getattr("convolutional")
-

@@ -25,4 +25,3 @@ __all__ = [
 
 # Keras 2's `keras.layers.core` module held more names (`from keras.layers.core import ...`).
 __getattr__ = keras2_modules.family_getattr("core")
-

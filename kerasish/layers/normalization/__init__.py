@@ -19,4 +19,3 @@ __all__ = [
 
 # Keras 2's `keras.layers.normalization` module held more names (`from keras.layers.normalization import ...`).
 __getattr__ = keras2_modules.family_getattr("normalization")
-

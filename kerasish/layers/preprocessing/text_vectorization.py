@@ -284,7 +284,7 @@ class TextVectorization(Layer):
         if isinstance(inputs, torch.Tensor):
             raise ValueError(
                 f"TextVectorization '{self.name}' takes strings (a numpy array, a list or a tf.Tensor of strings), "
-                f"got a torch tensor of dtype {inputs.dtype}: feed it through an `Input(dtype=\"string\")`."
+                f'got a torch tensor of dtype {inputs.dtype}: feed it through an `Input(dtype="string")`.'
             )
         if hasattr(inputs, "numpy") and not isinstance(inputs, np.ndarray):  # an eager tf.Tensor
             inputs = inputs.numpy()

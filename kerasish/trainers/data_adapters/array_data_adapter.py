@@ -269,7 +269,9 @@ class ArrayDataAdapter(DataAdapter):
             columns = [_split(t, size) if t is not None else [None] * self.num_batches for t in self._leaves]
             batches = zip(*columns)
         else:
-            batches = ([_take(t, index) if t is not None else None for t in self._leaves] for index in order.split(size))
+            batches = (
+                [_take(t, index) if t is not None else None for t in self._leaves] for index in order.split(size)
+            )
         if self.shard is not None:
             # Each global batch is split across the ranks (contiguous parts, so views stay views): every rank steps
             # together, and together they see each sample of the epoch exactly once.
