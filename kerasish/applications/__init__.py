@@ -15,8 +15,10 @@ from kerasish.applications import (
     mobilenet_v2,
     mobilenet_v3,
     nasnet,
+    regnet,
     resnet,
     resnet50,
+    resnet_rs,
     resnet_v2,
     vgg16,
     vgg19,
@@ -49,7 +51,42 @@ from kerasish.applications.mobilenet import MobileNet
 from kerasish.applications.mobilenet_v2 import MobileNetV2
 from kerasish.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from kerasish.applications.nasnet import NASNetLarge, NASNetMobile
+from kerasish.applications.regnet import (
+    RegNetX002,
+    RegNetX004,
+    RegNetX006,
+    RegNetX008,
+    RegNetX016,
+    RegNetX032,
+    RegNetX040,
+    RegNetX064,
+    RegNetX080,
+    RegNetX120,
+    RegNetX160,
+    RegNetX320,
+    RegNetY002,
+    RegNetY004,
+    RegNetY006,
+    RegNetY008,
+    RegNetY016,
+    RegNetY032,
+    RegNetY040,
+    RegNetY064,
+    RegNetY080,
+    RegNetY120,
+    RegNetY160,
+    RegNetY320,
+)
 from kerasish.applications.resnet import ResNet50, ResNet101, ResNet152
+from kerasish.applications.resnet_rs import (
+    ResNetRS50,
+    ResNetRS101,
+    ResNetRS152,
+    ResNetRS200,
+    ResNetRS270,
+    ResNetRS350,
+    ResNetRS420,
+)
 from kerasish.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from kerasish.applications.vgg16 import VGG16
 from kerasish.applications.vgg19 import VGG19
@@ -67,8 +104,10 @@ _MODULES = [
     "mobilenet_v2",
     "mobilenet_v3",
     "nasnet",
+    "regnet",
     "resnet",
     "resnet50",
+    "resnet_rs",
     "resnet_v2",
     "vgg16",
     "vgg19",

@@ -11,6 +11,16 @@ from kerasish.applications import application_model, imagenet_utils
 from kerasish.models.sequential import Sequential
 from kerasish.saving import object_registry
 
+__all__ = [
+    "ConvNeXtBase",
+    "ConvNeXtLarge",
+    "ConvNeXtSmall",
+    "ConvNeXtTiny",
+    "ConvNeXtXLarge",
+    "decode_predictions",
+    "preprocess_input",
+]
+
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/convnext/"
 # weights name -> (sha256 with top, sha256 without top)
 WEIGHTS_HASHES = {

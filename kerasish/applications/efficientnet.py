@@ -9,6 +9,19 @@ import math
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
+__all__ = [
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "decode_predictions",
+    "preprocess_input",
+]
+
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/keras-applications/"
 # weights name -> (md5 with top, md5 without top)
 WEIGHTS_HASHES = {

@@ -10,6 +10,18 @@ from kerasish import config, initializers, layers
 from kerasish.applications import application_model, imagenet_utils
 from kerasish.applications.efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER
 
+__all__ = [
+    "EfficientNetV2B0",
+    "EfficientNetV2B1",
+    "EfficientNetV2B2",
+    "EfficientNetV2B3",
+    "EfficientNetV2L",
+    "EfficientNetV2M",
+    "EfficientNetV2S",
+    "decode_predictions",
+    "preprocess_input",
+]
+
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/"
 # weights name -> (md5 with top, md5 without top)
 WEIGHTS_HASHES = {

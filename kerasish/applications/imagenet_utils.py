@@ -12,6 +12,8 @@ from kerasish import activations, config, ops
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.utils.file_utils import get_file
 
+__all__ = ["decode_predictions", "preprocess_input"]
+
 CLASS_INDEX = None
 CLASS_INDEX_PATH = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
 # Keras checks the class index by this md5.

@@ -6,6 +6,8 @@ from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 from kerasish.saving import object_registry
 
+__all__ = ["InceptionResNetV2", "decode_predictions", "preprocess_input"]
+
 BASE_WEIGHT_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_resnet_v2/"
 _FILES = (
     ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5", "e693bd0210a403b3192acc6073ad2e96"),

@@ -8,6 +8,8 @@ import warnings
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
+__all__ = ["MobileNet", "decode_predictions", "preprocess_input"]
+
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/"
 _ALPHA_TEXT = {1.0: "1_0", 0.75: "7_5", 0.5: "5_0", 0.25: "2_5"}
 _SIZES = (128, 160, 192, 224)

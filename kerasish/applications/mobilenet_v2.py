@@ -9,6 +9,8 @@ from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 from kerasish.backend.common.keras_tensor import KerasTensor
 
+__all__ = ["MobileNetV2", "decode_predictions", "preprocess_input"]
+
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
 _ALPHAS = (0.35, 0.50, 0.75, 1.0, 1.3, 1.4)
 _SIZES = (96, 128, 160, 192, 224)

@@ -9,6 +9,8 @@ from kerasish import config, layers, ops
 from kerasish.applications import application_model, imagenet_utils
 from kerasish.backend.common.keras_tensor import KerasTensor
 
+__all__ = ["decode_predictions", "preprocess_input"]
+
 BASE_WEIGHT_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v3/"
 # model name -> (md5 with top, md5 without top)
 WEIGHTS_HASHES = {

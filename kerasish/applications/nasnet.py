@@ -6,6 +6,8 @@ from __future__ import annotations
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
+__all__ = ["NASNetLarge", "NASNetMobile", "decode_predictions", "preprocess_input"]
+
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/nasnet/"
 NASNET_MOBILE_WEIGHT_PATH = f"{BASE_WEIGHTS_PATH}NASNet-mobile.h5"
 NASNET_MOBILE_WEIGHT_PATH_NO_TOP = f"{BASE_WEIGHTS_PATH}NASNet-mobile-no-top.h5"

@@ -1,15 +1,14 @@
-"""`keras.applications.regnet`: tf.keras 2's RegNetX and RegNetY (Radosavovic et al., "Designing Network Design
-Spaces", CVPR 2020), 002 to 320 (hundreds of MFLOPs). The models rescale pixels in [0, 255] themselves;
-`regnet.preprocess_input` is the identity. Layer and weight names are tf.keras's, so its ImageNet files load."""
+"""`keras.applications.regnet` of tf.keras 2: RegNetX and RegNetY, 200MF to 32GF (Radosavovic et al., CVPR 2020).
+The models rescale pixels in [0, 255] themselves (`include_preprocessing=True`)."""
 
 from __future__ import annotations
 
-from kerasish import config, layers
+from kerasish import config, layers, ops
 from kerasish.applications import application_model, imagenet_utils
 from kerasish.legacy.backend.session import get_uid
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/regnet/"
-# The last four characters of the model name -> (sha256 with top, sha256 without top) of tf.keras's files.
+# variant -> (sha256 with top, sha256 without top)
 WEIGHTS_HASHES = {
     "x002": (
         "49fb46e56cde07fdaf57bffd851461a86548f6a3a4baef234dd37290b826c0b8",
@@ -120,7 +119,6 @@ def _config(depths, widths, group_width, block_type):
     }
 
 
-# Depths and widths per stage, from the paper's quantized linear rule (as tf.keras lists them).
 MODEL_CONFIGS = {
     "x002": _config([1, 1, 4, 7], [24, 56, 152, 368], 8, "X"),
     "x004": _config([1, 2, 7, 12], [32, 64, 160, 384], 16, "X"),
@@ -147,49 +145,79 @@ MODEL_CONFIGS = {
     "y160": _config([2, 4, 11, 1], [224, 448, 1232, 3024], 112, "Y"),
     "y320": _config([2, 5, 12, 1], [232, 696, 1392, 3712], 232, "Y"),
 }
-
-_STEM_FILTERS = 32
-
-
-def _conv(filters, kernel_size, name, **kwargs):
-    return layers.Conv2D(filters, kernel_size, use_bias=False, kernel_initializer="he_normal", name=name, **kwargs)
+_BN = {"momentum": 0.9, "epsilon": 1e-5}
 
 
-def _batch_norm(name):
-    # The original implementation's momentum and epsilon.
-    return layers.BatchNormalization(axis=application_model.channel_axis(), momentum=0.9, epsilon=1e-5, name=name)
-
-
-def pre_stem(x, name):
-    """Pixels in [0, 255] to [0, 1]."""
-    return layers.Rescaling(scale=1.0 / 255.0, name=f"{name}_prestem_rescaling")(x)
-
-
-def stem(x, name):
-    """The stem every variant shares: a strided 3x3 convolution to 32 channels."""
-    x = _conv(_STEM_FILTERS, (3, 3), f"{name}_stem_conv", strides=2, padding="same")(x)
-    x = _batch_norm(f"{name}_stem_bn")(x)
-    return layers.ReLU(name=f"{name}_stem_relu")(x)
-
-
-def squeeze_and_excite(inputs, filters_in, se_filters, name):
-    """Squeeze-and-excitation (Hu et al., 2018): channel weights from the globally pooled features."""
-    x = layers.GlobalAveragePooling2D(name=f"{name}_squeeze_and_excite_gap", keepdims=True)(inputs)
+def _conv_bn(x, filters, kernel_size, name, strides=1, groups=1):
     x = layers.Conv2D(
-        se_filters, (1, 1), activation="relu", kernel_initializer="he_normal", name=f"{name}_squeeze_and_excite_squeeze"
-    )(x)
-    x = layers.Conv2D(
-        filters_in,
-        (1, 1),
-        activation="sigmoid",
+        filters,
+        kernel_size,
+        strides=strides,
+        groups=groups,
+        padding="same" if kernel_size != (1, 1) else "valid",
+        use_bias=False,
         kernel_initializer="he_normal",
-        name=f"{name}_squeeze_and_excite_excite",
+        name=name,
     )(x)
-    # A graph op, not a Multiply layer, as tf.keras has it (its model lists no layer here).
-    return x * inputs
+    return layers.BatchNormalization(name=f"{name}_bn", **_BN)(x)
 
 
-def _check_block(filters_in, filters_out, stride):
+def PreStem(name=None):
+    """Rescales pixels in [0, 255] to [0, 1]."""
+    name = name or f"prestem{get_uid('prestem')}"
+
+    def apply(x):
+        return layers.Rescaling(scale=1.0 / 255.0, name=f"{name}_prestem_rescaling")(x)
+
+    return apply
+
+
+def Stem(name=None):
+    """A strided 3x3 convolution to 32 channels, BatchNormalization and ReLU (common to all variants)."""
+    name = name or f"stem{get_uid('stem')}"
+
+    def apply(x):
+        x = layers.Conv2D(
+            32,
+            (3, 3),
+            strides=2,
+            use_bias=False,
+            padding="same",
+            kernel_initializer="he_normal",
+            name=f"{name}_stem_conv",
+        )(x)
+        x = layers.BatchNormalization(name=f"{name}_stem_bn", **_BN)(x)
+        return layers.ReLU(name=f"{name}_stem_relu")(x)
+
+    return apply
+
+
+def SqueezeAndExciteBlock(filters_in, se_filters, name=None):
+    """Per-channel gates from the globally pooled features, multiplied into them."""
+    name = name or str(get_uid("squeeze_and_excite"))
+
+    def apply(inputs):
+        x = layers.GlobalAveragePooling2D(name=f"{name}_squeeze_and_excite_gap", keepdims=True)(inputs)
+        x = layers.Conv2D(
+            se_filters,
+            (1, 1),
+            activation="relu",
+            kernel_initializer="he_normal",
+            name=f"{name}_squeeze_and_excite_squeeze",
+        )(x)
+        x = layers.Conv2D(
+            filters_in,
+            (1, 1),
+            activation="sigmoid",
+            kernel_initializer="he_normal",
+            name=f"{name}_squeeze_and_excite_excite",
+        )(x)
+        return ops.multiply(x, inputs)
+
+    return apply
+
+
+def _check_filters(filters_in, filters_out, stride):
     if filters_in != filters_out and stride == 1:
         raise ValueError(
             f"Input filters({filters_in}) and output filters({filters_out}) are not equal for stride {stride}. "
@@ -197,57 +225,96 @@ def _check_block(filters_in, filters_out, stride):
         )
 
 
-def _block(inputs, filters_in, filters_out, group_width, stride, name, squeeze_excite_ratio):
-    """The X block (1x1, grouped 3x3, 1x1 convolutions and a residual) or, with `squeeze_excite_ratio`, the Y block
-    (squeeze-and-excitation after the grouped convolution)."""
-    _check_block(filters_in, filters_out, stride)
-    groups = filters_out // group_width
-    if stride != 1:
-        skip = _conv(filters_out, (1, 1), f"{name}_skip_1x1", strides=stride)(inputs)
-        skip = _batch_norm(f"{name}_skip_bn")(skip)
-    else:
+def _xy_block(filters_in, filters_out, group_width, stride, se_filters, name):
+    """X block (`se_filters=None`) or Y block: 1x1, grouped 3x3 (strided), [squeeze-excite], 1x1, residual."""
+
+    def apply(inputs):
+        _check_filters(filters_in, filters_out, stride)
+        groups = filters_out // group_width
         skip = inputs
-    x = _conv(filters_out, (1, 1), f"{name}_conv_1x1_1")(inputs)
-    x = _batch_norm(f"{name}_conv_1x1_1_bn")(x)
-    x = layers.ReLU(name=f"{name}_conv_1x1_1_relu")(x)
-    x = _conv(filters_out, (3, 3), f"{name}_conv_3x3", strides=stride, groups=groups, padding="same")(x)
-    x = _batch_norm(f"{name}_conv_3x3_bn")(x)
-    x = layers.ReLU(name=f"{name}_conv_3x3_relu")(x)
-    if squeeze_excite_ratio:
-        x = squeeze_and_excite(x, filters_out, int(filters_in * squeeze_excite_ratio), name)
-    x = _conv(filters_out, (1, 1), f"{name}_conv_1x1_2")(x)
-    x = _batch_norm(f"{name}_conv_1x1_2_bn")(x)
-    return layers.ReLU(name=f"{name}_exit_relu")(x + skip)
+        if stride != 1:
+            skip = layers.Conv2D(
+                filters_out,
+                (1, 1),
+                strides=stride,
+                use_bias=False,
+                kernel_initializer="he_normal",
+                name=f"{name}_skip_1x1",
+            )(inputs)
+            skip = layers.BatchNormalization(name=f"{name}_skip_bn", **_BN)(skip)
+        x = _conv_bn(inputs, filters_out, (1, 1), f"{name}_conv_1x1_1")
+        x = layers.ReLU(name=f"{name}_conv_1x1_1_relu")(x)
+        x = _conv_bn(x, filters_out, (3, 3), f"{name}_conv_3x3", strides=stride, groups=groups)
+        x = layers.ReLU(name=f"{name}_conv_3x3_relu")(x)
+        if se_filters is not None:
+            x = SqueezeAndExciteBlock(filters_out, se_filters, name=name)(x)
+        x = _conv_bn(x, filters_out, (1, 1), f"{name}_conv_1x1_2")
+        return layers.ReLU(name=f"{name}_exit_relu")(ops.add(x, skip))
+
+    return apply
 
 
-def x_block(inputs, filters_in, filters_out, group_width, stride=1, name=None):
-    """The X block of RegNetX."""
-    name = str(get_uid("xblock")) if name is None else name
-    return _block(inputs, filters_in, filters_out, group_width, stride, name, 0.0)
+def XBlock(filters_in, filters_out, group_width, stride=1, name=None):
+    """RegNet's X block (Designing Network Design Spaces, 2020)."""
+    return _xy_block(filters_in, filters_out, group_width, stride, None, name or str(get_uid("xblock")))
 
 
-def y_block(inputs, filters_in, filters_out, group_width, stride=1, squeeze_excite_ratio=0.25, name=None):
-    """The Y block of RegNetY: the X block with squeeze-and-excitation."""
-    name = str(get_uid("yblock")) if name is None else name
-    return _block(inputs, filters_in, filters_out, group_width, stride, name, squeeze_excite_ratio)
+def YBlock(filters_in, filters_out, group_width, stride=1, squeeze_excite_ratio=0.25, name=None):
+    """RegNet's Y block: the X block with squeeze-and-excite."""
+    se_filters = int(filters_in * squeeze_excite_ratio)
+    return _xy_block(filters_in, filters_out, group_width, stride, se_filters, name or str(get_uid("yblock")))
 
 
-def stage(x, block_type, depth, group_width, filters_in, filters_out, name=None):
-    """`depth` blocks; the first halves the resolution and widens to `filters_out`."""
-    name = str(get_uid("stage")) if name is None else name
-    block = {"X": x_block, "Y": y_block}[block_type]
-    x = block(x, filters_in, filters_out, group_width, stride=2, name=f"{name}_{block_type}Block_0")
-    for i in range(1, depth):
-        x = block(x, filters_out, filters_out, group_width, name=f"{name}_{block_type}Block_{i}")
-    return x
+def ZBlock(filters_in, filters_out, group_width, stride=1, squeeze_excite_ratio=0.25, bottleneck_ratio=0.25, name=None):
+    """RegNet's Z block (Fast and Accurate Model Scaling, 2021): an inverted bottleneck with SiLU and
+    squeeze-and-excite. tf.keras 2's version fails to build (it passes the SE block itself to the next layer);
+    this one applies the SE block, as the paper does."""
+    name = name or str(get_uid("zblock"))
+
+    def apply(inputs):
+        _check_filters(filters_in, filters_out, stride)
+        groups = filters_out // group_width
+        se_filters = int(filters_in * squeeze_excite_ratio)
+        inv_btlneck_filters = int(filters_out / bottleneck_ratio)
+        x = _conv_bn(inputs, inv_btlneck_filters, (1, 1), f"{name}_conv_1x1_1")
+        x = layers.Activation("silu")(x)
+        x = _conv_bn(x, inv_btlneck_filters, (3, 3), f"{name}_conv_3x3", strides=stride, groups=groups)
+        x = layers.Activation("silu")(x)
+        x = SqueezeAndExciteBlock(inv_btlneck_filters, se_filters, name=name)(x)
+        x = _conv_bn(x, filters_out, (1, 1), f"{name}_conv_1x1_2")
+        return x if stride != 1 else ops.add(x, inputs)
+
+    return apply
 
 
-def head(x, num_classes=1000, name=None):
-    """Global average pooling and the classifier. tf.keras's names (`1_head_gap`, `1head_dense`) come from a
-    session counter; the Dense has no activation (tf.keras's RegNets return logits)."""
-    name = str(get_uid("head")) if name is None else name
-    x = layers.GlobalAveragePooling2D(name=f"{name}_head_gap")(x)
-    return layers.Dense(num_classes, name=f"{name}head_dense")(x)
+_BLOCKS = {"X": XBlock, "Y": YBlock, "Z": ZBlock}
+
+
+def Stage(block_type, depth, group_width, filters_in, filters_out, name=None):
+    """`depth` blocks of `block_type`; the first strided, from `filters_in` to `filters_out`."""
+    if block_type not in _BLOCKS:
+        raise ValueError(f"Block type `{block_type}` not recognized.block_type must be one of (`X`, `Y`, `Z`). ")
+    name = name or str(get_uid("stage"))
+    block = _BLOCKS[block_type]
+
+    def apply(x):
+        x = block(filters_in, filters_out, group_width, stride=2, name=f"{name}_{block_type}Block_0")(x)
+        for i in range(1, depth):
+            x = block(filters_out, filters_out, group_width, name=f"{name}_{block_type}Block_{i}")(x)
+        return x
+
+    return apply
+
+
+def Head(num_classes=1000, name=None):
+    """Global average pooling and the classifier, which in tf.keras 2 has no activation (logits out)."""
+    name = name or str(get_uid("head"))
+
+    def apply(x):
+        x = layers.GlobalAveragePooling2D(name=f"{name}_head_gap")(x)
+        return layers.Dense(num_classes, name=f"{name}head_dense")(x)
+
+    return apply
 
 
 def RegNet(
@@ -266,82 +333,66 @@ def RegNet(
     classes=1000,
     classifier_activation="softmax",
 ):
-    """Instantiates a RegNet of four stages of `depths` blocks of `widths` channels.
-
-    Args:
-        depths: Blocks per stage (four).
-        widths: Output channels per stage (four).
-        group_width: Channels per group of the grouped 3x3 convolutions.
-        block_type: `"X"` or `"Y"` (X with squeeze-and-excitation).
-        default_size: Default input image size.
-        model_name: The name of the model; its last four characters name the ImageNet weights (`"x002"`).
-        include_preprocessing: Whether the model rescales its inputs from [0, 255] to [0, 1].
-        include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation: as for every
-            application. tf.keras checks `classifier_activation` but does not apply it: the top returns logits.
-
-    Returns:
-        A `Model` instance.
-    """
-    if block_type not in ("X", "Y"):
-        # tf.keras's Z block (Dollar et al., 2021) cannot be built there; no RegNet constructor uses it.
-        raise ValueError(f"`block_type` must be one of ('X', 'Y'). Received: block_type={block_type!r}")
-    if len(depths) != 4 or len(widths) != 4:
-        raise ValueError(f"RegNet has 4 stages. Received: depths={depths}, widths={widths}")
+    """Instantiates a RegNet with `depths[i]` blocks of `widths[i]` channels in stage i."""
+    if block_type not in _BLOCKS:
+        raise ValueError(f"`block_type` must be one of `X`, `Y`, `Z`. Received: block_type={block_type}")
+    if config.image_data_format() == "channels_first":
+        # tf.keras 2 builds it with channels-last BatchNormalization whatever the format, which cannot run.
+        raise ValueError("RegNet supports the `channels_last` image data format only.")
     application_model.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    weights_key = model_name[-4:]
-    if weights == "imagenet" and weights_key not in WEIGHTS_HASHES:
-        raise ValueError(
-            f"There are no ImageNet weights for a RegNet named {model_name!r}: the name must end in one of "
-            f"{sorted(WEIGHTS_HASHES)}."
-        )
     input_shape = imagenet_utils.obtain_input_shape(
         input_shape,
         default_size=default_size,
         min_size=32,
-        data_format=config.image_data_format(),
+        data_format="channels_last",
         require_flatten=include_top,
         weights=weights,
     )
     path = weights
     if weights == "imagenet":
         file_name = model_name + (".h5" if include_top else "_notop.h5")
-        file_hash = WEIGHTS_HASHES[weights_key][0 if include_top else 1]
+        file_hash = WEIGHTS_HASHES[model_name[-4:]][0 if include_top else 1]
         path = application_model.weights_path(weights, file_name, BASE_WEIGHTS_PATH + file_name, file_hash)
     img_input = application_model.image_input(input_tensor, input_shape)
-
-    x = pre_stem(img_input, model_name) if include_preprocessing else img_input
-    x = stem(x, model_name)
-    in_channels = _STEM_FILTERS
+    x = img_input
+    if include_preprocessing:
+        x = PreStem(name=model_name)(x)
+    x = Stem(name=model_name)(x)
+    in_channels = 32
     for num_stage in range(4):
-        x = stage(
-            x,
+        out_channels = widths[num_stage]
+        x = Stage(
             block_type,
             depths[num_stage],
             group_width,
             in_channels,
-            widths[num_stage],
+            out_channels,
             name=f"{model_name}_Stage_{num_stage}",
-        )
-        in_channels = widths[num_stage]
-    x = head(x, num_classes=classes) if include_top else application_model.pool(x, pooling)
+        )(x)
+        in_channels = out_channels
+    if include_top:
+        x = Head(num_classes=classes)(x)
+    else:
+        x = application_model.pool(x, pooling)
     model = application_model.functional(input_tensor, img_input, x, model_name)
     return application_model.load_weights(model, path)
 
 
-_DOC = """Instantiates the {name} architecture (RegNet{block}, "Designing Network Design Spaces", CVPR 2020).
+_DOC = """Instantiates the {name} architecture (tf.keras 2's `keras.applications.{name}`).
 
-    The model rescales its inputs itself: feed pixels in [0, 255]. The top returns logits (as tf.keras's).
+    The model rescales pixels in [0, 255] itself. Its top is a Dense layer without activation, as tf.keras 2's:
+    the outputs are logits whatever `classifier_activation` says (which is checked as tf.keras checks it).
 
     Args:
-        model_name: The name of the model (its last four characters name the ImageNet weights).
+        model_name: The name of the model (its last four characters name the ImageNet file).
         include_top: Whether to include the classification head.
-        include_preprocessing: Whether to include the `Rescaling` of the inputs to [0, 1].
+        include_preprocessing: Whether the model starts with `Rescaling(1/255)`.
         weights: `None` (random initialization), `"imagenet"` or the path to a weights file.
         input_tensor: Optional KerasTensor to use as the image input.
         input_shape: Optional shape tuple, only with `include_top=False`; width and height at least 32.
         pooling: With `include_top=False`: `None` (4D output), `"avg"` or `"max"` (global pooling).
         classes: Number of classes, only without `weights="imagenet"` (else 1000).
-        classifier_activation: Checked as tf.keras does (`None` or `"softmax"` with pretrained weights), not applied.
+        classifier_activation: Only `None` or `"softmax"` with pretrained weights.
 
     Returns:
         A `Model` instance.
@@ -349,7 +400,7 @@ _DOC = """Instantiates the {name} architecture (RegNet{block}, "Designing Networ
 
 
 def _variant(key):
-    settings = MODEL_CONFIGS[key]
+    public_name = f"RegNet{key.upper()}"
 
     def constructor(
         model_name=f"regnet{key}",
@@ -362,12 +413,13 @@ def _variant(key):
         classes=1000,
         classifier_activation="softmax",
     ):
+        c = MODEL_CONFIGS[key]
         return RegNet(
-            settings["depths"],
-            settings["widths"],
-            settings["group_width"],
-            settings["block_type"],
-            settings["default_size"],
+            c["depths"],
+            c["widths"],
+            c["group_width"],
+            c["block_type"],
+            c["default_size"],
             model_name=model_name,
             include_top=include_top,
             include_preprocessing=include_preprocessing,
@@ -379,8 +431,8 @@ def _variant(key):
             classifier_activation=classifier_activation,
         )
 
-    constructor.__name__ = constructor.__qualname__ = f"RegNet{key.upper()}"
-    constructor.__doc__ = _DOC.format(name=constructor.__name__, block=settings["block_type"])
+    constructor.__name__ = constructor.__qualname__ = public_name
+    constructor.__doc__ = _DOC.format(name=public_name)
     return constructor
 
 

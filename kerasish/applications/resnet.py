@@ -5,6 +5,8 @@ from __future__ import annotations
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
+__all__ = ["ResNet101", "ResNet152", "ResNet50", "decode_predictions", "preprocess_input"]
+
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
 # (with top, without top) md5s of Keras's files.
 WEIGHTS_HASHES = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from kerasish.applications import imagenet_utils, resnet
 
+__all__ = ["ResNet101V2", "ResNet152V2", "ResNet50V2", "decode_predictions", "preprocess_input"]
+
 
 def _resnet_v2(depths, weights_name, name, include_top, weights, input_tensor, input_shape, pooling, classes, act):
     def stack_fn(x):

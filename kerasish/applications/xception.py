@@ -6,6 +6,8 @@ from __future__ import annotations
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
 
+__all__ = ["Xception", "decode_predictions", "preprocess_input"]
+
 WEIGHTS_PATH = (
     "https://storage.googleapis.com/tensorflow/keras-applications/"
     "xception/xception_weights_tf_dim_ordering_tf_kernels.h5"

@@ -68,12 +68,17 @@ def _numpy_ok(table: torch.Tensor, ids: torch.Tensor, weights) -> bool:
 def _combine_in_numpy(table: np.ndarray, ids: np.ndarray, weights, combiner: str) -> np.ndarray:
     """`combine_embeddings` for inference on CPU, the same arithmetic in numpy: one thread, small per-op cost."""
     valid = ids >= 0
+    if weights is None and ids.shape[1] == 1:
+        # One id, weight 1: every combiner gives the id's vector (v * 1 / 1), or zeros where it is missing.
+        vectors = np.take(table, np.where(valid[:, 0], ids[:, 0], 0), axis=0)
+        vectors[~valid[:, 0]] = 0
+        return vectors
     if weights is None:
         weights = valid.astype(table.dtype)
     else:
         weights = weights.numpy()
         weights = np.where(valid & (weights > 0), weights.astype(table.dtype), table.dtype.type(0))
-    vectors = table[np.where(valid, ids, 0)]
+    vectors = np.take(table, np.where(valid, ids, 0), axis=0)
     summed = vectors[:, 0] * weights[:, :1] if ids.shape[1] == 1 else (vectors * weights[:, :, None]).sum(1)
     if combiner == "sum":
         return summed

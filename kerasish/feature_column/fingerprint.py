@@ -318,15 +318,16 @@ def unsigned_mod(ids, divisor: int):
     """`uint64(ids) % divisor` for int64 `ids` (a tensor or numpy array) holding uint64 bits (what
     `to_hash_bucket_fast` returns)."""
     divisor = int(divisor)
-    # A negative int64 x is the uint64 x + 2**64: add 2**64's remainder back. `%` is floor modulo (a result in
-    # [0, divisor)) for torch tensors and numpy arrays alike, so `ids` may be either.
+    if isinstance(ids, np.ndarray):  # numpy has uint64: one unsigned remainder
+        return (ids.astype(np.int64, copy=False).view(np.uint64) % np.uint64(divisor)).view(np.int64)
+    # torch has no uint64 remainder. A negative int64 x is the uint64 x + 2**64: add 2**64's remainder back.
     wrap = (1 << 64) % divisor
     rem = ids % divisor
     if wrap == 0:
         return rem
     negative = ids < 0
     fixed = (rem + wrap) % divisor
-    return np.where(negative, fixed, rem) if isinstance(ids, np.ndarray) else torch.where(negative, fixed, rem)
+    return torch.where(negative, fixed, rem)
 
 
 def keyed_fingerprint(ids: torch.Tensor, salt) -> torch.Tensor:

@@ -185,6 +185,8 @@ def fingerprint_text(values: np.ndarray) -> np.ndarray:
     goes from numpy's UCS-4 code points to bytes by one cast; other text is UTF-8 encoded string by string.
     """
     count = values.shape[0]
+    if count == 0:
+        return np.zeros(0, np.int64)
     if values.dtype.kind == "U":
         width = values.dtype.itemsize // 4
         codes = np.ascontiguousarray(values).view(np.uint32).reshape(count, width)
@@ -204,12 +206,19 @@ def fingerprint_text(values: np.ndarray) -> np.ndarray:
 def _fingerprint_matrix(matrix: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Hashes every row with the branch most rows need (lengths clipped into its range, so its reads stay inside the
     padded rows), then redoes the rows of other lengths, usually few, with their own branch."""
+    low, high = int(lengths.min()), int(lengths.max())
+    first, last, branch = _BRANCHES[int(np.searchsorted(_FIRSTS, low, side="right")) - 1]
+    if last is None or high <= last:  # the whole batch in one branch: the usual case
+        with np.errstate(over="ignore"):
+            return branch(_Words(matrix), lengths)
     branch_of = np.searchsorted(_FIRSTS, lengths, side="right") - 1
     counts = np.bincount(branch_of, minlength=len(_BRANCHES))
     main = int(counts.argmax())
     first, last, branch = _BRANCHES[main]
     with np.errstate(over="ignore"):
-        clipped = lengths if counts[main] == lengths.shape[0] else np.clip(lengths, first, last or None)
+        clipped = np.maximum(lengths, _U(first))
+        if last is not None:
+            clipped = np.minimum(clipped, _U(last))
         out = branch(_Words(matrix), clipped)
         for other in np.flatnonzero(counts):
             if other != main:

@@ -167,7 +167,7 @@ class Trainer:
             metrics: metrics (names, functions or `Metric`s), or a list/dict per output. `"accuracy"` picks the
                 binary, sparse categorical or categorical accuracy from the data, as Keras does.
             weighted_metrics: metrics that take `sample_weight`/`class_weight` into account.
-            run_eagerly: accepted for compatibility; kerasish always runs eagerly unless `jit_compile=True`.
+            run_eagerly: True turns compiling off (whatever `jit_compile` says).
             steps_per_execution: accepted for compatibility (each step runs as it comes).
             jit_compile: True compiles each step with `torch.compile`: the forward pass and the loss as one graph
                 and its backward, the batch dimension dynamic. "auto" (the default) compiles `fit`'s train step
@@ -334,24 +334,24 @@ class Trainer:
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         return y_pred, loss
 
-    def _set_up_step_compilers(self, run: _Run) -> None:
-        """Once per `compile`, when training starts: the train step's compiler (`jit_compile` True or "auto") and
-        the test step's compiled forward (True), for the built-in steps on one process; a custom step under
-        `jit_compile=True` gets a one-time message and runs eagerly."""
+    def _set_up_step_compilers(self, strategy: LocalStrategy, training: bool) -> None:
+        """Once per `compile`, for a built model on one process: the test step's compiled forward and loss
+        (`jit_compile=True`) and, when `training` starts, the train step's compiler (`jit_compile` True or "auto").
+        A custom step is not compiled; under `jit_compile=True` a custom `train_step` gets a one-time message."""
         state = self._run_state
-        if not self._jit_mode or state.train_compiler is not None:
+        if not self._jit_mode or not self.built or type(strategy) is not LocalStrategy:
+            return  # under DDP its gradient hooks, not a graph of ours, own the backward
+        self._run_layers()  # listed now, so the compiled loss does not retrace on the list appearing
+        state.loss_takes_training = _takes_training(type(self).compute_loss)
+        if self._jit_mode is True and state.test_compiled is None and type(self).test_step is Trainer.test_step:
+            state.test_compiled = CompiledFunction(self._test_forward_and_loss)
+        if not training or state.train_compiler is not None:
             return
-        if type(run.strategy) is not LocalStrategy:
-            return  # DDP wraps the model: its gradient hooks, not a graph of ours, own the backward
         if type(self).train_step is not Trainer.train_step:
             if self._jit_mode is True:
                 warn_custom_step_once(self, "train_step")
             return
-        self._run_layers()  # listed now, so the compiled loss does not retrace on the list appearing
-        state.loss_takes_training = _takes_training(type(self).compute_loss)
         state.train_compiler = TrainStepCompiler(self._train_forward_and_loss, self._jit_mode)
-        if self._jit_mode is True and type(self).test_step is Trainer.test_step:
-            state.test_compiled = CompiledFunction(self._test_forward_and_loss)
 
     def _predict_batch(self, batch):
         # `predict_step` for the `(x,)` tuples predict's adapters make, without the general unpacking.
@@ -407,6 +407,7 @@ class Trainer:
             state.compiled = CompiledFunction(self)
         if state.forward is None:
             state.forward = state.compiled
+        self._set_up_step_compilers(get_strategy(), training=False)
         return device
 
     def _run_layers(self) -> list:
@@ -742,7 +743,7 @@ class Trainer:
             self._check_targets(None, run.validation)
         state = self._run_state
         state.forward = run.strategy.wrap(self if state.forward is None else state.forward)
-        self._set_up_step_compilers(run)
+        self._set_up_step_compilers(run.strategy, training=True)
         if state.train_compiler is not None:
             state.train_compiler.start_fit(run.planned_steps, run.strategy.device)
         run.started = True

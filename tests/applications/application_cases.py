@@ -9,6 +9,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 
 from kerasish import utils
@@ -25,6 +26,22 @@ def cases(module: str) -> list[dict]:
 
 def case_ids(module: str) -> list[str]:
     return [f"{c['constructor']}-{i}" for i, c in enumerate(cases(module))]
+
+
+# Cases whose model holds more weights than this are marked slow (`-m "not slow"` leaves them out): building them
+# costs seconds each on a CPU, and their structure is their family's, which the smaller cases check.
+SLOW_PARAMETERS = 30_000_000
+
+
+def parametrized(*modules: str) -> list:
+    """`pytest.param(module, index)` for every case of `modules`, the big ones marked slow."""
+    params = []
+    for module in modules:
+        for index, (case, case_id) in enumerate(zip(cases(module), case_ids(module), strict=True)):
+            size = sum(int(np.prod(shape)) for _, shape in case["weights"])
+            marks = [pytest.mark.slow] if size > SLOW_PARAMETERS else []
+            params.append(pytest.param(module, index, id=f"{module}-{case_id}", marks=marks))
+    return params
 
 
 def build(module: str, case: dict):

@@ -7,10 +7,7 @@ import re
 
 import pytest
 
-from tests.applications.application_cases import build, case_ids, cases, check_outputs, describe
-
-MODULES = ["efficientnet_v2", "convnext", "nasnet"]
-ALL = [(m, i) for m in MODULES for i in range(len(cases(m)))]
+from tests.applications.application_cases import build, cases, check_outputs, describe, parametrized
 
 
 def _layer_and_weight(path: str) -> str:
@@ -23,7 +20,7 @@ def _layer_and_weight(path: str) -> str:
     return f"{layer}/{re.sub(r'^variable(_[0-9]+)?$', 'variable', weight)}"
 
 
-@pytest.mark.parametrize(("module", "index"), ALL, ids=[f"{m}-{c}" for m in MODULES for c in case_ids(m)])
+@pytest.mark.parametrize(("module", "index"), parametrized("efficientnet_v2", "convnext", "nasnet"))
 def test_matches_keras(module, index):
     case = cases(module)[index]
     model = build(module, case)

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.applications.application_cases import build, case_ids, cases, check_outputs, describe
-
-MODULES = ["xception", "inception_v3", "inception_resnet_v2"]
-ALL = [(m, i) for m in MODULES for i in range(len(cases(m)))]
+from tests.applications.application_cases import build, cases, check_outputs, describe, parametrized
 
 
-@pytest.mark.parametrize(("module", "index"), ALL, ids=[f"{m}-{c}" for m in MODULES for c in case_ids(m)])
+@pytest.mark.parametrize(("module", "index"), parametrized("xception", "inception_v3", "inception_resnet_v2"))
 def test_matches_keras(module, index):
     case = cases(module)[index]
     model = build(module, case)

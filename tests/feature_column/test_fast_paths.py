@@ -199,3 +199,26 @@ def test_float64_floatx_output_matches_float32_counts():
         config.set_floatx(previous)
     assert got.dtype == torch.float64
     torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 1000, 70_000])
+def test_hash_table_finds_every_key_and_nothing_else(size):
+    from kerasish.feature_column.hash_table import HashTable
+
+    rng = np.random.default_rng(size)
+    keys = np.unique(rng.integers(-(2**63), 2**63 - 1, size))
+    rng.shuffle(keys)
+    table = HashTable(keys)
+    queries = np.concatenate([keys, rng.integers(-(2**63), 2**63 - 1, 3000), np.arange(-50, 50)]).reshape(-1, 1)
+    position = {int(k): i for i, k in enumerate(keys)}
+    expected = np.array([position.get(int(q), -1) for q in queries[:, 0]]).reshape(-1, 1)
+    np.testing.assert_array_equal(table.lookup(queries), expected)
+
+
+def test_hash_table_with_small_integer_keys_that_share_home_slots():
+    from kerasish.feature_column.hash_table import HashTable
+
+    keys = np.arange(0, 3000, 3)
+    queries = np.arange(-10, 3100)
+    expected = np.where((queries >= 0) & (queries % 3 == 0) & (queries < 3000), queries // 3, -1)
+    np.testing.assert_array_equal(HashTable(keys).lookup(queries), expected)

@@ -181,7 +181,6 @@ def test_a_custom_train_step_runs_eagerly_with_one_message():
         def train_step(self, data):
             x, y = data
             loss = torch.mean((self(x, training=True) - y) ** 2)
-            self.optimizer.zero_grad() if hasattr(self.optimizer, "zero_grad") else None
             for p in self.trainable_weights:
                 p.grad = None
             loss.backward()
@@ -242,3 +241,13 @@ def test_jit_compile_takes_only_true_false_or_auto():
     with pytest.raises(ValueError, match=r'`jit_compile` must be True, False or "auto"; received jit_compile=\'yes\''):
         model.compile("sgd", "mse", jit_compile="yes")
     assert model.get_compile_config()["jit_compile"] is False  # the failed compile changed nothing
+
+
+def test_evaluate_before_any_fit_compiles_its_step_once():
+    x, y = _data(40)  # batches of 16, 16 and 8
+    expected = _model().evaluate(x, y, batch_size=16, verbose=0)
+    model = _model(jit_compile=True)
+    assert model.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(expected, rel=1e-6)
+    assert model.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(expected, rel=1e-6)
+    assert model._run_state.test_compiled is not None
+    assert _graphs() == 1
