@@ -8,7 +8,8 @@ runs in a subprocess of another Python (`--keras-python`, with keras 3 and tenso
 on the same folder, interleaved with the kerasish runs, each side keeping its median.
 
 Usage:
-    .venv/bin/python benchmarks/image_folder_loading.py --keras-python /tmp/kref/bin/python --repeats 2
+    .venv/bin/python benchmarks/image_folder_loading.py --keras-python /tmp/kref/bin/python --repeats 3
+    .venv/bin/python benchmarks/image_folder_loading.py --sides threads,keras --repeats 3  # a busy machine
 """
 
 from __future__ import annotations
@@ -141,6 +142,11 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--folder", help="reuse (or create) the image folder here instead of a temporary one")
+    parser.add_argument(
+        "--sides",
+        default="processes,threads,serial,keras",
+        help="which loaders to run, comma-separated (a busy machine makes the serial and process sides slow)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,15 +155,21 @@ def main() -> None:
             start = time.perf_counter()
             make_folder(folder, args.images)
             print(f"wrote {args.images} JPEGs in {time.perf_counter() - start:.1f} s")
-        sides = {
-            'kerasish, format="torch", 2 worker processes': lambda: kerasish_times(
-                folder, {"workers": 2, "use_multiprocessing": True}
+        chosen = set(args.sides.split(","))
+        available = {
+            "processes": (
+                'kerasish, format="torch", 2 worker processes',
+                lambda: kerasish_times(folder, {"workers": 2, "use_multiprocessing": True}),
             ),
-            'kerasish, format="torch", default (threads)': lambda: kerasish_times(folder, {}),
-            'kerasish, format="torch", serial (workers=0)': lambda: kerasish_times(folder, {"workers": 0}),
+            "threads": ('kerasish, format="torch", default (threads)', lambda: kerasish_times(folder, {})),
+            "serial": ('kerasish, format="torch", serial (workers=0)', lambda: kerasish_times(folder, {"workers": 0})),
         }
         if os.path.exists(args.keras_python):
-            sides["Keras 3.15 (TensorFlow backend), tf.data"] = lambda: keras_times(args.keras_python, folder)
+            available["keras"] = (
+                "Keras 3.15 (TensorFlow backend), tf.data",
+                lambda: keras_times(args.keras_python, folder),
+            )
+        sides = dict(available[key] for key in available if key in chosen)
         results = {name: [] for name in sides}
         for _ in range(args.repeats):  # interleaved, so background load hits every side alike
             for name, run in sides.items():

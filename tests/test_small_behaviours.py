@@ -145,6 +145,7 @@ def test_errors_in_fit_show_the_users_frames_not_kerasish():
         keras.config.enable_traceback_filtering()
 
 
+@pytest.mark.slow  # fresh interpreters, one per setting
 def test_another_keras_backend_setting_is_warned_about_once():
     import subprocess
     import sys
@@ -158,3 +159,14 @@ def test_another_keras_backend_setting_is_warned_about_once():
         [sys.executable, "-c", code], env={**env, "KERAS_BACKEND": "torch"}, capture_output=True, text=True, timeout=120
     )
     assert "PyTorch only" not in quiet.stderr
+
+
+def test_model_layers_leave_out_ops_and_operations_hold_them():
+    # Keras 3.15: layers ['input_layer', 'dense'], operations InputLayer, Dense, Multiply, Add; summary lists ops.
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(inputs) * 2 + 1)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    assert [type(op).__name__ for op in model.operations] == ["InputLayer", "Dense", "Multiply", "Add"]
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "multiply (Multiply)" in lines[0] and "add (Add)" in lines[0]

@@ -27,7 +27,7 @@ class Function:
     @property
     def operations(self) -> list:
         """The layers and ops of the graph, inputs first, in execution order."""
-        return list(self._graph.layers)
+        return self._graph.operations
 
     def call(self, inputs):
         return self._graph(inputs)

@@ -14,6 +14,7 @@ import torch
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.layers import serialize as serialize_layer
 from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.operation import Operation
 from kerasish.models.model import Model
 from kerasish.saving.object_registry import register_builtin, serialize_keras_object
 from kerasish.utils import tree
@@ -71,6 +72,12 @@ class Functional(Model):
 
     @property
     def layers(self) -> list:
+        """The graph's layers, without the ops called on its tensors (`x * 2`, `ops.sum(x)`), as Keras lists them."""
+        return [layer for layer in self._graph_layers if not isinstance(layer, Operation)]
+
+    @property
+    def operations(self) -> list:
+        """Every layer and op of the graph, in execution order (what `summary()` and `plot_model` show)."""
         return list(self._graph_layers)
 
     # Keras's model-level views of the graph's ends: the structures given to the constructor, and their shapes (a

@@ -195,7 +195,7 @@ def model_to_dot(
         dot.add_node(_node(pydot, model, options))  # a subclassed model is one box: its graph is Python code
         return dot
 
-    layers = model.layers
+    layers = getattr(model, "operations", None) or model.layers  # a functional graph's ops are boxes too, as in Keras
     for layer in layers:
         if expand_nested and _is_model(layer):
             dot.add_subgraph(

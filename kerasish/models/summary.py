@@ -59,7 +59,7 @@ def _is_sequential_like(model) -> bool:
             return False
         nodes.extend(depth_nodes)
     member = {id(n) for n in nodes}
-    return all(sum(id(node) in member for node in layer._inbound_nodes) <= 1 for layer in model.layers)
+    return all(sum(id(node) in member for node in layer._inbound_nodes) <= 1 for layer in _operations(model))
 
 
 def _connections(layer, member: set) -> str:
@@ -187,7 +187,7 @@ def summary_text(
     def rule(left, mid, right, fill):
         return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    body = [cells for layer in _layer_range(model.layers, layer_range) for cells in rows(layer)]
+    body = [cells for layer in _layer_range(_operations(model), layer_range) for cells in rows(layer)]
     table = [rule("┏", "┳", "┓", "━")]
     table.append("┃ " + " ┃ ".join(_header(h, w, a) for h, w, a in zip(headers, widths, align)) + " ┃")
     table.append(rule("┡", "╇", "┩", "━"))
@@ -229,3 +229,8 @@ def print_summary(
         print(text, end="")
     else:
         print_fn(text)
+
+
+def _operations(model) -> list:
+    """What the table lists: a functional model's layers and ops (as Keras's summary shows them), else its layers."""
+    return getattr(model, "operations", None) or model.layers

@@ -387,15 +387,10 @@ class SampleBatches(PyDataset):
         return x if self.labels is None else (x, self.labels[start:stop])
 
 
-def stack(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """`torch.stack(tensors)`; in a worker process, straight into shared memory, where the batch crosses to the
-    main process without another copy (as torch's `default_collate` stacks)."""
-    return torch.stack(tensors, out=empty_batch(len(tensors), tensors[0]))
-
-
 def empty_batch(count: int, like: torch.Tensor) -> torch.Tensor:
-    """An uninitialised `(count, *like.shape)` tensor of `like`'s dtype for a batch to be written into, in shared
-    memory in a worker process (so the batch reaches the main process without another copy)."""
+    """An uninitialised `(count, *like.shape)` tensor of `like`'s dtype for a batch to be written into; in a worker
+    process it is in shared memory, where the batch crosses to the main process without another copy (as torch's
+    `default_collate` stacks)."""
     if torch.utils.data.get_worker_info() is None:
         return like.new_empty((count, *like.shape))
     storage = like._typed_storage()._new_shared(count * like.numel(), device=like.device)

@@ -152,3 +152,16 @@ def test_legacy_h5_model_round_trip_with_layer_scale(tmp_path):
     loaded = kerasish.models.load_model(tmp_path / "m.h5")
     x = torch.rand(3, 4)
     torch.testing.assert_close(loaded(x), model(x))
+
+
+def test_mixed_precision_policy_applies_to_the_whole_model():
+    from kerasish import mixed_precision
+
+    mixed_precision.set_global_policy("mixed_bfloat16")  # reset by tests/conftest.py
+    model = applications.MobileNetV3Small(
+        weights=None, input_shape=(32, 32, 3), classes=4, minimalistic=True, dropout_rate=0.0
+    )
+    probabilities = model(torch.rand(2, 32, 32, 3) * 255)
+    assert probabilities.dtype == torch.bfloat16  # computed in bfloat16 ...
+    assert all(w.dtype == torch.float32 for w in model.trainable_weights)  # ... with float32 variables
+    torch.testing.assert_close(probabilities.float().sum(1), torch.ones(2), rtol=1e-2, atol=1e-2)

@@ -16,10 +16,14 @@ import torch
 
 import kerasish as keras
 
-pytestmark = pytest.mark.skipif(
-    not torch.distributed.is_available() or torch.cuda.device_count() == 1,
-    reason="needs torch.distributed, and two processes need the CPU or two GPUs",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not torch.distributed.is_available() or torch.cuda.device_count() == 1,
+        reason="needs torch.distributed, and two processes need the CPU or two GPUs",
+    ),
+    # Each test launches DDP ranks (several seconds apiece): outside the fast subset (`-m "not slow"`).
+    pytest.mark.slow,
+]
 
 
 def _data():

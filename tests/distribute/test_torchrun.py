@@ -11,10 +11,14 @@ import numpy as np
 import pytest
 import torch
 
-pytestmark = pytest.mark.skipif(
-    not torch.distributed.is_available() or torch.cuda.device_count() == 1,
-    reason="needs torch.distributed, and two processes need the CPU or two GPUs",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not torch.distributed.is_available() or torch.cuda.device_count() == 1,
+        reason="needs torch.distributed, and two processes need the CPU or two GPUs",
+    ),
+    # Each test launches DDP ranks (several seconds apiece): outside the fast subset (`-m "not slow"`).
+    pytest.mark.slow,
+]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(os.path.dirname(__file__), "torchrun_script.py")

@@ -13,7 +13,9 @@ BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 def code_blocks():
     for page in PAGES:
         for index, block in enumerate(BLOCK.findall(page.read_text())):
-            yield pytest.param(block, id=f"{page.name}-{index}")
+            # A block that launches DDP ranks starts processes: outside the fast subset (`-m "not slow"`).
+            marks = [pytest.mark.slow] if 'distribute="ddp"' in block else []
+            yield pytest.param(block, id=f"{page.name}-{index}", marks=marks)
 
 
 @pytest.mark.parametrize("code", list(code_blocks()))

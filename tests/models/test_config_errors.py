@@ -73,6 +73,8 @@ def test_the_undamaged_configs_load_and_run(name):
         assert model([torch.ones(2, 3), torch.ones(2, 2)]).shape == (2, 1)
 
 
+# Loads each config once per entry dropped, replaced or nested: tens of seconds (outside `-m "not slow"`).
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_every_dropped_replaced_or_nested_entry_gives_a_model_or_a_value_error(name):
     leaked = []

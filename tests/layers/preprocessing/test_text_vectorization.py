@@ -129,6 +129,7 @@ def test_adapt_on_batches_generators_and_pydataset():
     ]  # fmt: skip
 
 
+@pytest.mark.slow  # imports TensorFlow
 def test_tf_data_adapt_map_and_fit():
     tf = pytest.importorskip("tensorflow")
     layer = layers.TextVectorization(max_tokens=12)
@@ -277,6 +278,7 @@ print(json.dumps({"vocabulary": model.layers[1].get_vocabulary(), "output": out.
 """
 
 
+@pytest.mark.slow  # real Keras and TensorFlow in a fresh process
 @pytest.mark.parametrize("mode", ["int", "tf_idf"])
 def test_real_keras_loads_kerasish_archive(mode, tmp_path):
     pytest.importorskip("keras")
