@@ -169,4 +169,4 @@ def test_model_layers_leave_out_ops_and_operations_hold_them():
     assert [type(op).__name__ for op in model.operations] == ["InputLayer", "Dense", "Multiply", "Add"]
     lines = []
     model.summary(print_fn=lines.append)
-    assert "multiply (Multiply)" in lines[0] and "add (Add)" in lines[0]
+    assert "(Multiply)" in lines[0] and "(Add)" in lines[0]

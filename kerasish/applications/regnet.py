@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kerasish import config, layers, ops
 from kerasish.applications import application_model, imagenet_utils
-from kerasish.legacy.backend.session import get_uid
+from kerasish.utils.naming import get_uid
 
 BASE_WEIGHTS_PATH = "https://storage.googleapis.com/tensorflow/keras-applications/regnet/"
 # variant -> (sha256 with top, sha256 without top)
@@ -230,7 +230,8 @@ def _xy_block(filters_in, filters_out, group_width, stride, se_filters, name):
 
     def apply(inputs):
         _check_filters(filters_in, filters_out, stride)
-        groups = filters_out // group_width
+        # tf.keras 2's Conv2D reads groups=0 as 1: RegNetX080's first stage (80 filters, group width 120) has it.
+        groups = filters_out // group_width or 1
         skip = inputs
         if stride != 1:
             skip = layers.Conv2D(
@@ -273,7 +274,7 @@ def ZBlock(filters_in, filters_out, group_width, stride=1, squeeze_excite_ratio=
 
     def apply(inputs):
         _check_filters(filters_in, filters_out, stride)
-        groups = filters_out // group_width
+        groups = filters_out // group_width or 1
         se_filters = int(filters_in * squeeze_excite_ratio)
         inv_btlneck_filters = int(filters_out / bottleneck_ratio)
         x = _conv_bn(inputs, inv_btlneck_filters, (1, 1), f"{name}_conv_1x1_1")

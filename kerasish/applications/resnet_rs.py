@@ -6,11 +6,10 @@ tf.keras's, so its ImageNet files load."""
 from __future__ import annotations
 
 import os
-import sys
 
 from kerasish import config, layers
 from kerasish.applications import application_model, imagenet_utils
-from kerasish.legacy.backend.session import get_uid
+from kerasish.utils.naming import get_uid
 
 BASE_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/resnet_rs/"
 # File name -> md5 of tf.keras's files.
@@ -216,13 +215,6 @@ def get_survival_probability(init_rate, block_num, total_blocks):
     return init_rate * float(block_num) / total_blocks
 
 
-def allow_bigger_recursion(target_limit: int) -> None:
-    """Raises Python's recursion limit to `target_limit` (never lowers it): the functional graph is walked
-    recursively, one frame per layer of its longest path, which runs to thousands of layers in the deep members."""
-    if sys.getrecursionlimit() < target_limit:
-        sys.setrecursionlimit(target_limit)
-
-
 def _resolve_weights(weights, depth):
     """`"imagenet"` means the variant for the largest input size; the variants allowed for `depth`."""
     variants = [f"imagenet-i{size}" for size in DEPTH_TO_WEIGHT_VARIANTS[depth]]
@@ -319,7 +311,6 @@ def ResNetRS(
     x = stem(x, bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, activation=activation)
     block_args = BLOCK_ARGS[depth] if block_args is None else block_args
     # About 17 layers per bottleneck on the longest path, plus a margin for the caller's frames.
-    allow_bigger_recursion(1000 + 20 * sum(args["num_repeats"] for args in block_args))
     for i, args in enumerate(block_args):
         x = block_group(
             x,

@@ -283,7 +283,11 @@ def _map_graph(inputs: list, outputs: list):
     finished, in_progress, ordered_nodes, discovery = set(), set(), [], {}
     input_ids = {id(t) for t in inputs}
 
-    def visit(tensor):
+    # A depth-first walk from each output, parents before children (post-order), with an explicit stack: a graph
+    # thousands of layers deep (ResNetRS-420) must not meet Python's recursion limit.
+    stack = []  # (node, iterator over the parent tensors still to visit)
+
+    def enter(tensor):
         layer, node_index, _ = tensor._keras_history
         node = layer._inbound_nodes[node_index]
         if id(node) in finished:
@@ -292,15 +296,21 @@ def _map_graph(inputs: list, outputs: list):
             raise ValueError(f'Tensor {tensor} from layer "{layer.name}" is part of a cycle.')
         discovery.setdefault(layer, len(discovery))
         in_progress.add(id(node))
-        if not isinstance(layer, InputLayer) and id(tensor) not in input_ids:
-            for parent in node.input_tensors:
-                visit(parent)
-        finished.add(id(node))
-        in_progress.discard(id(node))
-        ordered_nodes.append(node)
+        leaf = isinstance(layer, InputLayer) or id(tensor) in input_ids
+        stack.append((node, iter(() if leaf else node.input_tensors)))
 
     for output in outputs:
-        visit(output)
+        enter(output)
+        while stack:
+            node, parents = stack[-1]
+            parent = next(parents, None)
+            if parent is not None:
+                enter(parent)
+                continue
+            stack.pop()
+            finished.add(id(node))
+            in_progress.discard(id(node))
+            ordered_nodes.append(node)
 
     node_depth, layer_depth = {}, {}
     for node in reversed(ordered_nodes):

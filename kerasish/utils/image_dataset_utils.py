@@ -196,6 +196,8 @@ class ImageFolderDataset(dataset_utils.SampleBatches):
             image = load_image(self.file_paths[index], *self._image_args)
             if batch is None:
                 batch = dataset_utils.empty_batch(len(indices), image)
+            elif image.dtype != batch.dtype:  # nearest keeps 8-bit files uint8, 16-bit grayscale ones float32
+                batch = batch.to(torch.promote_types(batch.dtype, image.dtype))
             batch[position] = image
         return batch
 

@@ -24,3 +24,19 @@ def auto_name(prefix: str) -> str:
 
 def reset_names() -> None:
     _NAME_UIDS.clear()
+    _UIDS.clear()
+
+
+_UIDS: collections.Counter = collections.Counter()
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3, ... on successive calls with the same `prefix` (Keras 2's `backend.get_uid`, which tf.keras's
+    applications use for their default block names)."""
+    _UIDS[prefix] += 1
+    return _UIDS[prefix]
+
+
+def reset_uids() -> None:
+    """Resets the `get_uid` counters."""
+    _UIDS.clear()

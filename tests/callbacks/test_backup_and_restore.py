@@ -78,6 +78,7 @@ def _epochs_run(log):
     return keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: log.append(epoch))
 
 
+@pytest.mark.slow  # a child process killed, then resumed
 def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     # 32 training rows in batches of 8: 4 batches an epoch. A backup every 3 batches is last written after
     # batch 9 (epoch 2, batch 1); the script kills itself after batch 11, in the middle of epoch 2.
@@ -186,6 +187,7 @@ def _writes(folder):
         return [json.loads(line) for line in f]
 
 
+@pytest.mark.slow  # trains in child processes killed and resumed again and again
 def test_killed_at_random_moments_with_stateful_callbacks_ends_as_an_uninterrupted_run(tmp_path):
     # ModelCheckpoint(save_best_only), EarlyStopping(patience=3, restore_best_weights), ReduceLROnPlateau and
     # CSVLogger: the uninterrupted run improves until epoch 12, halves the learning rate three times and stops at

@@ -168,5 +168,5 @@ def test_models_with_the_new_ops_save_and_load(tmp_path):
         model.save(path)
         restored = kerasish.models.load_model(path)
         np.testing.assert_allclose(restored.predict(data, verbose=0), expected, rtol=1e-6)
-        classes = [layer.__class__.__name__ for layer in restored.layers]
+        classes = [layer.__class__.__name__ for layer in restored.operations]
         assert ["DepthToSpace", "Rearrange", "Nancumsum", "Nanmax"] == classes[1:]

@@ -394,6 +394,7 @@ def test_models_larger_than_the_probe_budget_load_exactly(tmp_path, suffix):
     assert torch.equal(probed, torch.get_rng_state())  # the probe drew nothing the real build would not
 
 
+@pytest.mark.slow  # builds a model too big for the probe's budget
 def test_a_config_whose_build_cannot_be_checked_within_the_budget_needs_safe_mode_off(tmp_path):
     # Hashing has no meta kernel: its output shape comes from a run on real zeros, here 83 x 200,000 int64s
     # (133 MB) for a file of a few KB. The same config with 10**9 features would ask for 664 GB.

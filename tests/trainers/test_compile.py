@@ -211,6 +211,7 @@ def test_multi_output_log_names_and_order_match_keras():
         assert m.evaluate(x, y, verbose=0) == pytest.approx(expected_list, rel=1e-6)
 
 
+@pytest.mark.slow  # torch.compile's first compilation
 def test_jit_compile_trains_exactly_like_eager():
     """`jit_compile=True` runs the forward pass through torch.compile; the numbers must not change."""
     rng = np.random.default_rng(0)

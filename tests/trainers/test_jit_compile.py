@@ -251,3 +251,35 @@ def test_evaluate_before_any_fit_compiles_its_step_once():
     assert model.evaluate(x, y, batch_size=16, verbose=0) == pytest.approx(expected, rel=1e-6)
     assert model._run_state.test_compiled is not None
     assert _graphs() == 1
+
+
+@pytest.mark.parametrize("fails_on", ["dynamic", "everything"])
+def test_a_compiler_failure_falls_back_to_static_shapes_then_to_eager(monkeypatch, fails_on):
+    """A backend that fails on graphs with a dynamic batch dimension (as inductor can on pooling) gets a static
+    graph instead; one that fails on every graph leaves the step eager, with one warning naming the error."""
+    traced = []
+
+    def picky_backend(graph_module, example_inputs):
+        dynamic = any(not isinstance(t, torch.Tensor) for t in example_inputs)  # a symbolic size is an input
+        if fails_on == "everything" or dynamic:
+            raise TypeError("cannot determine truth value of Relational")
+        traced.append(graph_module)
+        return graph_module.forward
+
+    monkeypatch.setattr(step_compiler, "backend", picky_backend)
+    x, y = _data(40)
+    eager = _model()
+    eager.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    model = _model(jit_compile=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+    messages = [str(w.message) for w in caught if "could not compile" in str(w.message)]
+    compiled = model._run_state.train_compiler._compiled
+    if fails_on == "dynamic":
+        assert messages == [] and compiled.eager_reason is None
+        assert len(traced) == 2  # the full batches' graph, then the partial last batch's
+    else:
+        assert len(messages) == 1 and "Relational" in messages[0] and "`_train_forward_and_loss`" in messages[0]
+        assert traced == []
+    _assert_same_weights(model, eager)

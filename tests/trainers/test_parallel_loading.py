@@ -155,6 +155,7 @@ def test_a_worker_error_that_cannot_be_rebuilt_from_its_message_reaches_fit(tmp_
     assert "cannot read /data/batch3 (code 5)" in message
 
 
+@pytest.mark.slow  # waits for worker processes to die and be noticed
 @pytest.mark.parametrize("kind", ["exit", "kill"])
 def test_a_worker_process_that_dies_ends_fit(tmp_path, kind):
     name, seconds, message = _fit_with_failing_worker(tmp_path, "processes", kind)
@@ -214,6 +215,7 @@ def start_method(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.slow  # fresh worker processes each epoch (spawned ones import torch anew)
 def test_worker_processes_see_the_dataset_as_on_epoch_end_left_it(start_method):
     epochs = 3 if start_method == "fork" else 2  # a spawned worker imports torch afresh: seconds per epoch
     serial = _batches_seen(Reshuffled(), epochs=epochs)

@@ -231,6 +231,7 @@ np.savez(os.path.join(sys.argv[1], "rank" + os.environ["RANK"] + ".npz"), *model
 '''
 
 
+@pytest.mark.slow  # torchrun launches two ranks that import TensorFlow
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="needs torch.distributed")
 def test_fit_under_torchrun_gives_each_rank_its_own_batches_of_each_epoch(tmp_path):
     script = tmp_path / "script.py"

@@ -273,3 +273,27 @@ def test_bad_arguments(in_fixtures, kwargs, message):
     kwargs.setdefault("format", "torch")
     with pytest.raises(ValueError, match=message.replace("(", "\\(").replace(")", "\\)")):
         image_dataset_from_directory("images", verbose=False, **kwargs)
+
+
+def test_nearest_batch_of_8_and_16_bit_grayscale_files_keeps_every_value(tmp_path):
+    # Nearest keeps an 8-bit file uint8 and reads a 16-bit one as float32; in one batch both become float32, the
+    # 16-bit values intact (not wrapped into uint8).
+    (tmp_path / "a").mkdir()
+    eight = np.arange(12, dtype=np.uint8).reshape(3, 4) * 20
+    sixteen = np.arange(12, dtype=np.uint16).reshape(3, 4) * 1000 + 300
+    Image.fromarray(eight).save(tmp_path / "a" / "0.png")
+    Image.fromarray(sixteen).save(tmp_path / "a" / "1.png")
+    ds = image_dataset_from_directory(
+        tmp_path,
+        labels=None,
+        color_mode="grayscale",
+        image_size=(3, 4),
+        interpolation="nearest",
+        shuffle=False,
+        format="torch",
+        verbose=False,
+    )
+    batch = ds[0]
+    assert batch.dtype == torch.float32 and tuple(batch.shape) == (2, 3, 4, 1)
+    np.testing.assert_array_equal(batch[0, :, :, 0].numpy(), eight)
+    np.testing.assert_array_equal(batch[1, :, :, 0].numpy(), sixteen)

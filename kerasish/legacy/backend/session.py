@@ -13,6 +13,7 @@ from kerasish.backend.common.tensors import convert_to_tensor
 from kerasish.backend.common.variable import Variable
 from kerasish.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx
 from kerasish.utils import naming
+from kerasish.utils.naming import get_uid, reset_uids
 
 __all__ = [
     "backend",
@@ -40,7 +41,6 @@ __all__ = [
     "variable",
 ]
 
-_UIDS: dict[str, int] = {}
 
 
 def set_image_data_format(data_format: str) -> None:
@@ -57,22 +57,10 @@ def clear_session(free_memory: bool = True) -> None:
     """Resets Keras's automatic names (`dense`, `dense_1`, ... start over) and, if `free_memory`, collects
     garbage and releases cached CUDA memory."""
     naming.reset_names()
-    _UIDS.clear()
     if free_memory:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-
-
-def get_uid(prefix: str = "") -> int:
-    """1, 2, 3, ... on successive calls with the same `prefix` (Keras 2's counter)."""
-    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
-    return _UIDS[prefix]
-
-
-def reset_uids() -> None:
-    """Resets the `get_uid` counters."""
-    _UIDS.clear()
 
 
 def is_keras_tensor(x) -> bool:
