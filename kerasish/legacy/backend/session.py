@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 
-
 def set_image_data_format(data_format: str) -> None:
     """Sets the default image layout: `"channels_last"` or `"channels_first"`."""
     config.set_image_data_format(data_format)
