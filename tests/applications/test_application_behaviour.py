@@ -59,10 +59,10 @@ def test_arguments_are_checked_before_anything_is_fetched(constructor, kwargs, m
 
 def test_input_tensor_from_an_existing_graph():
     inputs = kerasish.Input((40, 40, 3))
-    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = layers.Rescaling(1 / 255.0, name="scale_in")(inputs)
     model = applications.MobileNetV2(weights=None, include_top=False, input_tensor=x, alpha=0.35, pooling="avg")
     assert model.inputs[0] is inputs  # the model starts where the tensor's graph starts
-    assert model.get_layer("rescaling") is not None
+    assert model.get_layer("scale_in") is not None
     out = model(torch.rand(2, 40, 40, 3) * 255)
     assert tuple(out.shape) == (2, 1280)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from kerasish import config, constraints, initializers, regularizers
 from kerasish.layers.input_spec import InputSpec
@@ -163,16 +164,52 @@ class BatchNormalization(Layer):
             )
         x = inputs if inputs.dtype in (torch.float32, torch.float64) else inputs.float()  # statistics in fp32+
         gamma, beta = self.gamma, self.beta
-        if training and self.trainable:
+        if training and self.trainable and self._fused_training_applies(x, mask):
+            outputs = self._fused_training_step(x, gamma, beta)
+        elif training and self.trainable:
             mean, variance = self._moments(x, mask)
             if self.renorm:
                 gamma, beta = self._renorm_transform(mean, variance, gamma, beta)
             else:
                 self._update_moving_statistics(mean.detach(), variance.detach())
+            outputs = self._normalize(x, mean, variance, gamma, beta)
         else:
-            mean, variance = self.moving_mean, self.moving_variance
-        outputs = self._normalize(x, mean, variance, gamma, beta)
+            outputs = self._normalize(x, self.moving_mean, self.moving_variance, gamma, beta)
         return outputs if inputs.dtype == outputs.dtype or not inputs.is_floating_point() else outputs.to(inputs.dtype)
+
+    def _fused_training_applies(self, x, mask) -> bool:
+        return (
+            mask is None
+            and not self.renorm
+            and not (self.synchronized and _distributed())
+            and x.dim() >= 2
+            and x.numel() > x.shape[self._channel_axis]  # torch's kernel needs two values per channel
+        )
+
+    def _fused_training_step(self, x, gamma, beta):
+        """Training on a batch with torch's fused batch norm (one kernel for the statistics, the normalization and
+        its backward; on a channels-first view, which for channels-last data is torch's channels_last format).
+        torch moves its running variance with the unbiased batch variance; Keras with the biased one, so the update
+        is corrected: `keras = m * old + (torch - m * old) * (n - 1) / n`."""
+        momentum = self.momentum
+        running_mean = self.moving_mean.detach().to(x.dtype, copy=True)
+        running_var = self.moving_variance.detach().to(x.dtype, copy=True)
+        outputs = F.batch_norm(
+            x.movedim(self._channel_axis, 1),
+            running_mean,
+            running_var,
+            gamma,
+            beta,
+            training=True,
+            momentum=1.0 - momentum,
+            eps=self.epsilon,
+        ).movedim(1, self._channel_axis)
+        count = x.numel() // x.shape[self._channel_axis]
+        with torch.no_grad():
+            self.moving_mean.copy_(running_mean)
+            old = self.moving_variance * momentum
+            self.moving_variance.copy_(old + (running_var - old) * ((count - 1) / count))
+        return outputs
 
     def _normalize(self, x, mean, variance, gamma, beta):
         """Keras's formula, `x * inv + (beta - mean * inv)` with `inv = gamma / sqrt(variance + epsilon)`: one
