@@ -182,7 +182,9 @@ def test_errors_carry_keras_messages(tmp_path, capsys):
 
 def test_weights_file_keeps_nested_objects_that_keras_drops(tmp_path, capsys):
     editor = KerasFileEditor(LSTM)
-    assert capsys.readouterr().out == EXPECTED["lstm_opened_text"]
+    # Keras prints the file's path; the fixture holds the path where it was made, this run's is another.
+    made_at = EXPECTED["lstm_opened_text"].split("'")[1]
+    assert capsys.readouterr().out == EXPECTED["lstm_opened_text"].replace(made_at, LSTM)
     # Keras 3.15's editor reads `layers/lstm` (which has an empty `vars` group) as that group alone and loses the
     # cell's weights; kerasish keeps them.
     assert "lstm" not in EXPECTED["lstm_keras_tree"]["layers"]
