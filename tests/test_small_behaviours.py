@@ -170,3 +170,30 @@ def test_model_layers_leave_out_ops_and_operations_hold_them():
     lines = []
     model.summary(print_fn=lines.append)
     assert "(Multiply)" in lines[0] and "(Add)" in lines[0]
+
+
+def test_functional_inference_drops_each_activation_after_its_last_reader():
+    import weakref
+
+    watched = {}
+
+    class Watch(keras.layers.Layer):
+        def call(self, x):
+            watched[self.name] = weakref.ref(x)
+            return x * 2
+
+    class Look(keras.layers.Layer):
+        def call(self, x):
+            watched["first_input_alive"] = watched["first"]() is not None
+            watched["second_input_alive"] = watched["second"]() is not None
+            return x + 1
+
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(4)(inputs)
+    first = Watch(name="first")(hidden)
+    second = Watch(name="second")(first)
+    model = keras.Model(inputs, [Look()(second), hidden])  # `hidden` is an output too: kept to the end
+    with torch.no_grad():
+        model(torch.ones(2, 4))
+    # `first`'s input is `hidden`, a model output: alive; `second`'s input was read by `second` only: dropped.
+    assert watched["first_input_alive"] and not watched["second_input_alive"]

@@ -120,30 +120,42 @@ class Functional(Model):
         return [t._keras_history[0].name for t in self.outputs]
 
     def _compile_program(self) -> list:
-        """One step per non-input node: (layer, gather(values) -> (args, kwargs), output slots, single)."""
+        """One step per non-input node: (layer, gather(values) -> (args, kwargs), output slots, single, the slots
+        whose last reader this step is). Dropping a value after its last reader lets its memory serve the next
+        layers' outputs, so inference holds only the live activations, as an eager torch forward does."""
         slots = {id(t): i for i, t in enumerate(self.inputs)}
-        program = []
+        steps, last_reader = [], {}
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
                 if isinstance(node.layer, InputLayer):
                     continue
                 for t in node.output_tensors:
                     slots.setdefault(id(t), len(slots))
+                for t in node.input_tensors:
+                    last_reader[slots[id(t)]] = len(steps)
                 gather = _make_gather(node, slots)
                 out_slots = [slots[id(t)] for t in node.output_tensors]
-                program.append((node.layer, gather, out_slots, isinstance(node.outputs, KerasTensor)))
+                steps.append((node.layer, gather, out_slots, isinstance(node.outputs, KerasTensor)))
         self._output_slots = [slots[id(t)] for t in self.outputs]
         self._num_slots = len(slots)
-        return program
+        kept = set(self._output_slots)
+        dropped = [[] for _ in steps]
+        for slot, step in last_reader.items():
+            if slot not in kept:
+                dropped[step].append(slot)
+        return [(*step, tuple(drop)) for step, drop in zip(steps, dropped)]
 
     def call(self, inputs, training=None, mask=None):
         values = [None] * self._num_slots
         values[: len(self.inputs)] = [
             layer.conform(value) for layer, value in zip(self._input_layers, self._bind_inputs(inputs))
         ]
-        for layer, gather, out_slots, single in self._program:
+        for layer, gather, out_slots, single, dropped in self._program:
             args, kwargs = gather(values)
             outputs = layer(*args, **kwargs)
+            del args, kwargs
+            for slot in dropped:
+                values[slot] = None
             if single:
                 values[out_slots[0]] = outputs
             else:
