@@ -104,7 +104,11 @@ def test_a_cell_without_its_parts_says_what_is_missing():
     class Incomplete(AbstractRNNCell):
         pass
 
-    with pytest.raises(NotImplementedError, match="Incomplete must define the `state_size` property"):
-        _ = Incomplete().state_size
-    with pytest.raises(NotImplementedError, match="Incomplete must define `call"):
-        Incomplete().call(torch.zeros(1, 2), [torch.zeros(1, 2)])
+    class Stateless(AbstractRNNCell):
+        def call(self, inputs, states):
+            return inputs, states
+
+    with pytest.raises(TypeError, match="Incomplete: it must define `call"):
+        Incomplete()
+    with pytest.raises(ValueError, match="Stateless must define `state_size`"):
+        Stateless().get_initial_state(batch_size=2)

@@ -44,19 +44,12 @@ class AbstractRNNCell(Layer):
     ```
     """
 
-    def call(self, inputs, states):
-        """One step: `(output, new_states)` from the step's inputs `(batch, ...)` and the previous states."""
-        raise NotImplementedError(f"{type(self).__name__} must define `call(inputs, states)` (AbstractRNNCell).")
-
-    @property
-    def state_size(self):
-        """The size(s) of the cell's state(s): an int, or a list/tuple of them (shapes for multi-axis states)."""
-        raise NotImplementedError(f"{type(self).__name__} must define the `state_size` property (AbstractRNNCell).")
-
-    @property
-    def output_size(self):
-        """The size of the cell's output at each step."""
-        raise NotImplementedError(f"{type(self).__name__} must define the `output_size` property (AbstractRNNCell).")
+    def __init__(self, **kwargs):
+        # An abstract base, as tf.keras's: a cell without its own step cannot be made (`state_size` and
+        # `output_size` are the subclass's attributes or properties, often set in its `__init__`).
+        if type(self).call is Layer.call:
+            raise TypeError(f"Can't instantiate {type(self).__name__}: it must define `call(inputs, states)`.")
+        super().__init__(**kwargs)
 
     def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
         """Zeros of `state_size` for `batch_size` sequences, in `dtype` (floatx by default); given `inputs`, their
@@ -75,7 +68,9 @@ class AbstractRNNCell(Layer):
             dims = list(size) if isinstance(size, (list, tuple, torch.Size)) else [size]
             return torch.zeros([batch_size, *dims], dtype=dtype, device=device)
 
-        size = self.state_size
+        size = getattr(self, "state_size", None)
+        if size is None:
+            raise ValueError(f"{type(self).__name__} must define `state_size` (an int or a list of sizes).")
         return [zeros(s) for s in size] if isinstance(size, (list, tuple)) else zeros(size)
 
 
