@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from kerasish import config, constraints, initializers, regularizers
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.layers.activations.softmax import Softmax
+from kerasish.layers.attention.multi_head_attention import ShapesDictBuild
 from kerasish.layers.core.einsum_dense import EinsumDense
 from kerasish.layers.layer import Layer
 from kerasish.layers.regularization.dropout import Dropout
@@ -21,7 +22,7 @@ _MASKED_LOGIT = {torch.float16: -0.7 * 65500.0}
 _MASKED_LOGIT_DEFAULT = -0.7 * 3.38953e38
 
 
-class GroupedQueryAttention(Layer):
+class GroupedQueryAttention(ShapesDictBuild, Layer):
     """Grouped-query attention (Ainslie et al., 2023): `num_query_heads` query heads share `num_key_value_heads`
     key/value heads in equal groups (1 is multi-query attention; `num_query_heads` is multi-head attention).
 
@@ -188,17 +189,6 @@ class GroupedQueryAttention(Layer):
         )
         layer.build(tuple(input_shape))
         return layer
-
-    def get_build_config(self) -> dict | None:
-        return None if self._build_shapes_dict is None else {"shapes_dict": self._build_shapes_dict}
-
-    def build_from_config(self, build_config: dict | None) -> None:
-        if build_config and not self.built:
-            shapes = build_config.get("shapes_dict") or {
-                "query_shape": build_config["input_shape"],
-                "value_shape": build_config["input_shape"],
-            }
-            self.build(**{k: tuple(v) for k, v in shapes.items()})
 
     # ---- calling ---------------------------------------------------------------------------------------
 

@@ -14,7 +14,23 @@ from kerasish.ops import sdpa
 from kerasish.random import SeedGenerator
 
 
-class MultiHeadAttention(Layer):
+class ShapesDictBuild:
+    """The build config of Keras's attention layers: the `query`/`value`/`key` shapes given to `build` (a
+    `shapes_dict`), or tf.keras 2's single `input_shape`; shared by MultiHeadAttention and GroupedQueryAttention."""
+
+    def get_build_config(self) -> dict | None:
+        return None if self._build_shapes_dict is None else {"shapes_dict": self._build_shapes_dict}
+
+    def build_from_config(self, build_config: dict | None) -> None:
+        if build_config and not self.built:
+            shapes = build_config.get("shapes_dict") or {
+                "query_shape": build_config["input_shape"],
+                "value_shape": build_config["input_shape"],
+            }
+            self.build(**{k: tuple(v) for k, v in shapes.items()})
+
+
+class MultiHeadAttention(ShapesDictBuild, Layer):
     """Multi-head attention: `num_heads` scaled dot-product attentions over learned projections of query, key
     and value, projected back to the query's size (or `output_shape`).
 
@@ -241,17 +257,6 @@ class MultiHeadAttention(Layer):
         )
         layer.build(None)
         return layer
-
-    def get_build_config(self) -> dict | None:
-        return None if self._build_shapes_dict is None else {"shapes_dict": self._build_shapes_dict}
-
-    def build_from_config(self, build_config: dict | None) -> None:
-        if build_config and not self.built:
-            shapes = build_config.get("shapes_dict") or {
-                "query_shape": build_config["input_shape"],
-                "value_shape": build_config["input_shape"],
-            }
-            self.build(**{k: tuple(v) for k, v in shapes.items()})
 
     # ---- calling ---------------------------------------------------------------------------------------
 
