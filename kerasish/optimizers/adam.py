@@ -58,6 +58,18 @@ class Adam(Optimizer):
         # Keras computes the step size in the variables' dtype; in float32, `1 - beta_2**t` loses digits to
         # cancellation and moves alpha by up to ~1e-5 relative, so compute it the same way to match Keras.
         alpha = self._alpha(learning_rate, variables[0].dtype)
+        denominators = self._moments(grads, slots)
+        torch._foreach_addcdiv_(variables, slots["momentum"], denominators, value=-alpha)
+
+    def _graph_update_step(self, grads, variables, slots, learning_rate, step) -> None:
+        step = step.to(variables[0].dtype)  # in the variables' dtype, as `_alpha` computes it
+        alpha = learning_rate * torch.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
+        denominators = self._moments(grads, slots)
+        torch._foreach_div_(denominators, -alpha)
+        torch._foreach_addcdiv_(variables, slots["momentum"], denominators)
+
+    def _moments(self, grads, slots) -> list:
+        """Updates the moments in place; returns `sqrt(v) + epsilon` for each variable (`v`: AMSGrad's maximum)."""
         momentums, velocities = slots["momentum"], slots["velocity"]
         torch._foreach_lerp_(momentums, grads, 1 - self.beta_1)
         torch._foreach_mul_(velocities, self.beta_2)
@@ -67,7 +79,7 @@ class Adam(Optimizer):
             velocities = slots["velocity_hat"]
         denominators = torch._foreach_sqrt(velocities)
         torch._foreach_add_(denominators, self.epsilon)
-        torch._foreach_addcdiv_(variables, momentums, denominators, value=-alpha)
+        return denominators
 
     def _alpha(self, learning_rate: float, dtype: torch.dtype) -> float:
         real = np.float64 if dtype == torch.float64 else np.float32

@@ -41,6 +41,10 @@ def sparse_rows(gradient: Tensor) -> tuple[Tensor, Tensor]:
     return gradient.indices()[0], gradient.values()
 
 
+def _defined_in(cls: type, attribute: str) -> type:
+    return next(c for c in cls.__mro__ if attribute in vars(c))
+
+
 def _as_float(value, argument: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, Tensor)):
         raise ValueError(
@@ -384,12 +388,7 @@ class Optimizer:
             grads = [grads[i] for i in present]
             indices = [indices[i] for i in present] if indices is not None else present
         grads = list(grads)
-        if indices is None:
-            variables, slots, decayed = self._trainable_variables, self._slots, self._decayed_variables
-        else:
-            variables = [self._trainable_variables[i] for i in indices]
-            slots = {key: [values[i] for i in indices] for key, values in self._slots.items()}
-            decayed = [self._trainable_variables[i] for i in indices if self._decay_mask[i]]
+        variables, slots, decayed = self._selected(indices)
 
         lazy_sparse = False
         if any(map(_is_sparse, grads)):
@@ -417,6 +416,48 @@ class Optimizer:
             variable = self._trainable_variables[i]
             variable.copy_(constraint(variable))
         self._iterations += 1
+
+    def _selected(self, indices: list[int] | None) -> tuple[list[Tensor], dict, list[Tensor]]:
+        """The variables at `indices` (None: all, in the built order), their slots and the weight-decayed ones."""
+        if indices is None:
+            return self._trainable_variables, self._slots, self._decayed_variables
+        variables = [self._trainable_variables[i] for i in indices]
+        slots = {key: [values[i] for i in indices] for key, values in self._slots.items()}
+        decayed = [self._trainable_variables[i] for i in indices if self._decay_mask[i]]
+        return variables, slots, decayed
+
+    # ---- the update inside a compiled train step (trainers/whole_step.py) -----------------------------------
+    # There the learning rate and the 1-based step number are 0-d tensors, so that a schedule's next value or the
+    # next step never retraces the graph; the Python numbers `apply` reads would each become a guarded constant.
+    # An optimizer takes part by defining `_graph_update_step`, its `_foreach_update_step` in tensor arithmetic.
+
+    _graph_update_step = None  # (grads, variables, slots, learning_rate: Tensor, step: Tensor) in subclasses
+
+    def _graph_unsupported(self) -> str | None:
+        """Why this optimizer's update cannot run inside a compiled train step, or None when it can."""
+        if self._graph_update_step is None or _defined_in(type(self), "_graph_update_step") is not _defined_in(
+            type(self), "_foreach_update_step"
+        ):  # a subclass with its own update would otherwise run its parent's in the graph
+            return f"{type(self).__name__} has no update in tensor arithmetic (SGD, Adam, AdamW and RMSprop do)"
+        if self.gradient_accumulation_steps:
+            return "gradient accumulation decides in Python, step by step, whether to update"
+        if self.use_ema:
+            return "the moving average of the weights (use_ema=True) is updated in Python"
+        return None
+
+    def _graph_apply(self, grads: list[Tensor], variables: list[Tensor], learning_rate: Tensor, step: Tensor) -> None:
+        """`apply` for a compiled train step: `grads` align with `variables` (all the built ones or a subset), none
+        is None or sparse; the caller counts the step (`_iterations`) afterwards."""
+        variables, slots, decayed = self._selected(self._indices_of(variables, len(grads)))
+        if self.loss_scale_factor is not None:
+            grads = torch._foreach_div(grads, self.loss_scale_factor)
+        grads = self._clip_gradients(grads)
+        if self.weight_decay is not None and decayed:
+            torch._foreach_mul_(decayed, 1.0 - self.weight_decay * learning_rate)
+        self._graph_update_step(grads, variables, slots, learning_rate, step)
+        for i, constraint in self._constrained:
+            variable = self._trainable_variables[i]
+            variable.copy_(constraint(variable))
 
     def _indices_of(self, trainable_variables, count: int) -> list[int] | None:
         # None means "the built list, in order": the trainer's every step, which then costs no Python loop.

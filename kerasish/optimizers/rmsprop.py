@@ -56,6 +56,30 @@ class RMSprop(Optimizer):
             self._average_gradients = self.add_optimizer_variables(variables, "average_gradient")
 
     def _foreach_update_step(self, grads, variables, slots, learning_rate: float) -> None:
+        denominators = self._denominators(grads, slots)
+        if self.momentum > 0:
+            momentums = slots["momentum"]
+            torch._foreach_mul_(momentums, self.momentum)
+            torch._foreach_addcdiv_(momentums, grads, denominators, value=learning_rate)
+            torch._foreach_sub_(variables, momentums)
+        else:
+            torch._foreach_addcdiv_(variables, grads, denominators, value=-learning_rate)
+
+    def _graph_update_step(self, grads, variables, slots, learning_rate, step) -> None:
+        # As above with a tensor learning rate: foreach ops take it as a divisor but not as `value`.
+        denominators = self._denominators(grads, slots)
+        if self.momentum > 0:
+            momentums = slots["momentum"]
+            torch._foreach_mul_(momentums, self.momentum)
+            torch._foreach_div_(denominators, learning_rate)
+            torch._foreach_addcdiv_(momentums, grads, denominators)
+            torch._foreach_sub_(variables, momentums)
+        else:
+            torch._foreach_div_(denominators, -learning_rate)
+            torch._foreach_addcdiv_(variables, grads, denominators)
+
+    def _denominators(self, grads, slots) -> list:
+        """Updates the running averages in place; returns the root-mean-square denominators."""
         rho = self.rho
         velocities = slots["velocity"]
         torch._foreach_mul_(velocities, rho)
@@ -67,13 +91,7 @@ class RMSprop(Optimizer):
             torch._foreach_add_(average_grads, grads, alpha=1 - rho)
             torch._foreach_addcmul_(denominators, average_grads, average_grads, value=-1)
         torch._foreach_sqrt_(denominators)
-        if self.momentum > 0:
-            momentums = slots["momentum"]
-            torch._foreach_mul_(momentums, self.momentum)
-            torch._foreach_addcdiv_(momentums, grads, denominators, value=learning_rate)
-            torch._foreach_sub_(variables, momentums)
-        else:
-            torch._foreach_addcdiv_(variables, grads, denominators, value=-learning_rate)
+        return denominators
 
     def get_config(self) -> dict:
         config = super().get_config()

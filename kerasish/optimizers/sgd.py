@@ -54,6 +54,21 @@ class SGD(Optimizer):
         else:
             torch._foreach_add_(variables, velocities)
 
+    def _graph_update_step(self, grads, variables, slots, learning_rate, step) -> None:
+        # As above with a tensor learning rate, which foreach ops take as a factor but not as `alpha`.
+        steps = torch._foreach_mul(grads, -learning_rate)
+        if self.momentum == 0:
+            torch._foreach_add_(variables, steps)
+            return
+        velocities = slots["momentum"]
+        torch._foreach_mul_(velocities, self.momentum)
+        torch._foreach_add_(velocities, steps)
+        if self.nesterov:
+            torch._foreach_add_(variables, velocities, alpha=self.momentum)
+            torch._foreach_add_(variables, steps)
+        else:
+            torch._foreach_add_(variables, velocities)
+
     def _sparse_update_step(self, gradient, variable, slots, learning_rate: float) -> None:
         # Only the touched rows move; with momentum their velocity alone decays (TensorFlow's sparse kernel).
         rows, values = sparse_rows(gradient)

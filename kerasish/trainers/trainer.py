@@ -42,6 +42,7 @@ from kerasish.trainers.data_adapters import (
 )
 from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
 from kerasish.trainers.step_compiler import CompiledFunction, TrainStepCompiler, warn_custom_step_once
+from kerasish.trainers.whole_step import WholeTrainStep
 from kerasish.utils import tree
 from kerasish.utils.traceback_utils import filter_traceback
 
@@ -287,18 +288,23 @@ class Trainer:
     def train_step(self, data):
         """One optimizer step on a batch `(x, y, sample_weight)`; returns the metric logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        compiler = self._run_state.train_compiler
-        if compiler is not None and compiler.use_compiled:
-            y_pred, loss = compiler.forward_and_loss(x, y, sample_weight)
-        else:
-            y_pred = self._forward(x, training=True)
-            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
-        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         params = self._train_params if self._train_params is not None else self._collect_train_params()
-        for p in params:
-            p.grad = None
-        self.optimizer.scale_loss(loss).backward()
-        self.optimizer.apply([p.grad for p in params], params)
+        compiler = self._run_state.train_compiler
+        compiled = compiler is not None and compiler.use_compiled
+        step = compiler.train_step(x, y, sample_weight, params, self.optimizer) if compiled else None
+        if step is not None:
+            y_pred, loss = step
+        else:
+            if compiled:
+                y_pred, loss = compiler.forward_and_loss(x, y, sample_weight)
+            else:
+                y_pred = self._forward(x, training=True)
+                loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
+            for p in params:
+                p.grad = None
+            self.optimizer.scale_loss(loss).backward()
+            self.optimizer.apply([p.grad for p in params], params)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
@@ -351,7 +357,8 @@ class Trainer:
             if self._jit_mode is True:
                 warn_custom_step_once(self, "train_step")
             return
-        state.train_compiler = TrainStepCompiler(self._train_forward_and_loss, self._jit_mode)
+        whole = WholeTrainStep(self) if WholeTrainStep.unsupported(self) is None else None
+        state.train_compiler = TrainStepCompiler(self._train_forward_and_loss, self._jit_mode, whole)
 
     def _predict_batch(self, batch):
         # `predict_step` for the `(x,)` tuples predict's adapters make, without the general unpacking.

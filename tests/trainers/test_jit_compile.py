@@ -275,11 +275,111 @@ def test_a_compiler_failure_falls_back_to_static_shapes_then_to_eager(monkeypatc
         warnings.simplefilter("always")
         model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
     messages = [str(w.message) for w in caught if "could not compile" in str(w.message)]
-    compiled = model._run_state.train_compiler._compiled
+    compiled = model._run_state.train_compiler._whole_compiled
     if fails_on == "dynamic":
         assert messages == [] and compiled.eager_reason is None
         assert len(traced) == 2  # the full batches' graph, then the partial last batch's
     else:
-        assert len(messages) == 1 and "Relational" in messages[0] and "`_train_forward_and_loss`" in messages[0]
+        assert len(messages) == 1 and "Relational" in messages[0] and "`train_step`" in messages[0]
         assert traced == []
     _assert_same_weights(model, eager)
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+        lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+        lambda: keras.optimizers.AdamW(0.01, weight_decay=0.1, amsgrad=True),
+        lambda: keras.optimizers.Adam(0.01, loss_scale_factor=8.0, clipvalue=0.5),
+    ],
+    ids=["sgd_nesterov", "rmsprop_centered", "adamw_amsgrad", "adam_scaled_clipped"],
+)
+def test_the_whole_train_step_is_one_graph_that_updates_as_eager(make_optimizer):
+    """Forward, loss, backward and the optimizer's update run as one graph (no `.grad` is ever set, so nothing
+    ran the autograd engine outside it), traced once for the run, with the eager run's weights and step count."""
+    x, y = _data()
+    eager = _model(make_optimizer())
+    eager.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    model = _model(make_optimizer(), jit_compile=True)
+    model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    assert _graphs() == 1
+    assert all(p.grad is None for p in model.parameters())
+    assert int(model.optimizer.iterations) == int(eager.optimizer.iterations) == 8
+    _assert_same_weights(model, eager, atol=1e-5)
+
+
+def test_the_whole_step_updates_batch_norm_statistics_and_trains_through_dropout():
+    """BatchNormalization's moving statistics (tensors the gradient transform mutates in place) move as eagerly;
+    Dropout draws its mask inside the graph (other random numbers than eager's, so only the loss is checked)."""
+    x, y = _data()
+
+    def batch_norm_model(jit):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential(
+            [
+                keras.Input((6,)),
+                keras.layers.Dense(8, use_bias=False),
+                keras.layers.BatchNormalization(),
+                keras.layers.Dense(1),
+            ]
+        )
+        model.compile(keras.optimizers.SGD(0.05), "mse", jit_compile=jit)
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        return model
+
+    eager, compiled = batch_norm_model(False), batch_norm_model(True)
+    assert compiled._run_state.train_compiler._whole is not None
+    _assert_same_weights(compiled, eager, atol=1e-5)  # moving mean and variance included
+
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dropout(0.2), keras.layers.Dense(1)]
+    )
+    model.compile(keras.optimizers.Adam(0.01), "mse", jit_compile=True)
+    losses = model.fit(x, y, batch_size=32, epochs=20, verbose=0).history["loss"]
+    assert model._run_state.train_compiler._whole is not None
+    assert losses[-1] < 0.25 * losses[0]
+
+
+def test_an_optimizer_without_a_tensor_update_compiles_the_forward_and_loss_only():
+    """Adagrad has no update in tensor arithmetic: its update runs eagerly after the compiled forward and loss."""
+    x, y = _data()
+    eager = _model(keras.optimizers.Adagrad(0.1))
+    eager.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    model = _model(keras.optimizers.Adagrad(0.1), jit_compile=True)
+    model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    assert model._run_state.train_compiler._whole is None
+    assert "Adagrad" in model.optimizer._graph_unsupported()
+    assert _graphs() == 1
+    _assert_same_weights(model, eager)
+
+
+def test_a_step_that_cannot_be_one_graph_falls_back_to_the_split_step_with_one_warning(monkeypatch):
+    from kerasish.trainers.whole_step import WholeTrainStep
+
+    def refuse(self, *args):
+        raise RuntimeError("mutates a captured tensor")
+
+    monkeypatch.setattr(WholeTrainStep, "train_step", refuse)
+    x, y = _data()
+    eager = _model()
+    eager.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    model = _model(jit_compile=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    messages = [str(w.message) for w in caught if "one graph" in str(w.message)]
+    assert len(messages) == 1 and "mutates a captured tensor" in messages[0]
+    assert model._run_state.train_compiler._whole is None
+    _assert_same_weights(model, eager)
+
+
+def test_more_models_than_the_recompile_limit_each_get_a_compiled_step():
+    """torch.compile keeps at most `recompile_limit` graphs per code object; each model's step has its own."""
+    x, y = _data(32)
+    limit = torch._dynamo.config.recompile_limit
+    for _ in range(limit + 2):
+        model = _model(jit_compile=True)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert _graphs() == limit + 2  # past the limit, a shared code object's frames would run uncompiled

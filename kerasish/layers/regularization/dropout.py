@@ -39,6 +39,10 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         if self.noise_shape is None and self.seed is None:
+            if torch.compiler.is_compiling():
+                # torch's dropout kernel reads `numel()`, which a dynamic batch size under `torch.func.grad` (the
+                # compiled train step) does not have; the mask written out is the same arithmetic.
+                return inputs * (torch.rand_like(inputs) >= self.rate) / (1 - self.rate)
             return F.dropout(inputs, self.rate, training=True)
         shape = self.noise_shape or tuple(inputs.shape)
         shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(shape))
