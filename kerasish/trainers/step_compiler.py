@@ -166,8 +166,8 @@ class TrainStepCompiler:
         self.decision = "compiled (jit_compile=True)" if mode is True else None
 
     def train_step(self, x, y, sample_weight, params: list, optimizer):
-        """One compiled train step, forward to update, returning `(y_pred, loss)`; None when this model's step is
-        not one graph (the caller then runs `forward_and_loss` and the eager update)."""
+        """One compiled train step, forward to metrics, returning its logs; None when this model's step is not one
+        graph (the caller then runs `forward_and_loss` and the eager update)."""
         whole = self._whole
         if whole is None:
             return None

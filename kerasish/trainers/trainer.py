@@ -291,19 +291,23 @@ class Trainer:
         params = self._train_params if self._train_params is not None else self._collect_train_params()
         compiler = self._run_state.train_compiler
         compiled = compiler is not None and compiler.use_compiled
-        step = compiler.train_step(x, y, sample_weight, params, self.optimizer) if compiled else None
-        if step is not None:
-            y_pred, loss = step
+        logs = compiler.train_step(x, y, sample_weight, params, self.optimizer) if compiled else None
+        if logs is not None:
+            return logs
+        if compiled:
+            y_pred, loss = compiler.forward_and_loss(x, y, sample_weight)
         else:
-            if compiled:
-                y_pred, loss = compiler.forward_and_loss(x, y, sample_weight)
-            else:
-                y_pred = self._forward(x, training=True)
-                loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
-            for p in params:
-                p.grad = None
-            self.optimizer.scale_loss(loss).backward()
-            self.optimizer.apply([p.grad for p in params], params)
+            y_pred = self._forward(x, training=True)
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=True)
+        for p in params:
+            p.grad = None
+        self.optimizer.scale_loss(loss).backward()
+        self.optimizer.apply([p.grad for p in params], params)
+        return self._record_step(x, y, y_pred, loss, sample_weight)
+
+    def _record_step(self, x, y, y_pred, loss, sample_weight):
+        """A train step's bookkeeping (inside the compiled whole step too): the loss tracker and the compiled
+        metrics; returns the logs."""
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

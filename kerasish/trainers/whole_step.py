@@ -8,8 +8,8 @@ tensors (`Optimizer._graph_apply`). Forward, loss, backward and update then trac
 new learning rates, step numbers and partial batches without retracing; on a small model a step costs one graph
 call instead of dozens of kernel dispatches.
 
-What stays outside, eager: the learning rate's schedule (a Python function of the step), the optimizer's step
-counter and the metrics' running sums, all a few microseconds a step.
+The loss tracker and the compiled metrics update inside the graph too. What stays outside, eager: the learning
+rate's schedule (a Python function of the step) and the optimizer's step counter.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class _ForwardAndLoss(torch.nn.Module):
 
 
 class WholeTrainStep:
-    """`train_step(x, y, sample_weight, learning_rate, step)` runs one train step of `model` on its `params` and returns
-    `(y_pred, loss)`, detached. `use(params)` points it at the trainer's current parameter list (a `trainable`
-    flip makes a new list, and the compiled step retraces once for it)."""
+    """`train_step(x, y, sample_weight, learning_rate, step)` runs one train step of `model` on its `params` and
+    returns the step's logs, as `Trainer.train_step` does. `use(params)` points it at the trainer's current parameter
+    list (a `trainable` flip makes a new list, and the compiled step retraces once for it)."""
 
     def __init__(self, model):
         self._module = _ForwardAndLoss(model)
@@ -76,4 +76,4 @@ class WholeTrainStep:
         grads, (y_pred, loss) = torch.func.grad(scaled_loss, has_aux=True)(self._trainable, self._state)
         with torch.no_grad():
             optimizer._graph_apply(list(grads), self._trainable, learning_rate, step)
-        return y_pred, loss
+            return module.model._record_step(x, y, y_pred, loss, sample_weight)
