@@ -8,6 +8,7 @@ which launches its processes with torchrun's variables. NCCL is used on CUDA, gl
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 
@@ -80,7 +81,15 @@ def maybe_initialize() -> bool:
         dist.init_process_group(
             "nccl" if use_cuda else "gloo", rank=launched["rank"], world_size=launched["world_size"], timeout=TIMEOUT
         )
+        # The group's communication threads must stop before the interpreter tears down: left running into exit, a
+        # rank can abort ("terminate called without an active exception") after its work is done.
+        atexit.register(_destroy_process_group)
     return is_distributed()
+
+
+def _destroy_process_group() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def local_device() -> torch.device:
