@@ -8,12 +8,15 @@ Python call per layer and nothing more.
 from __future__ import annotations
 
 import collections
+import sys
 
 import torch
 
+from kerasish import config
 from kerasish.backend.common.keras_tensor import KerasTensor
 from kerasish.layers import serialize as serialize_layer
 from kerasish.layers.input_layer import InputLayer
+from kerasish.layers.layer import _needs_module_call
 from kerasish.layers.operation import Operation
 from kerasish.models.model import Model
 from kerasish.saving.object_registry import register_builtin, serialize_keras_object
@@ -121,10 +124,16 @@ class Functional(Model):
 
     def _compile_program(self) -> list:
         """One step per non-input node: (layer, gather(values) -> (args, kwargs), output slots, single, the slots
-        whose last reader this step is). Dropping a value after its last reader lets its memory serve the next
-        layers' outputs, so inference holds only the live activations, as an eager torch forward does."""
+        whose last reader this step is, the slot its layer may overwrite or None). Dropping a value after its last
+        reader lets its memory serve the next layers' outputs, so inference holds only the live activations, as an
+        eager torch forward does.
+
+        The overwritable slot: a layer with an in-place twin (`_call_in_place`: Activation, ReLU, Add, Multiply)
+        whose first input is computed inside the model, is no model output, and dies at this step may, at
+        inference, write its output into that input, as torch models apply ReLU and residual adds in place. Run
+        time checks the rest (`_overwritable`)."""
         slots = {id(t): i for i, t in enumerate(self.inputs)}
-        steps, last_reader = [], {}
+        steps, last_reader, firsts = [], {}, []
         for depth in sorted(self._nodes_by_depth, reverse=True):
             for node in self._nodes_by_depth[depth]:
                 if isinstance(node.layer, InputLayer):
@@ -135,7 +144,10 @@ class Functional(Model):
                     last_reader[slots[id(t)]] = len(steps)
                 gather = _make_gather(node, slots)
                 out_slots = [slots[id(t)] for t in node.output_tensors]
-                steps.append((node.layer, gather, out_slots, isinstance(node.outputs, KerasTensor)))
+                single = isinstance(node.outputs, KerasTensor)
+                steps.append((node.layer, gather, out_slots, single))
+                first = _first_input(node) if single and hasattr(node.layer, "_call_in_place") else None
+                firsts.append(None if first is None else slots[id(first)])
         self._output_slots = [slots[id(t)] for t in self.outputs]
         self._num_slots = len(slots)
         kept = set(self._output_slots)
@@ -143,24 +155,40 @@ class Functional(Model):
         for slot, step in last_reader.items():
             if slot not in kept:
                 dropped[step].append(slot)
-        return [(*step, tuple(drop)) for step, drop in zip(steps, dropped)]
+        program = []
+        for step, drop, first in zip(steps, dropped, firsts):
+            if first is not None and (first < len(self.inputs) or first not in drop):
+                first = None
+            program.append((*step, tuple(drop), first))
+        return program
 
     def call(self, inputs, training=None, mask=None):
+        # The model's inputs stay referenced for the whole call, so that a view of the user's data (a Reshape of an
+        # input) never looks unshared to `_overwritable`.
+        model_inputs = [layer.conform(value) for layer, value in zip(self._input_layers, self._bind_inputs(inputs))]
         values = [None] * self._num_slots
-        values[: len(self.inputs)] = [
-            layer.conform(value) for layer, value in zip(self._input_layers, self._bind_inputs(inputs))
-        ]
-        for layer, gather, out_slots, single, dropped in self._program:
+        values[: len(model_inputs)] = model_inputs
+        # In place only without autograd (which would need the overwritten values) and outside torch.compile
+        # (which traces the plain calls and makes its own in-place choices).
+        in_place = not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+        for layer, gather, out_slots, single, dropped, overwritable in self._program:
             args, kwargs = gather(values)
-            outputs = layer(*args, **kwargs)
-            del args, kwargs
+            first = values[overwritable] if in_place and overwritable is not None else None
             for slot in dropped:
                 values[slot] = None
+            if first is not None and not kwargs and _overwritable(layer, first):
+                outputs = layer._call_in_place(args[0])
+                if outputs is None:  # the layer has no in-place form for these inputs
+                    outputs = layer(*args, **kwargs)
+            else:
+                outputs = layer(*args, **kwargs)
+            del args, kwargs, first
             if single:
                 values[out_slots[0]] = outputs
             else:
                 for slot, value in zip(out_slots, tree.flatten(outputs)):
                     values[slot] = value
+            del outputs
         if isinstance(self._output_struct, KerasTensor):
             return values[self._output_slots[0]]
         return tree.pack_sequence_as(self._output_struct, [values[i] for i in self._output_slots])
@@ -217,6 +245,79 @@ class Functional(Model):
             "input_layers": tree.map_structure(history, self._input_struct),
             "output_layers": tree.map_structure(history, self._output_struct),
         }
+
+
+def _first_input(node):
+    """The tensor an in-place twin would overwrite: the only argument, or the first of a list of them; None for
+    any other call shape (extra arguments, keyword arguments)."""
+    args = node.call_args
+    if len(args) != 1 or node.call_kwargs:
+        return None
+    if isinstance(args[0], KerasTensor):
+        return args[0]
+    if isinstance(args[0], (list, tuple)) and args[0] and all(isinstance(t, KerasTensor) for t in args[0]):
+        return args[0][0]
+    return None
+
+
+def _reference_count(tensor) -> int:
+    return sys.getrefcount(tensor)
+
+
+def _storage_use_count(storage) -> int:
+    """How many tensors (and storage objects, this one included) share `storage`'s memory."""
+    return torch._C._storage_Use_Count(storage._cdata)
+
+
+def _private_counts() -> tuple[int, int]:
+    """The Python reference count and storage use count `_overwritable` sees for a tensor nothing else holds: the
+    step's argument container and the `call` and `_overwritable` frames hold it (measured here, not assumed, as
+    CPython's counting of frame references differs between versions)."""
+
+    if not hasattr(torch._C, "_storage_Use_Count"):  # a torch without the count: counts never seen, no in-place
+        return -1, -1
+
+    def overwritable(first):
+        return _reference_count(first), _storage_use_count(first.untyped_storage())
+
+    first = torch.empty(1)
+    arguments = (first,)  # the step's argument tuple (or list)
+    counts = overwritable(first)
+    del arguments
+    return counts
+
+
+_PRIVATE_REFERENCES, _PRIVATE_STORAGE_USES = _private_counts()
+_TORCH_DTYPES: dict = {}
+
+
+def _overwritable(layer, first) -> bool:
+    """Whether `layer`'s call may write its output into `first`, the dying value of its first input: nothing else
+    holds the tensor (no other slot, hook or Python name) or its memory (no view, no NumPy array or other foreign
+    buffer), it carries no mask or other attribute, and `layer.__call__` would do nothing but `call`: built, no
+    hooks, no activity regularizer, no rematerialization, the input already in the layer's compute dtype (so no
+    mixed-precision cast)."""
+    if (
+        type(first) is not torch.Tensor
+        or _reference_count(first) != _PRIVATE_REFERENCES
+        or first.requires_grad
+        or first.__dict__
+        or not layer.built
+        or layer.activity_regularizer is not None
+        or layer._remat is not None
+        or _needs_module_call(layer)
+    ):
+        return False
+    compute = layer._dtype_policy.compute_dtype
+    dtype = _TORCH_DTYPES.get(compute)
+    if dtype is None:
+        dtype = _TORCH_DTYPES[compute] = config.standardize_dtype(compute)
+    # Overlapping memory (an expanded view) cannot take an in-place write.
+    if first.dtype != dtype or not (first.is_contiguous() or first.is_contiguous(memory_format=torch.channels_last)):
+        return False
+    storage = first.untyped_storage()
+    # A storage torch did not allocate (NumPy's, DLPack's) cannot be resized: it may be someone else's memory.
+    return storage.resizable() and _storage_use_count(storage) == _PRIVATE_STORAGE_USES
 
 
 def _make_gather(node, slots: dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import torch.nn.functional as F
+
 from kerasish import activations
 from kerasish.layers.layer import Layer
 
@@ -42,6 +44,17 @@ class ReLU(Layer):
         return activations.relu(
             inputs, negative_slope=self.negative_slope, max_value=self.max_value, threshold=self.threshold
         )
+
+    def _call_in_place(self, inputs):
+        """`call(inputs)` written into `inputs` itself (the same ops as `activations.relu`, in place), or None for a
+        threshold, which has no in-place form. Called by the functional program only for an input nothing else
+        holds."""
+        if type(self).call is not ReLU.call or self.threshold != 0.0:
+            return None
+        if self.negative_slope != 0.0:
+            return F.leaky_relu(inputs, self.negative_slope, inplace=True) if self.max_value is None else None
+        inputs.relu_()
+        return inputs if self.max_value is None else inputs.clamp_(0.0, self.max_value)
 
     def compute_output_shape(self, input_shape):
         return input_shape

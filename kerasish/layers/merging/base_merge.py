@@ -77,6 +77,24 @@ class Merge(Layer):
         return output_mask
 
 
+def fits_in_place(inputs) -> bool:
+    """Whether folding `inputs[1:]` into `inputs[0]` in place gives `call`'s output: the same dtype, the same rank
+    and shapes that broadcast to the first input's, and no masks. Used by the in-place twins of Add and Multiply."""
+    if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
+        return False
+    first = inputs[0]
+    for x in inputs[1:]:
+        if (
+            type(x) is not torch.Tensor
+            or x.dtype != first.dtype
+            or x.dim() != first.dim()
+            or hasattr(x, "_keras_mask")
+            or any(b != a and b != 1 for a, b in zip(first.shape, x.shape))
+        ):
+            return False
+    return True
+
+
 def merge_with_masks(op, inputs: list[torch.Tensor]) -> torch.Tensor:
     """Folds `op` over inputs whose `_keras_mask` marks some timesteps invalid, as Keras's Maximum and Minimum
     do: where one side is masked the other side's value is taken, so padding never wins the comparison."""

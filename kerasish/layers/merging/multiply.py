@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from kerasish.layers.merging.base_merge import Merge
+from kerasish.layers.merging.base_merge import Merge, fits_in_place
 
 
 class Multiply(Merge):
@@ -35,6 +35,18 @@ class Multiply(Merge):
         if every_input_masked:
             output = torch.where(output_mask, output, torch.zeros((), dtype=output.dtype, device=output.device))
             output._keras_mask = torch.any(output_mask, dim=-1)
+        return output
+
+    def _call_in_place(self, inputs):
+        """`call(inputs)` multiplied into `inputs[0]` itself, or None where the product would not fit it (or masks
+        take part). Called by the functional program only for a first input nothing else holds."""
+        if type(self)._merge_function is not Multiply._merge_function or type(self).call is not Merge.call:
+            return None
+        if not fits_in_place(inputs):
+            return None
+        output = inputs[0]
+        for x in inputs[1:]:
+            output.mul_(x)
         return output
 
 
