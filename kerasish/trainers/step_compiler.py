@@ -68,16 +68,25 @@ class CompiledFunction:
     too, `fn` runs eagerly from then on, with a one-time warning naming the compiler's error.
     """
 
-    def __init__(self, fn: Callable, options: dict | None = None):
+    def __init__(self, fn: Callable, inductor_options: dict | None = None, guard_filter_fn: Callable | None = None):
         self._fn = fn
-        # Options only for inductor (others take none). `isolate_recompiles`: torch.compile keeps graphs per code
-        # object, at most `recompile_limit` (8) of them, so every model's step running one method's code would
-        # leave the ninth model compiled in a process (a hyperparameter search, cross-validation) eager.
-        self._options = options if backend == "inductor" else None
-        self._compiled = torch.compile(fn, backend=backend, options=self._options, isolate_recompiles=True)
+        self._inductor_options = inductor_options or {}
+        self._guard_filter_fn = guard_filter_fn
+        self._compiled = self._compile(dynamic=None)
         self._dynamic = True
         self.eager_reason = None  # why `fn` runs eagerly, once compiling it failed
         self.called = False
+
+    def _compile(self, dynamic: bool | None):
+        options = dict(self._inductor_options) if backend == "inductor" else {}  # torch.compile pops from it
+        if self._guard_filter_fn is not None:
+            options["guard_filter_fn"] = self._guard_filter_fn
+        # `isolate_recompiles`: torch.compile keeps graphs per code object, at most `recompile_limit` (8) of them,
+        # so every model's step running one method's code would leave the ninth model compiled in a process (a
+        # hyperparameter search, cross-validation) eager.
+        return torch.compile(
+            self._fn, backend=backend, dynamic=dynamic, options=options or None, isolate_recompiles=True
+        )
 
     def __call__(self, *args, **kwargs):
         if self.eager_reason is not None:
@@ -106,9 +115,7 @@ class CompiledFunction:
         except torch._dynamo.exc.BackendCompilerFailed as error:  # the compiler's failure, not the user code's
             if self._dynamic:
                 self._dynamic = False
-                self._compiled = torch.compile(
-                    self._fn, backend=backend, dynamic=False, options=self._options, isolate_recompiles=True
-                )
+                self._compiled = self._compile(dynamic=False)
                 # Fresh tensors: the failed attempt's marks would make the batch dimension dynamic again.
                 args = tree.map_structure(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, args)
                 return self._run(args, kwargs)
@@ -174,9 +181,14 @@ class TrainStepCompiler:
             return None
         if self._whole_compiled is None:
             device = params[0].device if params else torch.device("cpu")
-            # On CPU, a C++ wrapper around the kernels: a small model's step is then a third faster.
+            # On CPU, a C++ wrapper around the kernels: a small model's step is then a third faster. No guards on
+            # the layers' attributes (a quarter of a small step's cost): as in Keras, the compiled step is fixed
+            # until the next `compile()`, which makes a new one. What does change between steps retraces through
+            # the step's own inputs: the batch, and the parameter list a `trainable` flip replaces.
             options = {"cpp_wrapper": True} if device.type == "cpu" else None
-            self._whole_compiled = CompiledFunction(whole.train_step, options)
+            self._whole_compiled = CompiledFunction(
+                whole.train_step, options, guard_filter_fn=torch.compiler.skip_guard_on_all_nn_modules_unsafe
+            )
             self._hyper = (torch.zeros((), device=device), torch.zeros((), device=device))
         whole.use(params)
         learning_rate, step = self._hyper
