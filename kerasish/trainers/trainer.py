@@ -41,7 +41,12 @@ from kerasish.trainers.data_adapters import (
     unpack_x_y_sample_weight,
 )
 from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
-from kerasish.trainers.step_compiler import CompiledFunction, TrainStepCompiler, warn_custom_step_once
+from kerasish.trainers.step_compiler import (
+    CompiledFunction,
+    TrainStepCompiler,
+    compile_test_step,
+    warn_custom_step_once,
+)
 from kerasish.trainers.whole_step import WholeTrainStep
 from kerasish.utils import tree
 from kerasish.utils.traceback_utils import filter_traceback
@@ -306,8 +311,8 @@ class Trainer:
         return self._record_step(x, y, y_pred, loss, sample_weight)
 
     def _record_step(self, x, y, y_pred, loss, sample_weight):
-        """A train step's bookkeeping (inside the compiled whole step too): the loss tracker and the compiled
-        metrics; returns the logs."""
+        """A step's bookkeeping (inside the compiled steps too): the loss tracker and the compiled metrics; returns
+        the logs."""
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -316,12 +321,10 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         compiled = self._run_state.test_compiled
         if compiled is not None:
-            y_pred, loss = compiled(x, y, sample_weight)
-        else:
-            y_pred = self._forward(x, training=False)
-            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+            return compiled(x, y, sample_weight)
+        y_pred = self._forward(x, training=False)
+        loss = self._call_compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self._record_step(x, y, y_pred, loss, sample_weight)
 
     def predict_step(self, data):
         """The model's output for a batch."""
@@ -332,8 +335,10 @@ class Trainer:
         # What `torch.compile` captures of the train step (one process: no strategy wrapper in the way).
         return self._forward_and_loss(x, y, sample_weight, training=True)
 
-    def _test_forward_and_loss(self, x, y, sample_weight):
-        return self._forward_and_loss(x, y, sample_weight, training=False)
+    def _test_step_graph(self, x, y, sample_weight):
+        # What `torch.compile` captures of the test step: forward, loss and the metrics' updates, one graph.
+        y_pred, loss = self._forward_and_loss(x, y, sample_weight, training=False)
+        return self._record_step(x, y, y_pred, loss, sample_weight)
 
     def _forward_and_loss(self, x, y, sample_weight, training: bool):
         y_pred = self(x, training=training) if self._call_has_training else self(x)
@@ -354,7 +359,9 @@ class Trainer:
         self._run_layers()  # listed now, so the compiled loss does not retrace on the list appearing
         state.loss_takes_training = _takes_training(type(self).compute_loss)
         if self._jit_mode is True and state.test_compiled is None and type(self).test_step is Trainer.test_step:
-            state.test_compiled = CompiledFunction(self._test_forward_and_loss)
+            state.test_compiled = compile_test_step(
+                self._test_step_graph, self._train_params or self._collect_train_params()
+            )
         if not training or state.train_compiler is not None:
             return
         if type(self).train_step is not Trainer.train_step:
