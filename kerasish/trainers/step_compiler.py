@@ -1,12 +1,12 @@
 """Compiling the steps of `fit`, `evaluate` and `predict` with `torch.compile` (`compile(jit_compile=...)`).
 
 The train step compiles as one graph where it can (`whole_step.py`: forward, loss, backward, the optimizer's
-update and the metrics). Where it cannot (an optimizer without a tensor-arithmetic update, or a step the gradient
-transform refuses), and for `test_step`, the forward pass and the loss compile as one graph whose backward
-AOTAutograd compiles as a second; the optimizer's update (its foreach kernels take the step count and learning rate
-as Python numbers, so nothing retraces), loss scaling and the metrics' running sums then run around it. The batch
-dimension is marked dynamic, so a partial last batch reuses the graph; flipping `trainable` changes which
-parameters need gradients, which retraces once.
+update and the metrics), and the test step likewise (forward, loss, metrics). Where the train step cannot (an
+optimizer without a tensor-arithmetic update, or a step the gradient transform refuses), it is split: the forward
+pass and the loss compile as one graph whose backward AOTAutograd compiles as a second, and the optimizer's update
+(its foreach kernels take the step count and learning rate as Python numbers, so nothing retraces), loss scaling
+and the metrics' running sums run around it. The batch dimension is marked dynamic, so a partial last batch reuses
+the graph; flipping `trainable` changes which parameters need gradients, which retraces once.
 
 `jit_compile="auto"` (the default) decides per `fit` by measuring, and never compiles where it cannot pay:
 
@@ -120,7 +120,7 @@ class CompiledFunction:
                 args = tree.map_structure(lambda t: t.clone() if isinstance(t, torch.Tensor) else t, args)
                 return self._run(args, kwargs)
             cause = getattr(error, "inner_exception", None) or error  # the backend's own error, not dynamo's wrapper
-            self.eager_reason = f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause) else ''}"
+            self.eager_reason = _summary(cause)
             name = getattr(self._fn, "__name__", type(self._fn).__name__)
             warnings.warn(
                 f"jit_compile: torch.compile could not compile `{name}` ({self.eager_reason}); it runs eagerly.",
@@ -129,18 +129,19 @@ class CompiledFunction:
             return self._fn(*args, **kwargs)
 
 
-def _compiled_step(fn: Callable, device: torch.device) -> CompiledFunction:
+def _summary(error: BaseException) -> str:
+    """An error's type and the first line of its message, for a one-line warning."""
+    message = str(error).strip()
+    return f"{type(error).__name__}: {message.splitlines()[0] if message else ''}"
+
+
+def compiled_step(fn: Callable, device: torch.device) -> CompiledFunction:
     """A whole step compiled: on CPU with a C++ wrapper around the kernels (a small model's step a third faster),
     and with no guards on the layers' attributes (a quarter of a small step's cost): as in Keras, a compiled step is
     fixed until the next `compile()`, which makes a new one. What does change between steps retraces through the
     step's own inputs: the batch, and the parameter list a `trainable` flip replaces."""
     options = {"cpp_wrapper": True} if device.type == "cpu" else None
     return CompiledFunction(fn, options, guard_filter_fn=torch.compiler.skip_guard_on_all_nn_modules_unsafe)
-
-
-def compile_test_step(fn: Callable, params: list) -> CompiledFunction:
-    """The test step (forward, loss, metrics) compiled as one graph, like the train step."""
-    return _compiled_step(fn, params[0].device if params else torch.device("cpu"))
 
 
 class _StepTimer:
@@ -195,7 +196,7 @@ class TrainStepCompiler:
             return None
         if self._whole_compiled is None:
             device = params[0].device if params else torch.device("cpu")
-            self._whole_compiled = _compiled_step(whole.train_step, device)
+            self._whole_compiled = compiled_step(whole.train_step, device)
             self._hyper = (torch.zeros((), device=device), torch.zeros((), device=device))
         whole.use(params)
         learning_rate, step = self._hyper
@@ -212,9 +213,9 @@ class TrainStepCompiler:
             if not first:
                 raise
             self._whole = None
-            reason = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error) else ''}"
             warnings.warn(
-                f"jit_compile: the train step could not run as one graph ({reason}); its forward pass and loss are "
+                f"jit_compile: the train step could not run as one graph ({_summary(error)}); its forward pass and "
+                "loss are "
                 "compiled, the optimizer's update runs eagerly.",
                 stacklevel=3,
             )

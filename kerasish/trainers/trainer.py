@@ -44,7 +44,7 @@ from kerasish.trainers.epoch_iterator import EpochIterator, batch_mover
 from kerasish.trainers.step_compiler import (
     CompiledFunction,
     TrainStepCompiler,
-    compile_test_step,
+    compiled_step,
     warn_custom_step_once,
 )
 from kerasish.trainers.whole_step import WholeTrainStep
@@ -107,7 +107,7 @@ class _RunState:
         self.forward = None  # what the steps call: None (the model), `compiled`, or a strategy's wrapper of either
         self.layers = None  # every layer of the model, listed once per run
         self.train_compiler = None  # the train step's TrainStepCompiler (`jit_compile` True or "auto"), per `compile`
-        self.test_compiled = None  # the test step's compiled forward and loss (`jit_compile=True`), per `compile`
+        self.test_compiled = None  # the test step compiled as one graph (`jit_compile=True`), per `compile`
         self.loss_takes_training = True  # whether `compute_loss` takes `training`, for the compiled steps
 
 
@@ -350,7 +350,7 @@ class Trainer:
         return y_pred, loss
 
     def _set_up_step_compilers(self, strategy: LocalStrategy, training: bool) -> None:
-        """Once per `compile`, for a built model on one process: the test step's compiled forward and loss
+        """Once per `compile`, for a built model on one process: the test step compiled as one graph
         (`jit_compile=True`) and, when `training` starts, the train step's compiler (`jit_compile` True or "auto").
         A custom step is not compiled; under `jit_compile=True` a custom `train_step` gets a one-time message."""
         state = self._run_state
@@ -359,8 +359,9 @@ class Trainer:
         self._run_layers()  # listed now, so the compiled loss does not retrace on the list appearing
         state.loss_takes_training = _takes_training(type(self).compute_loss)
         if self._jit_mode is True and state.test_compiled is None and type(self).test_step is Trainer.test_step:
-            state.test_compiled = compile_test_step(
-                self._test_step_graph, self._train_params or self._collect_train_params()
+            params = self._train_params or self._collect_train_params()
+            state.test_compiled = compiled_step(
+                self._test_step_graph, params[0].device if params else torch.device("cpu")
             )
         if not training or state.train_compiler is not None:
             return
