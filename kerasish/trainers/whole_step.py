@@ -63,7 +63,7 @@ class WholeTrainStep:
         everything = itertools.chain(self._module.named_parameters(), self._module.named_buffers())
         self._state = {name: t for name, t in everything if id(t) not in trainable}
         if not self._optimizer.built:
-            self._optimizer.build(self._trainable)
+            self._optimizer.build(params)  # on the list the eager step's first `apply` builds it on
 
     def train_step(self, x, y, sample_weight, learning_rate: torch.Tensor, step: torch.Tensor):
         names, module, optimizer = self._names, self._module, self._optimizer
