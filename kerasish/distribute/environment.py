@@ -19,6 +19,9 @@ from kerasish.backend.common.tensors import default_device
 
 # How long a rank waits for the others (joining the group, or in a collective) before failing instead of hanging.
 TIMEOUT = datetime.timedelta(seconds=int(os.environ.get("KERASISH_DIST_TIMEOUT", "300")))
+# How long a rank waits at exit for the others: long enough for rank 0 to write its files after the last step, short
+# enough that a rank leaving on an error (its peers stuck in a collective) is not held up for long.
+EXIT_BARRIER_TIMEOUT = datetime.timedelta(seconds=30)
 
 
 def is_distributed() -> bool:
@@ -81,15 +84,24 @@ def maybe_initialize() -> bool:
         dist.init_process_group(
             "nccl" if use_cuda else "gloo", rank=launched["rank"], world_size=launched["world_size"], timeout=TIMEOUT
         )
-        # The group's communication threads must stop before the interpreter tears down: left running into exit, a
-        # rank can abort ("terminate called without an active exception") after its work is done.
-        atexit.register(_destroy_process_group)
+        atexit.register(leave_process_group)
     return is_distributed()
 
 
-def _destroy_process_group() -> None:
-    if dist.is_initialized():
-        dist.destroy_process_group()
+def leave_process_group() -> None:
+    """At exit: wait for the other ranks (at most `EXIT_BARRIER_TIMEOUT`), then destroy the group. A gloo rank that
+    exits while a peer is still talking to it aborts after its work is done ("terminate called without an active
+    exception", a failed torchrun job): measured here in a quarter of the exits of a plain torch script with one
+    all_reduce, destroying the group or not, and in none of 40 with a barrier first. The wait is bounded so that a
+    rank leaving on an error is not held up by peers that will never arrive."""
+    if not dist.is_initialized():
+        return
+    if dist.get_backend() == "gloo":
+        try:
+            dist.monitored_barrier(timeout=EXIT_BARRIER_TIMEOUT)
+        except RuntimeError:  # a peer gone or late: leave anyway
+            pass
+    dist.destroy_process_group()
 
 
 def local_device() -> torch.device:

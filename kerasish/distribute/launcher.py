@@ -124,9 +124,11 @@ def _run_rank(rank: int, world_size: int, port: int, payload, folder: str, paren
             os.replace(os.path.join(folder, _RESULT + ".tmp"), os.path.join(folder, _RESULT))
     except BaseException:
         _record_first_failure(folder, rank)
+        torch.distributed.destroy_process_group()  # at once: the other ranks may never reach a barrier
         raise
+    else:
+        environment.leave_process_group()
     finally:
-        torch.distributed.destroy_process_group()
         relay.close()
 
 
