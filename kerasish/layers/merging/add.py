@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kerasish.layers.merging.base_merge import Merge, fits_in_place
+import torch
+
+from kerasish.layers.merging.base_merge import Merge, fold_in_place
 
 
 class Add(Merge):
@@ -19,16 +21,7 @@ class Add(Merge):
         return output
 
     def _call_in_place(self, inputs):
-        """`call(inputs)` summed into `inputs[0]` itself, or None where the sum would not fit it. Called by the
-        functional program only for a first input nothing else holds."""
-        if type(self)._merge_function is not Add._merge_function or type(self).call is not Merge.call:
-            return None
-        if not fits_in_place(inputs):
-            return None
-        output = inputs[0]
-        for x in inputs[1:]:
-            output.add_(x)
-        return output
+        return fold_in_place(self, Add, torch.Tensor.add_, inputs)
 
 
 def add(inputs, **kwargs):

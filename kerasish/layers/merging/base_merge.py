@@ -77,11 +77,15 @@ class Merge(Layer):
         return output_mask
 
 
-def fits_in_place(inputs) -> bool:
-    """Whether folding `inputs[1:]` into `inputs[0]` in place gives `call`'s output: the same dtype, the same rank
-    and shapes that broadcast to the first input's, and no masks. Used by the in-place twins of Add and Multiply."""
+def fold_in_place(layer: Merge, owner: type, op, inputs):
+    """`inputs[1:]` folded into `inputs[0]` with the in-place `op` (`Tensor.add_`, `Tensor.mul_`): the in-place
+    twin of `owner`'s merge (Add, Multiply), called by the functional program only for a first input nothing else
+    holds. None where it would not give `call`'s output: a subclass changed the merge, or the inputs differ in dtype
+    or rank, do not broadcast to the first one's shape, or carry masks."""
+    if type(layer)._merge_function is not owner._merge_function or type(layer).call is not Merge.call:
+        return None
     if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:
-        return False
+        return None
     first = inputs[0]
     for x in inputs[1:]:
         if (
@@ -91,8 +95,10 @@ def fits_in_place(inputs) -> bool:
             or hasattr(x, "_keras_mask")
             or any(b != a and b != 1 for a, b in zip(first.shape, x.shape))
         ):
-            return False
-    return True
+            return None
+    for x in inputs[1:]:
+        op(first, x)
+    return first
 
 
 def merge_with_masks(op, inputs: list[torch.Tensor]) -> torch.Tensor:

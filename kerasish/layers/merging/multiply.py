@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from kerasish.layers.merging.base_merge import Merge, fits_in_place
+from kerasish.layers.merging.base_merge import Merge, fold_in_place
 
 
 class Multiply(Merge):
@@ -38,16 +38,7 @@ class Multiply(Merge):
         return output
 
     def _call_in_place(self, inputs):
-        """`call(inputs)` multiplied into `inputs[0]` itself, or None where the product would not fit it (or masks
-        take part). Called by the functional program only for a first input nothing else holds."""
-        if type(self)._merge_function is not Multiply._merge_function or type(self).call is not Merge.call:
-            return None
-        if not fits_in_place(inputs):
-            return None
-        output = inputs[0]
-        for x in inputs[1:]:
-            output.mul_(x)
-        return output
+        return fold_in_place(self, Multiply, torch.Tensor.mul_, inputs)
 
 
 def multiply(inputs, **kwargs):
