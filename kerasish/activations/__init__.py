@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable
 from typing import Any
+
+import torch
+import torch.nn.functional as F
 
 from kerasish.activations.activations import (
     celu,
@@ -80,6 +84,32 @@ ALL_OBJECTS_DICT = {fn.__name__: fn for fn in ALL_OBJECTS}
 ALL_OBJECTS_DICT["swish"] = silu
 ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 _BUILTINS = frozenset(ALL_OBJECTS)
+
+# The activations whose torch kernel has an in-place twin computing the same numbers. Sigmoid and softmax are left
+# out: their output keeps its input as `_keras_logits`, which overwriting would corrupt.
+_IN_PLACE = {
+    relu: torch.relu_,
+    relu6: functools.partial(F.relu6, inplace=True),
+    silu: functools.partial(F.silu, inplace=True),
+    tanh: torch.tanh_,
+    hard_sigmoid: functools.partial(F.hardsigmoid, inplace=True),
+    hard_silu: functools.partial(F.hardswish, inplace=True),
+}
+
+
+def in_place_twin(activation: Callable) -> Callable | None:
+    """`activation`'s in-place twin (the same numbers, written into its input), or None where it has none."""
+    return _IN_PLACE.get(activation) if isinstance(activation, types.FunctionType) else None
+
+
+def apply_to_fresh(activation: Callable, x: torch.Tensor) -> torch.Tensor:
+    """`activation(x)` for an `x` its caller just computed and holds alone (a layer's pre-activation output):
+    written into `x` when autograd is off (with it on, the backward pass may need `x` as it was)."""
+    if not torch.is_grad_enabled():
+        twin = in_place_twin(activation)
+        if twin is not None:
+            return twin(x)
+    return activation(x)
 
 
 def serialize(activation: Callable, use_legacy_format: bool = False) -> str | dict:

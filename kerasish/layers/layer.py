@@ -12,6 +12,7 @@ is nested in, or else its own `self.training` (False when constructed, set by `f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -745,6 +746,37 @@ def _dispatch(layer: Layer, args: tuple, kwargs: dict, inputs, training):
         if layer.input_spec is not None and isinstance(inputs, torch.Tensor):
             layer._assert_input_compatibility(tuple(inputs.shape))
         raise
+
+
+@contextlib.contextmanager
+def inference_calls(layer: Layer):
+    """For a loop of inference calls on plain tensors (`predict`'s batches): yields a function equal to
+    `layer(x, training=False)` minus output masks (the caller keeps values only), with what `__call__` would redo
+    per call done once for the loop (the learning phase handed to nested calls, the checks below). Yields None
+    where `__call__` has per-call work to do: an unbuilt layer, hooks, a compute dtype to cast to,
+    rematerialization or an activity regularizer."""
+    if (
+        not layer.built
+        or _needs_module_call(layer)
+        or layer._autocast is not None
+        or layer._remat is not None
+        or layer.activity_regularizer is not None
+    ):
+        yield None
+        return
+    call = functools.partial(layer.call, training=False) if layer._call_has_training else layer.call
+
+    def infer(x):
+        if _LOSS_HOLDERS:
+            _clear_added_losses()  # each call is a top-level call: the last one's `add_loss` losses are stale
+        return call(x)
+
+    context = _CONTEXT
+    outer_training, context.training = context.training, False
+    try:
+        yield infer
+    finally:
+        context.training = outer_training
 
 
 def _rematerializes(layer: Layer, inputs) -> bool:

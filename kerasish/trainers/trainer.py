@@ -32,7 +32,8 @@ from kerasish.callbacks.callback_list import overrides
 from kerasish.distribute.launcher import launch_fit, should_launch
 from kerasish.distribute.strategy import LocalStrategy, get_strategy
 from kerasish.layers.input_layer import adjust_rank
-from kerasish.layers.layer import collect_losses
+from kerasish.layers.layer import collect_losses, inference_calls
+from kerasish.ops.core import convert_to_numpy
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics, check_targets_like
 from kerasish.trainers.data_adapters import (
     get_data_adapter,
@@ -917,7 +918,12 @@ class Trainer:
             if batches:
                 # In-memory x, no hooks: the batches are views of it, and each costs the forward call alone.
                 self._check_inputs(batches[0])
-                forward = self._run_state.forward or self
+                forward = self._run_state.forward
+                if forward is None:  # the model itself: its per-call work done once for the loop
+                    with inference_calls(self) as infer:
+                        if infer is not None:
+                            return [infer(x) for x in batches]
+                    forward = self
                 if self._call_has_training:
                     return [forward(x, training=False) for x in batches]
                 return [forward(x) for x in batches]
@@ -984,7 +990,7 @@ class Trainer:
                 outputs = self.predict_step(_to_device(batch, device))
         finally:
             self.train(was_training)
-        return tree.map_structure(lambda t: t.cpu().numpy(), outputs)
+        return tree.map_structure(convert_to_numpy, outputs)
 
     def _batch_result(self, logs, return_dict: bool):
         logs = _floats(logs)
@@ -1104,11 +1110,12 @@ def _to_device(batch, device: torch.device):
 
 
 def _concatenate(outputs: list):
-    """Per-batch outputs (tensors, or structures of them) joined along the batch axis, as numpy arrays."""
+    """Per-batch outputs (tensors, or structures of them) joined along the batch axis, as numpy arrays (bfloat16
+    ones as float32, which NumPy has)."""
     if isinstance(outputs[0], torch.Tensor):
-        return torch.cat(outputs).cpu().numpy()
+        return convert_to_numpy(torch.cat(outputs))
     flat = [torch.cat(parts) for parts in zip(*(tree.flatten(o) for o in outputs))]
-    return tree.pack_sequence_as(outputs[0], [t.cpu().numpy() for t in flat])
+    return tree.pack_sequence_as(outputs[0], [convert_to_numpy(t) for t in flat])
 
 
 def _may_stop_between_batches(callbacks: CallbackList) -> bool:

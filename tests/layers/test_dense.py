@@ -74,3 +74,25 @@ def test_input_of_the_wrong_width_after_build_names_the_layer():
 def test_rank_one_input_is_refused_naming_the_layer():
     with pytest.raises(ValueError, match='layer "rank_one".*min_ndim=2'):
         layers.Dense(2, name="rank_one")(torch.ones(3))
+
+
+@pytest.mark.parametrize("activation", ["relu", "silu", "tanh"])
+def test_fused_activation_is_applied_in_place_only_without_autograd(activation):
+    # `activations.apply_to_fresh`: with autograd off the activation is written into the fresh pre-activation;
+    # with it on, the backward pass needs that tensor as it was, so the out-of-place op must run.
+    torch.manual_seed(0)
+    layer = layers.Dense(5, activation=activation)
+    x = torch.randn(4, 3)
+    layer.build(tuple(x.shape))
+    fn = {"relu": torch.relu, "silu": torch.nn.functional.silu, "tanh": torch.tanh}[activation]
+    kernel, bias = layer.kernel.detach().clone().requires_grad_(), layer.bias.detach().clone().requires_grad_()
+    expected = fn(x @ kernel + bias)
+    with torch.no_grad(), torch.profiler.profile() as prof:
+        out = layer(x)
+    ops = {event.key for event in prof.key_averages()}
+    assert any(op.endswith("_") and activation in op for op in ops), ops  # aten::relu_, aten::silu_, aten::tanh_
+    torch.testing.assert_close(out, expected.detach())
+    layer(x).sum().backward()  # autograd on: the out-of-place twin, and the gradients of the plain computation
+    expected.sum().backward()
+    torch.testing.assert_close(layer.kernel.grad, kernel.grad)
+    torch.testing.assert_close(layer.bias.grad, bias.grad)

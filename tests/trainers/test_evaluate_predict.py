@@ -79,6 +79,45 @@ def test_predict_multi_output_list_and_dict():
     np.testing.assert_allclose(as_dict["second"], as_list[1])
 
 
+class _LossPerCall(keras.layers.Layer):
+    """Adds one loss per call and returns its input doubled; counts the calls it saw in training mode."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.training_calls = 0
+
+    def call(self, inputs, training=None):
+        self.training_calls += bool(training)
+        self.add_loss(inputs.sum())
+        return inputs * 2
+
+
+def test_predict_runs_each_batch_as_an_inference_call():
+    # predict hands every batch to `call` with its per-call work done once for the loop (`inference_calls`): the
+    # numbers, the learning phase and the `add_loss` bookkeeping must be those of `model(x, training=False)`.
+    layer = _LossPerCall()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="relu"), layer])
+    model.layers[0].set_weights([KERNEL, BIAS])
+    predictions = model.predict(X, batch_size=4, verbose=0)
+    np.testing.assert_allclose(predictions, 2 * np.maximum(forward(), 0), rtol=1e-6)
+    assert layer.training_calls == 0
+    assert len(model.losses) == 1  # the last batch's loss only: each call clears the one before
+    np.testing.assert_allclose(model.losses[0].item(), 2 * np.maximum(forward(X[8:]), 0).sum() / 2, rtol=1e-6)
+
+
+def test_predict_keeps_the_model_call_where_it_has_per_call_work():
+    model = linear()
+    seen = []
+    model.register_forward_hook(lambda module, args, output: seen.append(tuple(output.shape)))
+    np.testing.assert_allclose(model.predict(X, batch_size=4, verbose=0), forward(), rtol=1e-6)
+    assert seen == [(4, 2), (4, 2), (2, 2)]  # the model's own hook ran once per batch
+    half = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], dtype="mixed_bfloat16")
+    half.layers[0].set_weights([KERNEL, BIAS])
+    predictions = half.predict(X, batch_size=4, verbose=0)
+    assert predictions.dtype == np.float32  # bfloat16 results, as float32 (NumPy has no bfloat16)
+    np.testing.assert_allclose(predictions, forward(), rtol=2e-2, atol=2e-2)
+
+
 def test_train_on_batch_is_one_sgd_step():
     model = linear(metrics=["mae"])
     pred = forward()

@@ -117,7 +117,7 @@ class BaseConv(ConvLayer):
 
     def call(self, inputs):
         outputs = self._conv(inputs, self.kernel.permute(self._kernel_order), self.bias)
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         return conv_output_shape(

@@ -161,7 +161,7 @@ class BaseConvTranspose(ConvLayer):
             outputs = outputs[self._trim]
         if self._channels_last:
             outputs = outputs.permute(self._to_channels_last)
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -98,7 +98,7 @@ class BaseDepthwiseConv(ConvLayer):
     def call(self, inputs):
         kernel = self.kernel.reshape(self._torch_kernel_shape).permute(self._kernel_order)
         outputs = self._conv(inputs, kernel, self.bias)
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         channels = input_shape[-1] if self.data_format == "channels_last" else input_shape[1]

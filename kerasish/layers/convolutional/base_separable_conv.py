@@ -120,7 +120,7 @@ class BaseSeparableConv(ConvLayer):
         depthwise = self.depthwise_kernel.reshape(self._depthwise_shape).permute(self._kernel_order)
         outputs = self._depthwise_conv(inputs, depthwise)
         outputs = self._pointwise_conv(outputs, self.pointwise_kernel.permute(self._kernel_order), self.bias)
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         return conv_output_shape(

@@ -132,7 +132,7 @@ class Dense(Layer):
             outputs = torch.matmul(inputs, kernel)
             if bias is not None:
                 outputs = outputs + bias
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -143,7 +143,7 @@ class EinsumDense(Layer):
         outputs = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias
-        return self.activation(outputs) if self._apply_activation else outputs
+        return activations.apply_to_fresh(self.activation, outputs) if self._apply_activation else outputs
 
     def compute_output_shape(self, input_shape):
         # As Keras: `None` entries of `output_shape` stay unknown even where the input knows the size.
