@@ -179,19 +179,62 @@ class LossScaleOptimizer(Optimizer):
                 )
             self.build(trainable_variables)
         if not bool(self.check_finite(grads)):
-            self._growth_count = 0
-            self._scale *= 0.5
+            self._shrink()
             return
         grads = list(grads)
         present = [i for i, g in enumerate(grads) if g is not None]
         for i, unscaled in zip(present, torch._foreach_div([grads[i] for i in present], self._scale)):
             grads[i] = unscaled
         self.inner_optimizer.apply(grads, trainable_variables)
+        self._grow()
+
+    def _shrink(self) -> None:
+        """After a skipped step: the scale halves and the count of finite steps restarts."""
+        self._growth_count = 0
+        self._scale *= 0.5
+
+    def _grow(self) -> None:
+        """After a finite step: the scale doubles every `dynamic_growth_steps` of them in a row."""
         if self._growth_count == self.dynamic_growth_steps - 1:
             self._growth_count = 0
             self._scale *= 2.0
         else:
             self._growth_count += 1
+
+    # ---- inside a compiled train step (trainers/whole_step.py): the scale is a tensor input, the skip a select
+
+    def _graph_unsupported(self) -> str | None:
+        return self.inner_optimizer._graph_unsupported()
+
+    def _graph_hyperparameters(self) -> tuple[float, int, float]:
+        learning_rate, step, _ = self.inner_optimizer._graph_hyperparameters()
+        return learning_rate, step, self._scale
+
+    def _graph_scale_loss(self, loss: Tensor, loss_scale: Tensor) -> Tensor:
+        return loss * loss_scale
+
+    def _graph_apply(
+        self, grads: list[Tensor], variables: list[Tensor], learning_rate: Tensor, step: Tensor, loss_scale: Tensor
+    ) -> Tensor:
+        """`apply` without a branch: the inner optimizer always steps on the unscaled gradients, then every
+        tensor it wrote takes its old value back where the gradients were not finite. Compiled, the select fuses
+        into the update's own pass over each tensor."""
+        inner = self.inner_optimizer
+        finite = self.check_finite(grads)
+        written = inner._graph_state(variables)
+        before = [t.clone() for t in written]
+        inner._graph_apply(torch._foreach_div(grads, loss_scale), variables, learning_rate, step, loss_scale)
+        for tensor, old in zip(written, before):
+            tensor.copy_(torch.where(finite, tensor, old))
+        return finite
+
+    def _graph_count(self, applied: Tensor) -> None:
+        """The bookkeeping `apply` does after its decision, on the compiled step's (one device read, as `apply`'s)."""
+        if bool(applied):
+            self.inner_optimizer._graph_count(None)
+            self._grow()
+        else:
+            self._shrink()
 
     def finalize_variable_values(self, var_list: Sequence[Tensor]) -> None:
         """Lets the inner optimizer overwrite `var_list` with its moving averages (when it uses EMA)."""

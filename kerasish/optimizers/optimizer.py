@@ -445,9 +445,21 @@ class Optimizer:
             return "the moving average of the weights (use_ema=True) is updated in Python"
         return None
 
-    def _graph_apply(self, grads: list[Tensor], variables: list[Tensor], learning_rate: Tensor, step: Tensor) -> None:
-        """`apply` for a compiled train step: `grads` align with `variables` (all the built ones or a subset), none
-        is None or sparse; the caller counts the step (`_iterations`) afterwards."""
+    def _graph_hyperparameters(self) -> tuple[float, int, float]:
+        """The learning rate, the 1-based step number and the loss scale the next compiled step reads, each through
+        a 0-d tensor. The loss scale is LossScaleOptimizer's; `loss_scale_factor` is a constant of the graph."""
+        return self._current_learning_rate(), self._step_count + 1, 1.0
+
+    def _graph_scale_loss(self, loss: Tensor, loss_scale: Tensor) -> Tensor:
+        """`scale_loss` inside a compiled train step, `loss_scale` its tensor input."""
+        return self.scale_loss(loss)
+
+    def _graph_apply(
+        self, grads: list[Tensor], variables: list[Tensor], learning_rate: Tensor, step: Tensor, loss_scale: Tensor
+    ) -> Tensor | None:
+        """`apply` for a compiled train step: `grads` (of the loss scaled by `_graph_scale_loss`) align with
+        `variables` (all the built ones or a subset), none is None or sparse. Returns None, as the update always
+        happens, or a 0-d bool tensor saying whether it did, for `_graph_count` to read after the step."""
         variables, slots, decayed = self._selected(self._indices_of(variables, len(grads)))
         if self.loss_scale_factor is not None:
             grads = torch._foreach_div(grads, self.loss_scale_factor)
@@ -458,6 +470,16 @@ class Optimizer:
         for i, constraint in self._constrained:
             variable = self._trainable_variables[i]
             variable.copy_(constraint(variable))
+        return None
+
+    def _graph_state(self, variables: list[Tensor]) -> list[Tensor]:
+        """The tensors `_graph_apply` on `variables` may write: the variables and their slots."""
+        selected, slots, _ = self._selected(self._indices_of(variables, len(variables)))
+        return [*selected, *(t for values in slots.values() for t in values)]
+
+    def _graph_count(self, applied: Tensor | None) -> None:
+        """Counts a compiled step, as `apply` counts an eager one; `applied` is what `_graph_apply` returned."""
+        self._iterations += 1
 
     def _indices_of(self, trainable_variables, count: int) -> list[int] | None:
         # None means "the built list, in order": the trainer's every step, which then costs no Python loop.

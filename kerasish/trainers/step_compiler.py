@@ -194,7 +194,7 @@ class TrainStepCompiler:
         self._compiled = None
         self._whole = whole_step  # the whole step as one graph, when the model's optimizer allows it
         self._whole_compiled = None
-        self._hyper = None  # the learning rate and the 1-based step number, as the whole step's tensor inputs
+        self._hyper = None  # the learning rate, the 1-based step number and the loss scale: the step's tensor inputs
         self.use_compiled = mode is True
         self.settled = mode is True  # whether "auto" has decided for good
         self._eager_s = None
@@ -214,18 +214,17 @@ class TrainStepCompiler:
         if self._whole_compiled is None:
             device = params[0].device if params else torch.device("cpu")
             self._whole_compiled = compiled_step(whole.train_step, device)
-            self._hyper = (torch.zeros((), device=device), torch.zeros((), device=device))
+            self._hyper = tuple(torch.zeros((), device=device) for _ in range(3))
         whole.use(params)
-        learning_rate, step = self._hyper
-        learning_rate.fill_(optimizer._current_learning_rate())
-        step.fill_(optimizer._step_count + 1)
+        for tensor, value in zip(self._hyper, optimizer._graph_hyperparameters()):
+            tensor.fill_(value)
         first = not self._whole_compiled.called
         try:
             # Autograd off around it: the gradients are the graph's own (`torch.func.grad` ignores an outer
             # no_grad), so torch.compile makes an inference graph, without the autograd wrapper that a graph with
             # inputs requiring gradients gets (twice the graph's own cost a step on a small model).
             with torch.no_grad():
-                result = self._whole_compiled(x, y, sample_weight, learning_rate, step)
+                result, applied = self._whole_compiled(x, y, sample_weight, *self._hyper)
         except Exception as error:  # noqa: BLE001 - any failure to capture the first step falls back to the split one
             if not first:
                 raise
@@ -237,7 +236,7 @@ class TrainStepCompiler:
                 stacklevel=3,
             )
             return None
-        optimizer._iterations += 1
+        optimizer._graph_count(applied)
         return result
 
     def forward_and_loss(self, x, y, sample_weight):

@@ -8,8 +8,10 @@ tensors (`Optimizer._graph_apply`). Forward, loss, backward and update then trac
 new learning rates, step numbers and partial batches without retracing; on a small model a step costs one graph
 call instead of dozens of kernel dispatches.
 
-The loss tracker and the compiled metrics update inside the graph too. What stays outside, eager: the learning
-rate's schedule (a Python function of the step) and the optimizer's step counter.
+The loss tracker and the compiled metrics update inside the graph too, and so does LossScaleOptimizer's dynamic
+loss scaling (the scale is a tensor input; a skipped step is a select). What stays outside, eager: the learning
+rate's schedule (a Python function of the step), the optimizer's step counter and the loss scale's bookkeeping
+(`Optimizer._graph_count`).
 """
 
 from __future__ import annotations
@@ -65,15 +67,18 @@ class WholeTrainStep:
         if not self._optimizer.built:
             self._optimizer.build(params)  # on the list the eager step's first `apply` builds it on
 
-    def train_step(self, x, y, sample_weight, learning_rate: torch.Tensor, step: torch.Tensor):
+    def train_step(
+        self, x, y, sample_weight, learning_rate: torch.Tensor, step: torch.Tensor, loss_scale: torch.Tensor
+    ):
+        """Returns the step's logs and what the optimizer's `_graph_apply` returned (for its `_graph_count`)."""
         names, module, optimizer = self._names, self._module, self._optimizer
 
         def scaled_loss(values, state):
             tensors = (dict(zip(names, values)), state)
             y_pred, loss = torch.func.functional_call(module, tensors, (x, y, sample_weight))
-            return optimizer.scale_loss(loss), (y_pred, loss)
+            return optimizer._graph_scale_loss(loss, loss_scale), (y_pred, loss)
 
         grads, (y_pred, loss) = torch.func.grad(scaled_loss, has_aux=True)(self._trainable, self._state)
         with torch.no_grad():
-            optimizer._graph_apply(list(grads), self._trainable, learning_rate, step)
-            return module.model._record_step(x, y, y_pred, loss, sample_weight)
+            applied = optimizer._graph_apply(list(grads), self._trainable, learning_rate, step, loss_scale)
+            return module.model._record_step(x, y, y_pred, loss, sample_weight), applied

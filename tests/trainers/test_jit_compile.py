@@ -309,6 +309,34 @@ def test_the_whole_train_step_is_one_graph_that_updates_as_eager(make_optimizer)
     _assert_same_weights(model, eager, atol=1e-5)
 
 
+def test_dynamic_loss_scaling_runs_inside_the_whole_step_and_skips_as_eager():
+    """LossScaleOptimizer in the one graph: a scale so large that the scaled gradients overflow float32 makes the
+    first steps skip (weights and slots untouched, the step not counted, the scale halved), and
+    growth doubles it back every two finite steps, into more skips: all as the eager run does."""
+    x, y = _data()
+    y = y * 1e3
+
+    def run(jit):
+        optimizer = keras.optimizers.LossScaleOptimizer(
+            keras.optimizers.Adam(0.01), initial_scale=2.0**125, dynamic_growth_steps=2
+        )
+        model = _model(optimizer, jit_compile=jit)
+        model.fit(x, y, batch_size=32, epochs=5, shuffle=False, verbose=0)
+        return model
+
+    eager, compiled = run(False), run(True)
+    assert compiled._run_state.train_compiler._whole is not None and _graphs() == 1
+    applied = int(eager.optimizer.iterations)
+    assert applied >= 8 and 20 - applied >= 8  # the first 8 steps skip (2**125 down to 2**117), growth skips more
+    assert int(compiled.optimizer.iterations) == int(eager.optimizer.iterations)
+    assert float(compiled.optimizer.dynamic_scale) == float(eager.optimizer.dynamic_scale)
+    assert int(compiled.optimizer.step_counter) == int(eager.optimizer.step_counter)
+    _assert_same_weights(compiled, eager, atol=1e-5)
+    slots = compiled.optimizer.inner_optimizer.variables, eager.optimizer.inner_optimizer.variables
+    for got, expected in zip(*slots):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)
+
+
 def test_the_whole_step_updates_batch_norm_statistics_and_trains_through_dropout():
     """BatchNormalization's moving statistics (tensors the gradient transform mutates in place) move as eagerly;
     Dropout draws its mask inside the graph (other random numbers than eager's, so only the loss is checked)."""
