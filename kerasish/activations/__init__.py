@@ -104,8 +104,9 @@ def in_place_twin(activation: Callable) -> Callable | None:
 
 def apply_to_fresh(activation: Callable, x: torch.Tensor) -> torch.Tensor:
     """`activation(x)` for an `x` its caller just computed and holds alone (a layer's pre-activation output):
-    written into `x` when autograd is off (with it on, the backward pass may need `x` as it was)."""
-    if not torch.is_grad_enabled():
+    written into `x` when autograd is off (with it on, the backward pass may need `x` as it was) and no
+    `torch.jit.trace` is recording (its graph must not depend on the grad mode it was traced in)."""
+    if not torch.is_grad_enabled() and not torch.jit.is_tracing():
         twin = in_place_twin(activation)
         if twin is not None:
             return twin(x)

@@ -168,9 +168,10 @@ class Functional(Model):
         model_inputs = [layer.conform(value) for layer, value in zip(self._input_layers, self._bind_inputs(inputs))]
         values = [None] * self._num_slots
         values[: len(model_inputs)] = model_inputs
-        # In place only without autograd (which would need the overwritten values) and outside torch.compile
-        # (which traces the plain calls and makes its own in-place choices).
-        in_place = not torch.is_grad_enabled() and not torch.compiler.is_compiling()
+        # In place only without autograd (which would need the overwritten values), outside torch.compile (which
+        # traces the plain calls and makes its own in-place choices) and outside torch.jit.trace (whose graph must
+        # not depend on the grad mode it was traced in).
+        in_place = not torch.is_grad_enabled() and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
         for layer, gather, out_slots, single, dropped, overwritable in self._program:
             args, kwargs = gather(values)
             first = values[overwritable] if in_place and overwritable is not None else None
