@@ -34,6 +34,7 @@ from kerasish.distribute.strategy import LocalStrategy, get_strategy
 from kerasish.layers.input_layer import adjust_rank
 from kerasish.layers.layer import collect_losses, inference_calls
 from kerasish.ops.core import convert_to_numpy
+from kerasish.trainers import host_memory
 from kerasish.trainers.compile_utils import CompileLoss, CompileMetrics, check_targets_like
 from kerasish.trainers.data_adapters import (
     get_data_adapter,
@@ -394,6 +395,7 @@ class Trainer:
         iterators = [data] if validation is None else [data, validation]
         state, was_training = self._run_state, self.training
         outer_forward = state.forward  # a run within a run (evaluate inside fit) leaves the outer one's forward
+        host_memory.keep_freed_blocks()  # no page faults for the memory each step allocates again
         try:
             strategy = get_strategy()
             self._prepare(strategy.device)
@@ -697,6 +699,7 @@ class Trainer:
             # As Keras: with `use_ema`, training ends on the moving average of the weights (a no-op otherwise).
             self.optimizer.finalize_variable_values(self.optimizer._trainable_variables)
         run.callbacks.on_train_end(logs=epoch_logs)
+        host_memory.release_freed_blocks()  # the steps' memory, kept between them, goes back to the OS
         return self.history
 
     def _validation_iterator(self, validation_data, train: EpochIterator, batch_size, steps) -> EpochIterator | None:
