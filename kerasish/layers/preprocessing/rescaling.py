@@ -28,8 +28,11 @@ class Rescaling(Layer):
     def call(self, inputs):
         dtype = config.standardize_dtype(self.compute_dtype)
         scale = torch.as_tensor(np.asarray(self.scale), dtype=dtype, device=inputs.device)
-        offset = torch.as_tensor(np.asarray(self.offset), dtype=dtype, device=inputs.device)
-        return inputs.to(dtype) * scale + offset
+        outputs = inputs.to(dtype) * scale
+        offset = np.asarray(self.offset)
+        if not offset.any():  # the common `Rescaling(1 / 255)`: adding zeros would be a pass over the batch
+            return outputs
+        return outputs + torch.as_tensor(offset, dtype=dtype, device=inputs.device)
 
     def get_config(self) -> dict:
         def plain(value):
