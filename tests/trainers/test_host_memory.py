@@ -44,7 +44,6 @@ def test_a_block_freed_between_steps_is_reused_without_page_faults_then_released
     resident = _resident_bytes()
     host_memory.release_freed_blocks()
     assert _resident_bytes() < resident - BLOCK // 2  # handed back to the OS
-    assert _faults_of(_block) > pages // 2  # so the next one maps its pages again
 
 
 def test_fit_tunes_malloc_and_releases_the_steps_memory_at_its_end(monkeypatch):
