@@ -217,6 +217,16 @@ def test_numpy_data_passed_through_an_identity_layer_is_not_overwritten():
     np.testing.assert_array_equal(out.numpy(), [[0.0, 2.0, 0.0, 4.0]])
 
 
+def assert_relu_beside_dense(model):
+    """`model` (layers[1] a Dense) outputs relu(dense) beside dense itself at inference: the in-place ReLU must not
+    have overwritten the Dense output that the concatenation reads after it."""
+    x = torch.randn(4, 6)
+    expected_dense = model.layers[1](x).detach()
+    with torch.no_grad():
+        out = model(x)
+    assert torch.equal(out, torch.cat([torch.relu(expected_dense), expected_dense], dim=1))
+
+
 def test_a_view_read_later_keeps_its_values():
     # Reshape's output shares memory with the Dense output, which Concatenate reads after the activation.
     torch.manual_seed(0)
@@ -224,12 +234,7 @@ def test_a_view_read_later_keeps_its_values():
     dense = layers.Dense(6)(inputs)
     activated = layers.Activation("relu")(layers.Reshape((2, 3))(dense))
     outputs = layers.Concatenate()([layers.Flatten()(activated), dense])
-    model = keras.Model(inputs, outputs)
-    x = torch.randn(4, 6)
-    expected_dense = model.layers[1](x).detach()
-    with torch.no_grad():
-        out = model(x)
-    assert torch.equal(out, torch.cat([torch.relu(expected_dense), expected_dense], dim=1))
+    assert_relu_beside_dense(keras.Model(inputs, outputs))
 
 
 def test_a_view_of_a_dead_value_is_overwritten_under_inference_mode(monkeypatch):
@@ -253,12 +258,7 @@ def test_a_layer_returning_its_input_is_an_alias(identity):
     same = layers.Dropout(0.5)(dense) if identity == "dropout" else layers.Lambda(lambda t: t)(dense)
     activated = layers.Activation("relu")(same)
     outputs = layers.Concatenate()([activated, dense])  # reads `dense`, the same tensor object, afterwards
-    model = keras.Model(inputs, outputs)
-    x = torch.randn(4, 6)
-    expected_dense = model.layers[1](x).detach()
-    with torch.no_grad():
-        out = model(x)
-    assert torch.equal(out, torch.cat([torch.relu(expected_dense), expected_dense], dim=1))
+    assert_relu_beside_dense(keras.Model(inputs, outputs))
 
 
 def test_a_value_read_by_two_layers_is_overwritten_only_by_the_last(monkeypatch):
