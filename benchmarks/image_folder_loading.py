@@ -1,4 +1,5 @@
-"""`image_dataset_from_directory` feeding `fit`: kerasish (`format="torch"`) against Keras 3 with `tf.data`.
+"""`image_dataset_from_directory` feeding `fit`: kerasish (`format="torch"`, and `format="tf"` where TensorFlow is
+installed) against Keras 3 with `tf.data`.
 
 A folder of 2,000 generated 256x256 JPEGs in 2 classes is read with `image_size=(180, 180), batch_size=32` and
 trains a small CNN (Rescaling, Conv2D 16 stride 2, MaxPooling, Conv2D 32, GlobalAveragePooling, Dense 2) for two
@@ -15,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -97,7 +99,7 @@ def make_folder(folder: str, count: int) -> None:
         Image.fromarray(pixels).save(os.path.join(folder, f"class_{label}", f"{i:05d}.jpg"), quality=90)
 
 
-def kerasish_times(folder: str, fit_kwargs: dict) -> dict:
+def kerasish_times(folder: str, fit_kwargs: dict, format: str = "torch") -> dict:
     import kerasish as keras
     from kerasish.trainers.data_adapters import get_data_adapter
 
@@ -113,7 +115,7 @@ def kerasish_times(folder: str, fit_kwargs: dict) -> dict:
         "IMAGE_SIZE": IMAGE_SIZE,
         "BATCH_SIZE": BATCH_SIZE,
         "iterate": iterate,
-        "FORMAT_KWARGS": {"format": "torch"},
+        "FORMAT_KWARGS": {"format": format},
         "FIT_KWARGS": fit_kwargs,
     }
     exec(PROGRAM, scope)
@@ -144,7 +146,7 @@ def main() -> None:
     parser.add_argument("--folder", help="reuse (or create) the image folder here instead of a temporary one")
     parser.add_argument(
         "--sides",
-        default="processes,threads,serial,keras",
+        default="processes,threads,serial,tf,keras",
         help="which loaders to run, comma-separated (a busy machine makes the serial and process sides slow)",
     )
     args = parser.parse_args()
@@ -164,6 +166,8 @@ def main() -> None:
             "threads": ('kerasish, format="torch", default (threads)', lambda: kerasish_times(folder, {})),
             "serial": ('kerasish, format="torch", serial (workers=0)', lambda: kerasish_times(folder, {"workers": 0})),
         }
+        if importlib.util.find_spec("tensorflow") is not None:  # kerasish's default where TensorFlow is installed
+            available["tf"] = ('kerasish, format="tf" (tf.data)', lambda: kerasish_times(folder, {}, format="tf"))
         if os.path.exists(args.keras_python):
             available["keras"] = (
                 "Keras 3.15 (TensorFlow backend), tf.data",
