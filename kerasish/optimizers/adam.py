@@ -65,8 +65,10 @@ class Adam(Optimizer):
         step = step.to(variables[0].dtype)  # in the variables' dtype, as `_alpha` computes it
         alpha = learning_rate * torch.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
         denominators = self._moments(grads, slots)
-        torch._foreach_div_(denominators, -alpha)
-        torch._foreach_addcdiv_(variables, slots["momentum"], denominators)
+        # `addcdiv`'s factor must be a number: scale the momentum by the tensor step size first, which is Keras's
+        # order (`m * alpha / (sqrt(v) + epsilon)`) and one division per element, not two.
+        steps = torch._foreach_mul(slots["momentum"], -alpha)
+        torch._foreach_addcdiv_(variables, steps, denominators)
 
     def _moments(self, grads, slots) -> list:
         """Updates the moments in place; returns `sqrt(v) + epsilon` for each variable (`v`: AMSGrad's maximum)."""

@@ -66,17 +66,16 @@ class RMSprop(Optimizer):
             torch._foreach_addcdiv_(variables, grads, denominators, value=-learning_rate)
 
     def _graph_update_step(self, grads, variables, slots, learning_rate, step) -> None:
-        # As above with a tensor learning rate: foreach ops take it as a divisor but not as `value`.
+        # As above with a tensor learning rate, which `addcdiv` does not take as its factor: the gradients are
+        # scaled first, Keras's order (`lr * g / denominator`).
         denominators = self._denominators(grads, slots)
         if self.momentum > 0:
             momentums = slots["momentum"]
             torch._foreach_mul_(momentums, self.momentum)
-            torch._foreach_div_(denominators, learning_rate)
-            torch._foreach_addcdiv_(momentums, grads, denominators)
+            torch._foreach_addcdiv_(momentums, torch._foreach_mul(grads, learning_rate), denominators)
             torch._foreach_sub_(variables, momentums)
         else:
-            torch._foreach_div_(denominators, -learning_rate)
-            torch._foreach_addcdiv_(variables, grads, denominators)
+            torch._foreach_addcdiv_(variables, torch._foreach_mul(grads, -learning_rate), denominators)
 
     def _denominators(self, grads, slots) -> list:
         """Updates the running averages in place; returns the root-mean-square denominators."""

@@ -290,10 +290,11 @@ def test_a_compiler_failure_falls_back_to_static_shapes_then_to_eager(monkeypatc
     [
         lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
         lambda: keras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+        lambda: keras.optimizers.RMSprop(0.01),
         lambda: keras.optimizers.AdamW(0.01, weight_decay=0.1, amsgrad=True),
         lambda: keras.optimizers.Adam(0.01, loss_scale_factor=8.0, clipvalue=0.5),
     ],
-    ids=["sgd_nesterov", "rmsprop_centered", "adamw_amsgrad", "adam_scaled_clipped"],
+    ids=["sgd_nesterov", "rmsprop_centered", "rmsprop", "adamw_amsgrad", "adam_scaled_clipped"],
 )
 def test_the_whole_train_step_is_one_graph_that_updates_as_eager(make_optimizer):
     """Forward, loss, backward and the optimizer's update run as one graph (no `.grad` is ever set, so nothing
