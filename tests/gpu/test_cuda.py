@@ -1,4 +1,5 @@
-"""CUDA paths (skipped without a GPU): float16 training with loss scaling, bfloat16, pinned-memory worker loading."""
+"""CUDA paths (skipped without a GPU): float16 training with loss scaling, bfloat16, pinned-memory worker loading
+in processes and threads."""
 
 import numpy as np
 import pytest
@@ -77,4 +78,24 @@ def test_worker_processes_with_pinned_memory_give_the_serial_result():
         return model.get_weights()
 
     for a, b in zip(train(Batches()), train(Batches(workers=2, use_multiprocessing=True))):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_loader_threads_hand_out_pinned_batches_and_train_as_serially():
+    from kerasish.trainers.data_adapters import get_data_adapter
+
+    adapter = get_data_adapter(Batches(workers=2))
+    try:
+        assert all(t.is_pinned() for batch in adapter.get_epoch_iterator() for t in batch)
+    finally:
+        adapter.close()
+
+    def train(dataset):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(dataset, epochs=2, shuffle=False, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(train(Batches()), train(Batches(workers=2))):
         np.testing.assert_array_equal(a, b)

@@ -237,3 +237,51 @@ def test_image_iterator_order_in_workers_equals_the_serial_order(use_multiproces
     )
     assert serial[1] != serial[0]
     assert parallel == serial
+
+
+@pytest.fixture
+def pinning(monkeypatch):
+    """Where CUDA is, loader threads pin each batch (`Tensor.pin_memory`, which needs CUDA): here CUDA is faked and
+    each pin is recorded as (loader thread's name, the tensor's values), the tensor passing through unchanged."""
+    import threading
+
+    import torch
+
+    pinned = []
+
+    def pin_memory(tensor):
+        pinned.append((threading.current_thread().name, tensor.numpy().copy()))
+        return tensor
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.Tensor, "pin_memory", pin_memory)
+    return pinned
+
+
+def _read_all(data, **adapter_kwargs) -> list:
+    from kerasish.trainers.data_adapters import get_data_adapter
+
+    adapter = get_data_adapter(data, **adapter_kwargs)
+    try:
+        return [tuple(t.numpy().copy() for t in batch) for batch in adapter.get_epoch_iterator()]
+    finally:
+        adapter.close()
+
+
+def test_loader_threads_pin_every_batch_where_cuda_is(pinning):
+    batches = _read_all(Batches(workers=2))
+    assert len(pinning) == 2 * len(batches)  # x and y of every batch
+    assert all(thread.startswith("kerasish-loader") for thread, _ in pinning)  # beside training, not in its way
+    pinned_values = [values for _, values in pinning]
+    for x, y in batches:
+        assert any(np.array_equal(x, v) for v in pinned_values) and any(np.array_equal(y, v) for v in pinned_values)
+
+    pinning.clear()
+    data = Batches()
+    generated = _read_all(iter([data[i] for i in range(3)]))  # a generator's prefetch thread pins too
+    assert [thread for thread, _ in pinning] == ["kerasish-prefetch"] * 6
+    np.testing.assert_array_equal(generated[2][0], pinning[4][1])
+
+    pinning.clear()
+    _read_all(Batches())  # read serially by the training loop itself: a pinning copy there would gain nothing
+    assert pinning == []

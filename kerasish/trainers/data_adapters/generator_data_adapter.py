@@ -6,7 +6,7 @@ import itertools
 
 from kerasish.trainers.data_adapters.array_data_adapter import convert_batch
 from kerasish.trainers.data_adapters.data_adapter import DataAdapter
-from kerasish.trainers.data_adapters.prefetch import prefetch
+from kerasish.trainers.data_adapters.prefetch import pinned_on_cuda, prefetch
 
 
 class GeneratorDataAdapter(DataAdapter):
@@ -29,7 +29,7 @@ class GeneratorDataAdapter(DataAdapter):
             if self.shard is not None:
                 rank, world = self.shard
                 batches = itertools.islice(batches, rank, None, world)
-            self._batches = prefetch(map(convert_batch, batches), self.max_queue_size)
+            self._batches = prefetch(map(pinned_on_cuda(convert_batch), batches), self.max_queue_size)
         return self._batches
 
     def close(self) -> None:

@@ -14,7 +14,22 @@ from collections.abc import Callable, Iterable, Iterator
 
 import torch
 
+from kerasish.utils import tree
+
 _DONE = object()
+
+
+def pinned_on_cuda(load: Callable) -> Callable:
+    """`load` returning its batch's tensors in page-locked memory where CUDA is available, as the worker processes'
+    batches come (torch's `pin_memory`): the loader thread pays that copy, beside the training step, and the step's
+    `to(device, non_blocking=True)` can then run asynchronously. Unchanged without CUDA."""
+    if not torch.cuda.is_available():
+        return load
+
+    def load_pinned(*args):
+        return tree.map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, load(*args))
+
+    return load_pinned
 
 
 def ordered_thread_map(fn: Callable, indices: Iterable[int], workers: int, max_queue_size: int) -> Iterator:

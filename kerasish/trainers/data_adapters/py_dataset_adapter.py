@@ -9,7 +9,7 @@ import torch
 
 from kerasish.trainers.data_adapters.array_data_adapter import convert_batch
 from kerasish.trainers.data_adapters.data_adapter import DataAdapter, shard_indices
-from kerasish.trainers.data_adapters.prefetch import ProcessLoader, ordered_thread_map
+from kerasish.trainers.data_adapters.prefetch import ProcessLoader, ordered_thread_map, pinned_on_cuda
 from kerasish.utils.py_dataset import PyDataset
 
 
@@ -67,7 +67,7 @@ class PyDatasetAdapter(DataAdapter):
                 )
             yield from self._processes.iterate(order)
         elif self.workers > 1:
-            yield from ordered_thread_map(self._get, order, self.workers, self.max_queue_size)
+            yield from ordered_thread_map(pinned_on_cuda(self._get), order, self.workers, self.max_queue_size)
         else:
             for index in order:
                 yield self._get(index)
