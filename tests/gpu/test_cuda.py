@@ -55,6 +55,14 @@ class Batches(keras.utils.PyDataset):
         return self.x[index * 32 : (index + 1) * 32], self.y[index * 32 : (index + 1) * 32]
 
 
+def _trained_weights(dataset) -> list:
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(dataset, epochs=2, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
 def _shared_memory_works() -> bool:
     # Worker processes hand batches over through /dev/shm; some sandboxes cannot grow files there.
     try:
@@ -70,14 +78,7 @@ def _shared_memory_works() -> bool:
     not torch.cuda.is_available() or not _shared_memory_works(), reason="shared memory (/dev/shm) is unusable here"
 )
 def test_worker_processes_with_pinned_memory_give_the_serial_result():
-    def train(dataset):
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8), keras.layers.Dense(1)])
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(dataset, epochs=2, shuffle=False, verbose=0)
-        return model.get_weights()
-
-    for a, b in zip(train(Batches()), train(Batches(workers=2, use_multiprocessing=True))):
+    for a, b in zip(_trained_weights(Batches()), _trained_weights(Batches(workers=2, use_multiprocessing=True))):
         np.testing.assert_array_equal(a, b)
 
 
@@ -90,12 +91,5 @@ def test_loader_threads_hand_out_pinned_batches_and_train_as_serially():
     finally:
         adapter.close()
 
-    def train(dataset):
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8), keras.layers.Dense(1)])
-        model.compile(optimizer="sgd", loss="mse")
-        model.fit(dataset, epochs=2, shuffle=False, verbose=0)
-        return model.get_weights()
-
-    for a, b in zip(train(Batches()), train(Batches(workers=2))):
+    for a, b in zip(_trained_weights(Batches()), _trained_weights(Batches(workers=2))):
         np.testing.assert_array_equal(a, b)
