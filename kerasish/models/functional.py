@@ -270,10 +270,10 @@ def _storage_use_count(storage) -> int:
     return torch._C._storage_Use_Count(storage._cdata)
 
 
-def _private_counts() -> tuple[int, int]:
+def _measure_private_counts() -> tuple[int, int]:
     """The Python reference count and storage use count `_overwritable` sees for a tensor nothing else holds: the
     step's argument container and the `call` and `_overwritable` frames hold it (measured here, not assumed, as
-    CPython's counting of frame references differs between versions)."""
+    CPython's counting of frame references differs between versions and calling conventions)."""
 
     if not hasattr(torch._C, "_storage_Use_Count"):  # a torch without the count: counts never seen, no in-place
         return -1, -1
@@ -288,7 +288,25 @@ def _private_counts() -> tuple[int, int]:
     return counts
 
 
-_PRIVATE_REFERENCES, _PRIVATE_STORAGE_USES = _private_counts()
+def _calling_convention() -> int:
+    """The references a fresh object has inside a Python function it was passed to. CPython (3.11+) inlines
+    Python-to-Python calls, the callee's frame taking over the caller's reference, except while a custom frame
+    evaluator is installed, when the caller keeps its own for the call's duration. torch.compile's evaluator stays
+    installed for the rest of the process after a compile fails (torch 2.13), which changes every count above."""
+    return _reference_count(object())
+
+
+_PRIVATE_COUNTS: dict[int, tuple[int, int]] = {}  # calling convention -> `_measure_private_counts()` under it
+
+
+def _private_counts() -> tuple[int, int]:
+    convention = _calling_convention()
+    counts = _PRIVATE_COUNTS.get(convention)
+    if counts is None:
+        counts = _PRIVATE_COUNTS[convention] = _measure_private_counts()
+    return counts
+
+
 _TORCH_DTYPES: dict = {}
 
 
@@ -298,9 +316,10 @@ def _overwritable(layer, first) -> bool:
     buffer), it carries no mask or other attribute, and `layer.__call__` would do nothing but `call`: built, no
     hooks, no activity regularizer, no rematerialization, the input already in the layer's compute dtype (so no
     mixed-precision cast)."""
+    private_references, private_storage_uses = _private_counts()
     if (
         type(first) is not torch.Tensor
-        or _reference_count(first) != _PRIVATE_REFERENCES
+        or _reference_count(first) != private_references
         or first.requires_grad
         or first.__dict__
         or not layer.built
@@ -318,7 +337,7 @@ def _overwritable(layer, first) -> bool:
         return False
     storage = first.untyped_storage()
     # A storage torch did not allocate (NumPy's, DLPack's) cannot be resized: it may be someone else's memory.
-    return storage.resizable() and _storage_use_count(storage) == _PRIVATE_STORAGE_USES
+    return storage.resizable() and _storage_use_count(storage) == private_storage_uses
 
 
 def _make_gather(node, slots: dict):
