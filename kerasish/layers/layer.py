@@ -248,6 +248,29 @@ class Layer(torch.nn.Module):
         self._weight_specs.append(_WeightSpec(name, attr, bool(trainable), regularizers.get(regularizer), constraint))
         return getattr(self, attr)
 
+    def add_variable(
+        self,
+        shape,
+        initializer,
+        dtype=None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer=None,
+        constraint=None,
+        name: str | None = None,
+    ) -> torch.Tensor:
+        """Keras 3's alias of `add_weight`, with `shape` and `initializer` required."""
+        return self.add_weight(
+            shape=shape,
+            initializer=initializer,
+            dtype=dtype,
+            trainable=trainable,
+            autocast=autocast,
+            regularizer=regularizer,
+            constraint=constraint,
+            name=name,
+        )
+
     @property
     def weights(self) -> list[torch.Tensor]:
         """All weights, each once: this layer's (trainable, then non-trainable), then its sublayers', depth first."""
@@ -543,6 +566,11 @@ class Layer(torch.nn.Module):
         return self._dtype_policy.compute_dtype
 
     @property
+    def input_dtype(self) -> str:
+        """The dtype the layer's inputs are converted to: its compute dtype."""
+        return self.compute_dtype
+
+    @property
     def dtype_policy(self) -> DTypePolicy:
         return self._dtype_policy
 
@@ -620,6 +648,30 @@ class Layer(torch.nn.Module):
         visit(self)
         return found
 
+    @property
+    def metrics(self) -> list:
+        """The metrics this layer holds as attributes (directly, or in a list, tuple or dict), then those of its
+        sublayers, each once. A metric a layer updates in `call` reports in `fit`'s logs, as in Keras."""
+        found = []
+        for layer in self._flatten_layers():
+            found.extend(m for m in layer._own_metrics() if all(m is not f for f in found))
+        return found
+
+    @property
+    def metrics_variables(self) -> list:
+        """The state variables of `metrics`."""
+        return [variable for metric in self.metrics for variable in metric.variables]
+
+    def _own_metrics(self) -> list:
+        """The metrics held by the attributes `__setattr__` saw assigned one (a metric is no Module: it sits in
+        `__dict__`)."""
+        found = []
+        for name in self.__dict__.get("_metric_attributes", ()):
+            for item in _items(self.__dict__.get(name)):
+                if _is_metric(item) and all(item is not f for f in found):
+                    found.append(item)
+        return found
+
     def _flatten_layers(self) -> list[Layer]:
         """This layer and every sublayer, depth first, each once."""
         seen, ordered, stack = set(), [], [self]
@@ -633,6 +685,8 @@ class Layer(torch.nn.Module):
         return ordered
 
     def __setattr__(self, name: str, value) -> None:
+        if any(_is_metric(item) for item in _items(value)):
+            self.__dict__.setdefault("_metric_attributes", {})[name] = None  # an ordered set
         if isinstance(value, torch.Tensor) and self.__dict__.get("_weight_specs"):
             spec = self._spec_of(value)
             if spec is not None and not spec.assigned:
@@ -905,6 +959,18 @@ def collect_losses(layers: list[Layer]) -> list[torch.Tensor]:
         for s in layer._weight_specs
         if s.regularizer is not None
     ]
+
+
+def _is_metric(value) -> bool:
+    # A Metric (a floor above layers: not imported here) says what it is with a class attribute.
+    return getattr(type(value), "_is_metric", False)
+
+
+def _items(value):
+    """What an attribute holds, as Keras tracks it: the value, or the items of a list, tuple or dict."""
+    if isinstance(value, dict):
+        return value.values()
+    return value if isinstance(value, (list, tuple)) else (value,)
 
 
 def _marks_built(build):

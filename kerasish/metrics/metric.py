@@ -50,6 +50,8 @@ class Metric(abc.ABC):
                 return self.true_positives.clone()
     """
 
+    _is_metric = True  # how a layer finds the metrics among its attributes (`Layer.metrics`)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "update_state" in cls.__dict__:

@@ -26,6 +26,7 @@ import torch
 from kerasish import config
 from kerasish import metrics as metrics_module
 from kerasish import optimizers as optimizers_module
+from kerasish.backend.common import scopes
 from kerasish.callbacks import CallbackList, ProgbarLogger
 from kerasish.callbacks.backup_and_restore import ResumePoint
 from kerasish.callbacks.callback_list import overrides
@@ -102,12 +103,21 @@ class _RunState:
     """What the steps read that a run sets up, held apart from the model's attributes (where torch would register
     the modules and the list of layers as submodules of the model: a cycle through it)."""
 
-    __slots__ = ("compiled", "forward", "layers", "train_compiler", "test_compiled", "loss_takes_training")
+    __slots__ = (
+        "compiled",
+        "forward",
+        "layers",
+        "layer_metrics",
+        "train_compiler",
+        "test_compiled",
+        "loss_takes_training",
+    )
 
     def __init__(self):
         self.compiled = None  # the model's `torch.compile`d forward (`jit_compile=True`), made once per `compile`
         self.forward = None  # what the steps call: None (the model), `compiled`, or a strategy's wrapper of either
         self.layers = None  # every layer of the model, listed once per run
+        self.layer_metrics = None  # the metrics those layers hold, listed with them
         self.train_compiler = None  # the train step's TrainStepCompiler (`jit_compile` True or "auto"), per `compile`
         self.test_compiled = None  # the test step compiled as one graph (`jit_compile=True`), per `compile`
         self.loss_takes_training = True  # whether `compute_loss` takes `training`, for the compiled steps
@@ -236,7 +246,8 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker, the compiled metrics, the per-output losses, then metrics held as attributes."""
+        """The loss tracker, the compiled metrics, the per-output losses, the metrics held as attributes, then those
+        the layers hold (not those of a nested model's own compile), each once."""
         found = []
         if self._loss_tracker is not None:
             found.append(self._loss_tracker)
@@ -245,7 +256,17 @@ class Trainer:
         if self._compile_loss is not None:
             found.extend(self._compile_loss.metrics)
         found.extend(self._tracked_metrics)
+        found.extend(m for m in self._layer_metrics() if all(m is not f for f in found))
         return found
+
+    def _layer_metrics(self) -> list:
+        """The metrics the model's layers hold, not counting a nested model's own compile's: listed once per run, as
+        the layers are (`_run_layers`), since the logs read the metrics every batch."""
+        state = self._run_state
+        if state.layer_metrics is None:
+            layers = [layer for layer in self._run_layers()[1:] if not isinstance(layer, Trainer)]
+            state.layer_metrics = [metric for layer in layers for metric in layer._own_metrics()]
+        return state.layer_metrics
 
     @property
     def metrics_names(self) -> list[str]:
@@ -425,6 +446,7 @@ class Trainer:
         self._train_params = None
         # Listed now when the model is built (a compiled loss reads the list: it must not appear mid-run).
         state.layers = self._flatten_layers() if self.built else None
+        state.layer_metrics = None
         if self.jit_compile and state.compiled is None:
             state.compiled = CompiledFunction(self)
         if state.forward is None:
@@ -437,6 +459,7 @@ class Trainer:
         state = self._run_state
         if state.layers is None:
             state.layers = self._flatten_layers()
+            state.layer_metrics = None
         return state.layers
 
     def _collect_train_params(self) -> list:
@@ -461,8 +484,9 @@ class Trainer:
         was_training = self.training
         self.eval()  # no moving-statistics update, no dropout
         try:
-            with torch.no_grad():
-                # Eagerly, past a compiled forward: a graph made for one build would never run again.
+            # Eagerly, past a compiled forward: a graph made for one build would never run again. In the symbolic
+            # scope, as Keras builds on symbolic inputs: a metric a layer updates in `call` does not count this batch.
+            with torch.no_grad(), scopes.SymbolicScope():
                 y_pred = self(x, training=False) if self._call_has_training else self(x)
         finally:
             self.train(was_training)

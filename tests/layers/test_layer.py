@@ -432,3 +432,44 @@ def test_weights_are_registered_under_the_attribute_the_layer_assigns():
     layer.to(torch.float64)
     assert layer.total.dtype == torch.float64  # the attribute follows `.to()`, buffers included
     assert layer(torch.ones(1, 2, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_add_variable_is_keras3s_add_weight_with_shape_and_initializer_first():
+    layer = layers.Layer(name="holder")
+    w = layer.add_variable((2, 3), "ones", name="w")
+    frozen = layer.add_variable((4,), "zeros", dtype="int32", trainable=False, name="counts")
+    assert [v.shape for v in layer.weights] == [(2, 3), (4,)] and frozen.dtype == torch.int32
+    assert torch.equal(w, torch.ones(2, 3)) and layer.trainable_weights == [w]
+    with pytest.raises(TypeError):
+        layer.add_variable((2,))  # Keras 3 requires the initializer
+
+
+def test_input_dtype_is_the_compute_dtype():
+    assert layers.Dense(2).input_dtype == "float32"
+    assert layers.Dense(2, dtype="mixed_bfloat16").input_dtype == "bfloat16"
+    assert layers.Dense(2, dtype="float64").input_dtype == "float64"
+
+
+class _Counting(layers.Layer):
+    """Counts the rows it sees in a metric it holds, and keeps two more in a list."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rows = keras.metrics.Sum(name="rows")
+        self.extra = [keras.metrics.Mean(name="m1"), keras.metrics.Mean(name="m2")]
+
+    def call(self, x):
+        self.rows.update_state(torch.ones(x.shape[0]))
+        return x
+
+
+def test_layer_metrics_are_its_own_then_its_sublayers_each_once():
+    inner = _Counting(name="inner")
+    outer = layers.Layer(name="outer")
+    outer.a, outer.b = inner, inner  # one sublayer reached twice
+    outer.own = keras.metrics.Mean(name="own")
+    assert [m.name for m in inner.metrics] == ["rows", "m1", "m2"]
+    assert [m.name for m in outer.metrics] == ["own", "rows", "m1", "m2"]
+    assert len(outer.metrics_variables) == 2 + 1 + 2 + 2  # Mean: total and count; Sum: total
+    inner(torch.ones(5, 2))
+    assert float(outer.metrics[1].result()) == 5.0

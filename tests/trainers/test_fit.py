@@ -325,3 +325,34 @@ def test_fit_leaves_the_model_in_inference_mode_and_works_with_dropout():
     full = model.evaluate(X, Y_REG, batch_size=20, verbose=0)  # evaluate runs without dropout
     assert history.history["loss"][0] != pytest.approx(full)
     np.testing.assert_array_equal(model.predict(X, verbose=0), model.predict(X, verbose=0))
+
+
+class _RowSums(keras.layers.Layer):
+    """Tracks the mean of its rows' sums in a metric it holds, as Keras's custom-layer guides do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = keras.metrics.Mean(name="row_sum")
+
+    def call(self, x):
+        self.seen.update_state(x.sum(dim=-1))
+        return x
+
+
+def test_a_metric_a_layer_updates_in_call_reports_in_the_logs_as_in_keras():
+    """Keras 3.15 (TensorFlow backend) logs, for this program: loss [56.7314, 15.8498], mae [7.04, 3.7903], row_sum
+    [9.0, 9.0]; evaluate row_sum 9.0. The layer's metric is reset each epoch, and neither the symbolic graph nor the
+    forward pass that builds the compiled metrics on the first batch counts (9 = the mean of 3, 7, 11 and 15)."""
+    inputs = keras.Input((2,))
+    outputs = keras.layers.Dense(1, kernel_initializer="ones")(_RowSums()(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile("sgd", "mse", metrics=["mae"])
+    x = np.array([[1, 2], [3, 4], [5, 6], [7, 8]], "float32")
+    y = np.zeros((4, 1), "float32")
+    history = model.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["loss"], [56.7314, 15.8498], rtol=1e-4)
+    np.testing.assert_allclose(history["mae"], [7.04, 3.7903], rtol=1e-4)
+    assert history["row_sum"] == [9.0, 9.0]
+    assert [m.name for m in model.metrics] == ["loss", "mae", "row_sum"]
+    assert len(model.metrics_variables) == 6
+    assert model.evaluate(x, y, batch_size=4, verbose=0, return_dict=True)["row_sum"] == 9.0
