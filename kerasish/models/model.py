@@ -12,7 +12,6 @@ import torch
 
 from kerasish.layers import serialize
 from kerasish.layers.layer import _CONTEXT, Layer, _is_shape
-from kerasish.metrics import Metric
 from kerasish.models.functional_config import functional_from_config
 from kerasish.models.summary import print_summary
 from kerasish.saving import saving_api
@@ -55,17 +54,6 @@ class Model(Trainer, Layer):
             return
         Layer.__init__(self, **kwargs)
         self._init_trainer()
-
-    def __setattr__(self, name, value):
-        # Metrics a subclass keeps as public attributes report in fit's logs, as in Keras.
-        if (
-            isinstance(value, Metric)
-            and not name.startswith("_")
-            and "_tracked_metrics" in self.__dict__
-            and all(value is not m for m in self._tracked_metrics)
-        ):
-            self._tracked_metrics.append(value)
-        super().__setattr__(name, value)
 
     def _declared_inputs(self):
         """The model's symbolic inputs if it declares them (functional, or Sequential with a known input)."""

@@ -149,7 +149,6 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._loss_tracker = None
-        self._tracked_metrics = []
         self.stop_training = False
         self.history = None
         self.run_eagerly = False
@@ -246,8 +245,8 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker, the compiled metrics, the per-output losses, the metrics held as attributes, then those
-        the layers hold (not those of a nested model's own compile), each once."""
+        """The loss tracker, the compiled metrics, the per-output losses, the metrics the model holds as attributes,
+        then those its layers hold (not those of a nested model's own compile), each once."""
         found = []
         if self._loss_tracker is not None:
             found.append(self._loss_tracker)
@@ -255,8 +254,8 @@ class Trainer:
             found.extend(self._compile_metrics.metrics)
         if self._compile_loss is not None:
             found.extend(self._compile_loss.metrics)
-        found.extend(self._tracked_metrics)
-        found.extend(m for m in self._layer_metrics() if all(m is not f for f in found))
+        held = [*self._own_metrics(), *self._layer_metrics()]  # the loss tracker among the first: counted once
+        found.extend(m for m in held if all(m is not f for f in found))
         return found
 
     def _layer_metrics(self) -> list:
